@@ -1,0 +1,132 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ConflictError, NotFoundError, PipelineError } from '../errors.js';
+import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+
+const etagOf = (body: Uint8Array): string => `"${createHash('md5').update(body).digest('hex')}"`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
+ * and are renamed into place, so readers never see half an object. Conditional writes hold a
+ * lock file (`<key>.lock`, created exclusively), so they are safe across processes too.
+ * ETags are the MD5 of the bytes, as S3's are for single-part uploads.
+ *
+ * @example
+ * const store = new FolderStore('data');
+ * await store.put('raw/a.csv', 'x\n1\n');
+ * (await store.get('raw/a.csv')).body; // Uint8Array [120, 10, 49, 10]
+ */
+export class FolderStore implements ObjectStore {
+  readonly name: string;
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.name = this.root;
+  }
+
+  private path(key: string): string {
+    const path = resolve(this.root, key);
+    if (key === '' || key.startsWith('/') || !path.startsWith(this.root + sep)) {
+      throw new PipelineError(`invalid object key '${key}': it must be a relative path inside the store`);
+    }
+    return path;
+  }
+
+  async get(key: string): Promise<StoredObject> {
+    let body: Buffer;
+    try {
+      body = await readFile(this.path(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${this.name}/${key}`, { cause: error });
+      throw error;
+    }
+    const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    return { key, etag: etagOf(bytes), size: bytes.byteLength, body: bytes };
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const body = await readFile(this.path(key));
+      return { key, etag: etagOf(body), size: body.byteLength };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    const path = this.path(key);
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    await mkdir(dirname(path), { recursive: true });
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    const release = conditional ? await this.lock(path) : undefined;
+    try {
+      if (conditional) {
+        const current = await this.head(key);
+        if (options.ifNoneMatch === '*' && current !== undefined) throw new ConflictError(key, { status: 412 });
+        if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
+          // S3 answers 404 when the object is gone; to the caller it is the same lost race
+          throw new ConflictError(key, { status: current === undefined ? 404 : 412 });
+        }
+      }
+      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      await writeFile(temp, bytes);
+      await rename(temp, path);
+      return { etag: etagOf(bytes) };
+    } finally {
+      await release?.();
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const full = join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (!entry.name.endsWith('.tmp') && !entry.name.endsWith('.lock')) {
+          const key = relative(this.root, full).split(sep).join('/');
+          if (key.startsWith(prefix)) {
+            const info = await stat(full);
+            out.push({ key, etag: etagOf(await readFile(full)), size: info.size });
+          }
+        }
+      }
+    };
+    // walk only the folder that can hold the prefix
+    const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    await walk(base === '' ? this.root : this.path(base));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  /** An exclusive lock file beside the object; a lock older than 30 s is taken to be abandoned. */
+  private async lock(path: string): Promise<() => Promise<void>> {
+    const lockPath = `${path}.lock`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const handle = await open(lockPath, 'wx');
+        await handle.close();
+        return () => rm(lockPath, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+        if (age > 30_000) await rm(lockPath, { force: true });
+        else await sleep(Math.min(50, 2 + attempt));
+      }
+    }
+  }
+}

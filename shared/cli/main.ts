@@ -1,0 +1,61 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig, type PipelineConfig } from '../config.js';
+import { PipelineError } from '../errors.js';
+
+/** What every command receives: the configuration, read once, and the output streams. */
+export interface CliContext {
+  readonly config: () => PipelineConfig;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+/** A command module adds its command(s) to the program; heavy imports stay inside the action. */
+export type CommandModule = { register(program: Command, context: CliContext): void };
+
+// Each module is imported lazily by name, so `pipeline --help` loads no data libraries.
+const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
+];
+
+/**
+ * Runs the CLI and resolves to the process exit code: 0 on success, 1 on an error (one line, no
+ * stack trace unless `--debug`), 2 on a usage error.
+ *
+ * @example
+ * process.exitCode = await main(process.argv);
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let config: PipelineConfig | undefined;
+  const context: CliContext = {
+    config: () => (config ??= loadConfig(env)),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  };
+  const program = new Command('pipeline')
+    .description('Serverless data-processing pipeline: preprocessing, streaming, CDC and in-memory analytics.')
+    .option('--debug', 'print stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  for (const load of commandModules) (await load()).register(program, context);
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version are "errors" to commander; usage errors were already printed by it
+      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 2;
+    }
+    const debug = argv.includes('--debug');
+    process.stderr.write(`pipeline: ${describe(error)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof PipelineError) return error.message;
+  if (error instanceof Error) return `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`.split('\n')[0]!;
+  return String(error);
+}

@@ -1,0 +1,156 @@
+import { ConfigError } from './errors.js';
+
+/** Where objects live: a folder on disk (the embedded default) or an S3 API. */
+export const StoreKinds = ['folder', 's3'] as const;
+export type StoreKind = (typeof StoreKinds)[number];
+
+/** The pipeline's whole configuration, read once from the environment by {@link loadConfig}. */
+export interface PipelineConfig {
+  /** Root folder of the embedded object store (`PIPELINE_DATA_DIR`, default `data`). */
+  readonly dataDir: string;
+  /** `folder` or `s3` (`PIPELINE_STORE`; default `s3` when `S3_ENDPOINT` is set, else `folder`). */
+  readonly store: StoreKind;
+  readonly s3: {
+    /** `S3_ENDPOINT`: any S3-compatible server; undefined means AWS itself. */
+    readonly endpoint: string | undefined;
+    /** `AWS_REGION` (or `AWS_DEFAULT_REGION`), default `us-east-1`. */
+    readonly region: string;
+    /** `S3_FORCE_PATH_STYLE`; default true when an endpoint is set (local servers), false on AWS. */
+    readonly forcePathStyle: boolean;
+  };
+  /**
+   * Bucket of each area. Every key also carries its area's prefix (`raw/`, `processed/`,
+   * `models/`, `results/`), so all four may be one bucket (`PIPELINE_BUCKET`, default `pipeline`).
+   */
+  readonly buckets: {
+    readonly raw: string;
+    readonly processed: string;
+    readonly models: string;
+    readonly results: string;
+  };
+  readonly kafka: {
+    /** `KAFKA_BROKERS`, comma-separated; empty means the in-process log. */
+    readonly brokers: readonly string[];
+    /** `KAFKA_CLIENT_ID`, default `pipeline`. */
+    readonly clientId: string;
+    /** `SENSOR_TOPIC`, default `sensor_data`. */
+    readonly sensorTopic: string;
+    /** `CDC_TOPIC`, default `customer_updates`. */
+    readonly cdcTopic: string;
+    /** `SENSOR_PARTITIONS`, default 3. */
+    readonly sensorPartitions: number;
+    /** `CDC_PARTITIONS`, default 3. */
+    readonly cdcPartitions: number;
+    /** `KAFKA_AUTH`: `none` (plaintext, default) or `aws-iam` (TLS + IAM, for MSK). */
+    readonly auth: 'none' | 'aws-iam';
+    /** `MSK_CLUSTER_ARN`: when set, brokers are looked up with GetBootstrapBrokers. */
+    readonly clusterArn: string | undefined;
+  };
+  /** `MODEL_NAME`, default `response`: the CDC model's folder under `models/`. */
+  readonly modelName: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, key: string, fallback: string): string {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function optional(env: Env, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function positiveInt(env: Env, key: string, fallback: number): number {
+  const raw = optional(env, key);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new ConfigError(key, `must be a positive whole number, got '${raw}'`);
+  return Number(raw);
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = optional(env, key);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(key, `must be true or false, got '${raw}'`);
+}
+
+function oneOf<T extends string>(env: Env, key: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, key);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(key, `must be one of ${allowed.join(', ')}, got '${raw}'`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, key: string): string | undefined {
+  const raw = optional(env, key);
+  if (raw === undefined) return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError(key, `must be a URL such as http://localhost:4566, got '${raw}'`);
+  }
+  return raw;
+}
+
+/**
+ * Reads the pipeline's configuration from an environment, once. Every setting has a documented
+ * default (README, "Configuration"); a malformed one throws a {@link ConfigError} naming it.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * config.kafka.sensorTopic; // 'sensor_data' unless SENSOR_TOPIC says otherwise
+ */
+export function loadConfig(env: Env): PipelineConfig {
+  const endpoint = url(env, 'S3_ENDPOINT');
+  const bucket = text(env, 'PIPELINE_BUCKET', 'pipeline');
+  const brokers = (optional(env, 'KAFKA_BROKERS') ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b !== '');
+  for (const broker of brokers) {
+    if (!/^[\w.-]+:\d+$/.test(broker)) throw new ConfigError('KAFKA_BROKERS', `must be host:port[,host:port...], got '${broker}'`);
+  }
+  return {
+    dataDir: text(env, 'PIPELINE_DATA_DIR', 'data'),
+    store: oneOf(env, 'PIPELINE_STORE', StoreKinds, endpoint === undefined ? 'folder' : 's3'),
+    s3: {
+      endpoint,
+      region: text(env, 'AWS_REGION', text(env, 'AWS_DEFAULT_REGION', 'us-east-1')),
+      forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+    },
+    buckets: {
+      raw: text(env, 'RAW_BUCKET', bucket),
+      processed: text(env, 'PROCESSED_BUCKET', bucket),
+      models: text(env, 'MODELS_BUCKET', bucket),
+      results: text(env, 'RESULTS_BUCKET', bucket),
+    },
+    kafka: {
+      brokers,
+      clientId: text(env, 'KAFKA_CLIENT_ID', 'pipeline'),
+      sensorTopic: text(env, 'SENSOR_TOPIC', 'sensor_data'),
+      cdcTopic: text(env, 'CDC_TOPIC', 'customer_updates'),
+      sensorPartitions: positiveInt(env, 'SENSOR_PARTITIONS', 3),
+      cdcPartitions: positiveInt(env, 'CDC_PARTITIONS', 3),
+      auth: oneOf(env, 'KAFKA_AUTH', ['none', 'aws-iam'] as const, 'none'),
+      clusterArn: optional(env, 'MSK_CLUSTER_ARN'),
+    },
+    modelName: text(env, 'MODEL_NAME', 'response'),
+  };
+}
+
+/**
+ * Requires a setting that has no default in this context (for example the brokers of a command
+ * that only makes sense against a real Kafka), naming it when absent.
+ *
+ * @example
+ * const brokers = required(config.kafka.brokers.join(','), 'KAFKA_BROKERS', 'is required by consume');
+ */
+export function required<T>(value: T | undefined | '', key: string, reason = 'is required'): T {
+  if (value === undefined || value === '') throw new ConfigError(key, reason);
+  return value;
+}

@@ -1,0 +1,106 @@
+/**
+ * One error family for the whole pipeline (STYLE.md, principle 4).
+ *
+ * Every error the pipeline raises on purpose is a {@link PipelineError}: it has a stable `name`,
+ * an optional `cause`, and `retriable`, which retry loops (the event-source emulator, the CDC
+ * conditional-write loop) read to decide whether trying again can help. Bad data is never
+ * retriable: it is quarantined or dead-lettered instead.
+ */
+export class PipelineError extends Error {
+  override readonly name: string = 'PipelineError';
+  readonly retriable: boolean;
+
+  constructor(message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/**
+ * A setting is missing or malformed. The message names the variable.
+ *
+ * @example
+ * throw new ConfigError('KAFKA_BROKERS', 'is required for this command');
+ */
+export class ConfigError extends PipelineError {
+  override readonly name = 'ConfigError';
+  readonly key: string;
+
+  constructor(key: string, reason: string) {
+    super(`${key} ${reason}`);
+    this.key = key;
+  }
+}
+
+/**
+ * An input could not be read as data at all (empty, binary, no header, wrong encoding...).
+ * `source` names the file or object, `line` the 1-based physical line when one applies.
+ *
+ * @example
+ * throw new InputError('raw/x.csv', 'the file is empty');
+ */
+export class InputError extends PipelineError {
+  override readonly name = 'InputError';
+  readonly source: string;
+  readonly line: number | undefined;
+  readonly reason: string;
+
+  constructor(source: string, reason: string, options: { line?: number; cause?: unknown } = {}) {
+    super(`${source}${options.line === undefined ? '' : `:${options.line}`}: ${reason}`, { cause: options.cause });
+    this.source = source;
+    this.line = options.line;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A conditional write lost a race: the object's ETag changed (HTTP 412) or another write was in
+ * flight (HTTP 409). Retriable: re-read, re-apply, write again.
+ *
+ * @example
+ * if (error instanceof ConflictError) { /* re-read and retry *\/ }
+ */
+export class ConflictError extends PipelineError {
+  override readonly name = 'ConflictError';
+  readonly key: string;
+  readonly status: number | undefined;
+
+  constructor(key: string, options: { status?: number; cause?: unknown } = {}) {
+    super(`conditional write of ${key} failed${options.status ? ` (HTTP ${options.status})` : ''}: the object changed`, {
+      cause: options.cause,
+      retriable: true,
+    });
+    this.key = key;
+    this.status = options.status;
+  }
+}
+
+/**
+ * An object that was expected does not exist.
+ *
+ * @example
+ * throw new NotFoundError('models/response/current.json');
+ */
+export class NotFoundError extends PipelineError {
+  override readonly name = 'NotFoundError';
+  readonly key: string;
+
+  constructor(key: string, options: { cause?: unknown } = {}) {
+    super(`${key} does not exist`, { cause: options.cause });
+    this.key = key;
+  }
+}
+
+/**
+ * Whether an error is worth retrying: pipeline errors say so themselves; programming errors
+ * (TypeError, RangeError...) never are; anything else (network, SDK) is assumed transient.
+ *
+ * @example
+ * if (!isRetriable(error)) throw error;
+ */
+export function isRetriable(error: unknown): boolean {
+  if (error instanceof PipelineError) return error.retriable;
+  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
+  if (error instanceof ReferenceError) return false;
+  return true;
+}
