@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { isRetriable, PipelineError } from '../errors.js';
+import type { EventLog, LogRecord } from '../ports/event-log.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from './msk-event.js';
+import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
+
+/** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */
+export type KafkaHandler = (event: KafkaEvent) => Promise<unknown>;
+
+/** Retry settings as data (kafkajs style): attempt n waits min(max, initial * multiplier^(n-1)). */
+export interface RetrySettings {
+  /** Retries of a failing batch before it goes to the on-failure destination. */
+  readonly maxRetries: number;
+  readonly initialBackoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly multiplier: number;
+}
+
+/** Lambda's own bounds on a Kafka event source mapping. */
+export const EventSourceLimits = {
+  maxBatchSize: 10_000,
+  maxBatchingWindowMs: 300_000,
+  /** Lambda's synchronous invocation payload limit. */
+  maxPayloadBytes: 6 * 1024 * 1024,
+} as const;
+
+/** Defaults: Lambda's for MSK (batch 100, window 500 ms, 6 MB), and a bounded retry policy. */
+export const EventSourceDefaults = {
+  batchSize: 100,
+  maxBatchingWindowMs: 500,
+  maxPayloadBytes: EventSourceLimits.maxPayloadBytes,
+  bisectBatchOnFunctionError: true,
+  startingPosition: 'TRIM_HORIZON',
+  /** How long an empty fetch waits for records; also bounds how fast `stop()` returns. */
+  pollWaitMs: 500,
+  retry: { maxRetries: 10, initialBackoffMs: 100, maxBackoffMs: 10_000, multiplier: 2 } satisfies RetrySettings,
+} as const;
+
+/** What the emulator reports as it works; `serve` prints some, tests and the bench watch them. */
+export type EventSourceEvent =
+  | { readonly type: 'invoke'; readonly partition: number; readonly firstOffset: number; readonly lastOffset: number; readonly records: number; readonly attempt: number }
+  | { readonly type: 'success'; readonly partition: number; readonly firstOffset: number; readonly lastOffset: number; readonly records: number; readonly ms: number }
+  | { readonly type: 'error'; readonly partition: number; readonly firstOffset: number; readonly lastOffset: number; readonly attempt: number; readonly error: unknown }
+  | { readonly type: 'failure'; readonly partition: number; readonly firstOffset: number; readonly lastOffset: number; readonly condition: FailureCondition; readonly key: string | undefined }
+  | { readonly type: 'commit'; readonly partition: number; readonly offset: number }
+  | { readonly type: 'log-error'; readonly partition: number; readonly error: unknown; readonly fatal: boolean };
+
+export interface EventSourceOptions {
+  readonly log: EventLog;
+  readonly topic: string;
+  /** The consumer group whose committed offsets the mapping reads and writes. */
+  readonly group: string;
+  readonly handler: KafkaHandler;
+  /** @default 100 (Lambda's default for MSK; at most 10,000) */
+  readonly batchSize?: number;
+  /** @default 500 (Lambda's default for MSK, in ms; at most 300,000) */
+  readonly maxBatchingWindowMs?: number;
+  /** @default 6 MB: the size of the event as JSON, as Lambda counts it */
+  readonly maxPayloadBytes?: number;
+  /** Split a failing batch in two and retry each half, isolating the records that fail. @default true */
+  readonly bisectBatchOnFunctionError?: boolean;
+  readonly retry?: Partial<RetrySettings>;
+  /** Where a new consumer group starts: the oldest record or the next one. @default 'TRIM_HORIZON' */
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
+  /** Written into each event; defaults to a made-up MSK cluster ARN and `in-process` servers. */
+  readonly source?: EventSourceIdentity;
+  /** The function's ARN in invocation records. @default 'arn:aws:lambda:us-east-1:000000000000:function:<group>' */
+  readonly functionArn?: string;
+  /** The S3 on-failure destination: a failed batch's invocation record goes to `<prefix><topic>-<partition>/<first>-<last>.json`. Without it, a failed batch is dropped (as Lambda does). */
+  readonly onFailure?: { readonly store: ObjectStore; readonly prefix: string };
+  readonly onEvent?: (event: EventSourceEvent) => void;
+  /** @default 500 */
+  readonly pollWaitMs?: number;
+}
+
+export interface EventSourceStats {
+  invocations: number;
+  errors: number;
+  /** Records of batches the handler returned from. */
+  delivered: number;
+  /** Records given up on (sent to the on-failure destination or dropped). */
+  failed: number;
+  commits: number;
+}
+
+/** A running event source mapping; see {@link createEventSource}. */
+export interface EventSource {
+  /** Finds the topic's partitions and starts one poller per partition. Idempotent. */
+  start(): Promise<void>;
+  /** Lets every batch in flight finish and commit, then stops polling. */
+  stop(): Promise<void>;
+  /**
+   * Stops at once as a crash would: batches in flight are not committed (their handler calls may
+   * still finish in the background), so they are delivered again by the next run.
+   */
+  abort(): void;
+  /**
+   * Starts if needed and resolves once every partition is caught up (committed up to the high
+   * watermark, nothing in flight) and no record arrived for `idleMs`. Rejects when `timeoutMs`
+   * passes first. The mapping keeps running; call `stop()` after.
+   */
+  runUntilIdle(options?: { idleMs?: number; timeoutMs?: number }): Promise<EventSourceStats>;
+  readonly stats: Readonly<EventSourceStats>;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+class Aborted extends Error {}
+
+/**
+ * Lambda's Kafka event source mapping over any {@link EventLog} (DESIGN.md, "The local
+ * event-source emulator"): per partition, batches of up to `batchSize` records gathered for at most
+ * `maxBatchingWindowMs` and 6 MB of event; the `MSKEvent` Lambda would send; the next batch of a
+ * partition only after the previous one is done (partitions run in parallel); offsets committed
+ * only after the handler returns, so a crash redelivers (at-least-once: handlers must be
+ * idempotent). A failing batch is retried with exponential backoff, bisected (when
+ * `bisectBatchOnFunctionError`) to isolate the failing records, and after `maxRetries` its
+ * invocation record goes to the on-failure destination and the partition moves on. Errors that
+ * are not retriable (see `isRetriable`) are bisected but not retried.
+ *
+ * @example
+ * const source = createEventSource({ log, topic: 'sensor_data', group: 'stream', handler });
+ * await source.runUntilIdle({ idleMs: 2_000 });
+ * await source.stop();
+ */
+export function createEventSource(options: EventSourceOptions): EventSource {
+  const settings = resolve(options);
+  const stats: EventSourceStats = { invocations: 0, errors: 0, delivered: 0, failed: 0, commits: 0 };
+  const emit = options.onEvent ?? (() => {});
+  let workers: PartitionWorker[] | undefined;
+  let starting: Promise<void> | undefined;
+  let lastActivity = Date.now();
+  const state = { stopping: false, aborted: false };
+
+  const context: WorkerContext = {
+    ...settings,
+    options,
+    stats,
+    state,
+    emit,
+    touch: () => {
+      lastActivity = Date.now();
+    },
+  };
+
+  const start = (): Promise<void> =>
+    (starting ??= (async () => {
+      const partitions = await options.log.partitions(options.topic);
+      workers = partitions.map((p) => new PartitionWorker(context, p));
+      for (const worker of workers) worker.start();
+    })());
+
+  return {
+    start,
+    stats,
+    async stop() {
+      state.stopping = true;
+      if (starting) await starting.catch(() => {});
+      await Promise.all((workers ?? []).map((w) => w.done));
+    },
+    abort() {
+      state.stopping = true;
+      state.aborted = true;
+    },
+    async runUntilIdle({ idleMs = 2_000, timeoutMs = Number.POSITIVE_INFINITY } = {}) {
+      const began = Date.now();
+      await start();
+      lastActivity = Math.max(lastActivity, began);
+      const tick = Math.max(20, Math.min(200, idleMs / 10));
+      for (;;) {
+        const failure = workers!.find((w) => w.fatal !== undefined);
+        if (failure) throw failure.fatal;
+        if (state.stopping) throw new PipelineError('the event source was stopped before it became idle');
+        let caughtUp = true;
+        for (const worker of workers!) {
+          if (!(await worker.caughtUp())) {
+            caughtUp = false;
+            break;
+          }
+        }
+        if (!caughtUp) lastActivity = Date.now();
+        if (caughtUp && Date.now() - lastActivity >= idleMs) return { ...stats };
+        if (Date.now() - began > timeoutMs) {
+          throw new PipelineError(`${options.topic}: not idle after ${timeoutMs} ms (${stats.delivered} records delivered, ${stats.failed} failed)`);
+        }
+        await sleep(tick);
+      }
+    },
+  };
+}
+
+function resolve(options: EventSourceOptions) {
+  const batchSize = options.batchSize ?? EventSourceDefaults.batchSize;
+  const maxBatchingWindowMs = options.maxBatchingWindowMs ?? EventSourceDefaults.maxBatchingWindowMs;
+  const maxPayloadBytes = options.maxPayloadBytes ?? EventSourceDefaults.maxPayloadBytes;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > EventSourceLimits.maxBatchSize) {
+    throw new PipelineError(`batchSize must be a whole number from 1 to ${EventSourceLimits.maxBatchSize}, got ${batchSize}`);
+  }
+  if (!(maxBatchingWindowMs >= 0 && maxBatchingWindowMs <= EventSourceLimits.maxBatchingWindowMs)) {
+    throw new PipelineError(`maxBatchingWindowMs must be from 0 to ${EventSourceLimits.maxBatchingWindowMs}, got ${maxBatchingWindowMs}`);
+  }
+  if (!(maxPayloadBytes > 0)) throw new PipelineError(`maxPayloadBytes must be positive, got ${maxPayloadBytes}`);
+  const retry: RetrySettings = { ...EventSourceDefaults.retry, ...options.retry };
+  if (!(retry.maxRetries >= 0)) throw new PipelineError(`retry.maxRetries must be 0 or more, got ${retry.maxRetries}`);
+  const source: EventSourceIdentity = options.source ?? {
+    eventSource: 'aws:kafka',
+    eventSourceArn: `arn:aws:kafka:us-east-1:000000000000:cluster/local/${options.topic}`,
+    bootstrapServers: 'in-process',
+  };
+  return {
+    batchSize,
+    maxBatchingWindowMs,
+    maxPayloadBytes,
+    retry,
+    source,
+    bisect: options.bisectBatchOnFunctionError ?? EventSourceDefaults.bisectBatchOnFunctionError,
+    pollWaitMs: options.pollWaitMs ?? EventSourceDefaults.pollWaitMs,
+    functionArn: options.functionArn ?? `arn:aws:lambda:us-east-1:000000000000:function:${options.group}`,
+  };
+}
+
+type WorkerContext = ReturnType<typeof resolve> & {
+  readonly options: EventSourceOptions;
+  readonly stats: EventSourceStats;
+  readonly state: { stopping: boolean; aborted: boolean };
+  readonly emit: (event: EventSourceEvent) => void;
+  readonly touch: () => void;
+};
+
+/**
+ * The backoff before retry `attempt` (1-based): `initial * multiplier^(attempt-1)`, capped.
+ *
+ * @example
+ * backoffMs({ maxRetries: 5, initialBackoffMs: 100, maxBackoffMs: 1_000, multiplier: 2 }, 3); // 400
+ */
+export function backoffMs(retry: RetrySettings, attempt: number): number {
+  return Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** Math.max(0, attempt - 1));
+}
+
+/** One partition's poller: gathers a batch, delivers it (retrying, bisecting), commits, repeats. */
+class PartitionWorker {
+  /** Next offset to fetch; undefined until read from the committed offset. */
+  private position: number | undefined;
+  /** Offset up to which everything is committed (next to read). */
+  private committedOffset: number | undefined;
+  /** Fetched but not yet delivered. */
+  private buffer: LogRecord[] = [];
+  private busy = false;
+  fatal: unknown;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    readonly partition: number,
+  ) {}
+
+  start(): void {
+    this.done = this.run();
+  }
+
+  async caughtUp(): Promise<boolean> {
+    if (this.busy || this.buffer.length > 0 || this.committedOffset === undefined) return false;
+    const { high } = await this.ctx.options.log.offsets(this.ctx.options.topic, this.partition);
+    return this.committedOffset >= high;
+  }
+
+  private async run(): Promise<void> {
+    const { options, state } = this.ctx;
+    let failures = 0;
+    while (!state.stopping) {
+      try {
+        if (this.position === undefined) await this.initialise();
+        const batch = await this.collect();
+        if (batch.length === 0 || state.stopping) continue;
+        this.busy = true;
+        await this.deliver(batch, 1);
+        if (state.aborted) return;
+        const next = batch[batch.length - 1]!.offset + 1;
+        await options.log.commit(options.group, options.topic, this.partition, next);
+        this.committedOffset = next;
+        this.ctx.stats.commits++;
+        this.ctx.emit({ type: 'commit', partition: this.partition, offset: next });
+        this.ctx.touch();
+        failures = 0;
+      } catch (error) {
+        if (error instanceof Aborted || state.aborted) return;
+        // the log (or the on-failure store) failed: start over from the committed offset, unless
+        // retrying cannot help (a missing topic, an offset out of range): then the partition stops
+        const fatal = !isRetriable(error);
+        this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal });
+        if (fatal) {
+          this.fatal = error;
+          return;
+        }
+        this.position = undefined;
+        this.buffer = [];
+        failures++;
+        await sleep(backoffMs({ ...this.ctx.retry, maxBackoffMs: 5_000 }, failures));
+      } finally {
+        this.busy = false;
+      }
+    }
+  }
+
+  private async initialise(): Promise<void> {
+    const { log, group, topic } = this.ctx.options;
+    const committed = await log.committed(group, topic, this.partition);
+    const { low, high } = await log.offsets(topic, this.partition);
+    let position = committed;
+    if (position === undefined || position < low) {
+      position = committed === undefined && (this.ctx.options.startingPosition ?? EventSourceDefaults.startingPosition) === 'LATEST' ? high : low;
+    }
+    this.position = position;
+    this.committedOffset = committed === undefined ? undefined : position;
+    if (committed === undefined) {
+      // a new group: record where it starts, so `caughtUp` has a committed offset to compare
+      await log.commit(group, topic, this.partition, position);
+      this.committedOffset = position;
+    }
+  }
+
+  /** A batch: up to batchSize records, the payload limit, or the batching window, whichever first. */
+  private async collect(): Promise<LogRecord[]> {
+    const { options, state, batchSize, maxPayloadBytes, maxBatchingWindowMs, pollWaitMs } = this.ctx;
+    const batch: LogRecord[] = [];
+    let bytes = 0;
+    let deadline: number | undefined;
+    for (;;) {
+      let taken = 0;
+      while (taken < this.buffer.length && batch.length < batchSize) {
+        const record = this.buffer[taken]!;
+        const size = encodedSize(record);
+        // a record too big for any event travels alone; deliver() sends it to the on-failure destination
+        if (batch.length > 0 && bytes + size > maxPayloadBytes) break;
+        batch.push(record);
+        bytes += size;
+        taken++;
+        if (bytes >= maxPayloadBytes) break;
+      }
+      if (taken > 0) this.buffer = this.buffer.slice(taken);
+      if (batch.length >= batchSize || bytes >= maxPayloadBytes || this.buffer.length > 0) return batch;
+      if (state.stopping) return [];
+      const now = Date.now();
+      if (deadline !== undefined && now >= deadline) return batch;
+      const waitMs = deadline === undefined ? pollWaitMs : deadline - now;
+      const fetched = await options.log.fetch(options.topic, this.partition, this.position!, {
+        maxRecords: batchSize - batch.length,
+        maxBytes: Math.max(1, Math.floor(((maxPayloadBytes - bytes) * 3) / 4)),
+        waitMs,
+      });
+      if (fetched.length > 0) {
+        this.position = fetched[fetched.length - 1]!.offset + 1;
+        this.buffer.push(...fetched);
+        this.ctx.touch();
+        deadline ??= Date.now() + maxBatchingWindowMs;
+      } else if (batch.length === 0) {
+        return batch;
+      }
+    }
+  }
+
+  /** Invokes the handler until the records are done: returned from, or given up on. */
+  private async deliver(records: LogRecord[], attempt: number): Promise<void> {
+    const { options, stats, state, retry, bisect, source, emit, maxPayloadBytes } = this.ctx;
+    const first = records[0]!.offset;
+    const last = records[records.length - 1]!.offset;
+    const range = { partition: this.partition, firstOffset: first, lastOffset: last };
+    if (records.length === 1 && encodedSize(records[0]!) > maxPayloadBytes) {
+      await this.giveUp(records, 'MaximumPayloadSizeExceeded', 0, undefined);
+      return;
+    }
+    for (;;) {
+      if (state.aborted) throw new Aborted();
+      const event = encodeKafkaEvent(records, source);
+      emit({ type: 'invoke', ...range, records: records.length, attempt });
+      stats.invocations++;
+      const started = performance.now();
+      try {
+        await options.handler(event);
+        stats.delivered += records.length;
+        emit({ type: 'success', ...range, records: records.length, ms: performance.now() - started });
+        return;
+      } catch (error) {
+        stats.errors++;
+        emit({ type: 'error', ...range, attempt, error });
+        const retriable = isRetriable(error);
+        if (bisect && records.length > 1) {
+          if (retriable) await sleep(backoffMs(retry, attempt));
+          const middle = Math.ceil(records.length / 2);
+          await this.deliver(records.slice(0, middle), attempt + 1);
+          await this.deliver(records.slice(middle), attempt + 1);
+          return;
+        }
+        if (!retriable || attempt > retry.maxRetries) {
+          await this.giveUp(records, 'RetryAttemptsExhausted', attempt, error);
+          return;
+        }
+        await sleep(backoffMs(retry, attempt));
+        attempt++;
+      }
+    }
+  }
+
+  private async giveUp(records: LogRecord[], condition: FailureCondition, invocations: number, error: unknown): Promise<void> {
+    const { options, stats, source, functionArn, emit } = this.ctx;
+    if (this.ctx.state.aborted) throw new Aborted();
+    let key: string | undefined;
+    if (options.onFailure) {
+      key = failureKey(options.onFailure.prefix, records);
+      const record = invocationRecord(records, encodeKafkaEvent(records, source), source, {
+        condition,
+        approximateInvokeCount: invocations,
+        error,
+        functionArn,
+        requestId: randomUUID(),
+        at: Date.now(),
+      });
+      await options.onFailure.store.put(key, `${JSON.stringify(record, null, 2)}\n`, { contentType: 'application/json' });
+    }
+    stats.failed += records.length;
+    emit({ type: 'failure', partition: this.partition, firstOffset: records[0]!.offset, lastOffset: records[records.length - 1]!.offset, condition, key });
+  }
+}
