@@ -1,0 +1,29 @@
+/** Small statistics for benchmark repeats. */
+
+/**
+ * The median of some numbers (the mean of the middle two for an even count).
+ *
+ * @example
+ * median([3, 1, 2]); // 2
+ * median([4, 1, 3, 2]); // 2.5
+ */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * `ours / theirs`, or null when either is missing or `theirs` is not positive (a ratio column
+ * then shows '-' rather than Infinity).
+ *
+ * @example
+ * ratio(5.5, 11); // 0.5  (half the peer's time)
+ * ratio(5.5, undefined); // null
+ */
+export function ratio(ours: number | null | undefined, theirs: number | null | undefined): number | null {
+  if (ours === null || ours === undefined || theirs === null || theirs === undefined) return null;
+  if (!Number.isFinite(ours) || !Number.isFinite(theirs) || theirs <= 0) return null;
+  return ours / theirs;
+}

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench [-- <part>...] [--sizes 10k,100k,1M] [--repeats N] [--seed S]`
+ *
+ * Runs every benchmark part in test/bench/parts/ (or only those named), prints each part's table
+ * and targets, and writes them to data/bench/results-<part>.json.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseCount, parseSeed } from '../../shared/cli/options.js';
+import { marketingInput } from './lib/inputs.js';
+import type { BenchContext, BenchPart, BenchReport } from './lib/part.js';
+import { parseSizes } from './lib/sizes.js';
+import { formatTable } from './lib/table.js';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const benchDir = join(repoRoot, 'data', 'bench');
+const partsDir = join(import.meta.dirname, 'parts');
+
+interface Options {
+  readonly sizes: number[];
+  readonly repeats?: number;
+  readonly seed: number;
+}
+
+/** Repeats by size when --repeats is not given: small inputs are cheap and noisy, big ones the opposite. */
+function defaultRepeats(rows: number): number {
+  return rows <= 20_000 ? 5 : rows <= 200_000 ? 3 : 1;
+}
+
+async function loadParts(): Promise<BenchPart[]> {
+  const files = readdirSync(partsDir).filter((file) => file.endsWith('.ts')).sort();
+  const parts: BenchPart[] = [];
+  for (const file of files) {
+    const part = (await import(pathToFileURL(join(partsDir, file)).href)) as Partial<BenchPart>;
+    if (typeof part.name !== 'string' || typeof part.run !== 'function') {
+      throw new Error(`test/bench/parts/${file} must export 'name' and 'run(context)'`);
+    }
+    parts.push(part as BenchPart);
+  }
+  return parts;
+}
+
+function printReport(part: BenchPart, report: BenchReport): void {
+  const out = process.stdout;
+  out.write(`\n## ${part.name}: ${part.description}\n\n${formatTable(report.columns, report.rows)}\n`);
+  if (report.targets?.length) {
+    out.write('\nTargets:\n');
+    for (const target of report.targets) {
+      const mark = target.met === undefined ? 'not measured' : target.met ? 'met' : 'MISSED';
+      out.write(`- ${target.name}: ${target.measured} (${mark})\n`);
+    }
+  }
+  for (const note of report.notes ?? []) out.write(`\n${note}\n`);
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const program = new Command('bench')
+    .description('Run the benchmark parts in test/bench/parts/ and compare each with its peer.')
+    .argument('[parts...]', 'parts to run (default: all)')
+    .option('--sizes <list>', 'input sizes in rows', (text: string) => {
+      try {
+        return parseSizes(text);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+    }, [10_000, 100_000, 1_000_000])
+    .option('--repeats <n>', 'runs per measurement, the median reported (default: 5 up to 20k rows, 3 up to 200k, else 1)', (text: string) => parseCount(text, { min: 1 }))
+    .option('--seed <n>', 'seed of the generated inputs', parseSeed, 1)
+    .showHelpAfterError();
+  program.parse(argv as string[]);
+  const options = program.opts<Options>();
+  const names = program.args;
+
+  const available = await loadParts();
+  const unknown = names.filter((name) => !available.some((part) => part.name === name));
+  if (unknown.length > 0) {
+    throw new Error(`no benchmark part named ${unknown.join(', ')}; there are: ${available.map((part) => part.name).join(', ')}`);
+  }
+  const selected = names.length > 0 ? available.filter((part) => names.includes(part.name)) : available;
+  const real = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
+  const log = (line: string) => process.stderr.write(`  ${line}\n`);
+  process.stdout.write(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1e9).toFixed(0)} GB, Node ${process.version}\n`);
+
+  for (const part of selected) {
+    const workDir = join(benchDir, part.name);
+    mkdirSync(workDir, { recursive: true });
+    const context: BenchContext = {
+      sizes: options.sizes,
+      seed: options.seed,
+      repeats: (rows) => options.repeats ?? defaultRepeats(rows),
+      repoRoot,
+      workDir,
+      marketingInput: (rows) => marketingInput(benchDir, rows, options.seed, log),
+      realMarketingFile: existsSync(real) ? real : undefined,
+      log,
+    };
+    process.stderr.write(`${part.name}...\n`);
+    const report = await part.run(context);
+    printReport(part, report);
+    const resultsFile = join(benchDir, `results-${part.name}.json`);
+    const results = {
+      part: part.name,
+      description: part.description,
+      finishedAt: new Date().toISOString(),
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+      options: { sizes: options.sizes, repeats: options.repeats ?? 'by size', seed: options.seed },
+      ...report,
+    };
+    writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    process.stdout.write(`\n(results in data/bench/${basename(resultsFile)})\n`);
+  }
+}
+
+main(process.argv).catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
