@@ -48,6 +48,11 @@ export interface PipelineConfig {
   };
   /** `MODEL_NAME`, default `response`: the CDC model's folder under `models/`. */
   readonly modelName: string;
+  /**
+   * `ANALYTICS_DATASET`: the dataset the analytics function analyses (`processed/<dataset>/`);
+   * unset means the most recently cleaned one.
+   */
+  readonly analyticsDataset: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -140,6 +145,7 @@ export function loadConfig(env: Env): PipelineConfig {
       clusterArn: optional(env, 'MSK_CLUSTER_ARN'),
     },
     modelName: text(env, 'MODEL_NAME', 'response'),
+    analyticsDataset: optional(env, 'ANALYTICS_DATASET'),
   };
 }
 
