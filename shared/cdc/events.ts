@@ -1,0 +1,125 @@
+/**
+ * Reading change events: Debezium-style `{op, before, after, source, ts_ms}` values keyed by
+ * customer ID (DESIGN.md, "Event contracts"). Pure; a bad record becomes a `malformed` event with
+ * the reason, never an exception, so the partition keeps moving.
+ */
+import { KEY } from '../preprocess/features.js';
+import { encodeCustomer, type Row } from './layout.js';
+
+/** One record of a partition, as the core needs it (MSKEvent or EventLog record alike). */
+export interface CdcRecord {
+  readonly offset: number;
+  /** The record key: the customer ID as text, or Debezium's JSON key `{"ID": 5524}`. */
+  readonly key: Uint8Array | string | null;
+  readonly value: Uint8Array | string | null;
+}
+
+/** Debezium's operations: create, update, delete, read (snapshot). */
+export const OPS = ['c', 'u', 'd', 'r'] as const;
+export type Op = (typeof OPS)[number];
+
+/** A record, understood. */
+export type ChangeEvent =
+  | { readonly kind: 'upsert'; readonly offset: number; readonly op: 'c' | 'u' | 'r'; readonly key: string; readonly row: Row }
+  | { readonly kind: 'delete'; readonly offset: number; readonly key: string }
+  /** A null value: Kafka's tombstone after a delete (for log compaction); nothing to do. */
+  | { readonly kind: 'tombstone'; readonly offset: number }
+  | { readonly kind: 'malformed'; readonly offset: number; readonly key: string | null; readonly reason: string };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses one record into a change event (or a `malformed` one naming the reason).
+ *
+ * @example
+ * parseRecord({ offset: 7, key: '5524', value: '{"op":"d","before":null,"after":null}' });
+ * // { kind: 'delete', offset: 7, key: '5524' }
+ */
+export function parseRecord(record: CdcRecord): ChangeEvent {
+  const { offset } = record;
+  const malformed = (reason: string, key: string | null = null): ChangeEvent => ({ kind: 'malformed', offset, key, reason });
+
+  let keyText: string | null;
+  let valueText: string | null;
+  try {
+    keyText = text(record.key);
+    valueText = text(record.value);
+  } catch {
+    return malformed('key or value is not UTF-8 text');
+  }
+  const recordKey = keyText === null ? null : keyOf(keyText);
+  if (recordKey === undefined) return malformed(`the record key ${quote(keyText)} is not a customer ID`);
+  if (valueText === null || valueText === '') return { kind: 'tombstone', offset };
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(valueText);
+  } catch (error) {
+    return malformed(`value is not JSON: ${(error as Error).message}`, recordKey);
+  }
+  // the JSON converter with schemas enabled wraps the event as {schema, payload}
+  if (isObject(parsed) && 'payload' in parsed && 'schema' in parsed) parsed = parsed.payload;
+  if (!isObject(parsed)) return malformed(`value is ${kindOf(parsed)}, not a change event object`, recordKey);
+
+  const { op, before, after } = parsed;
+  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op)) {
+    return malformed(`unknown op ${quote(typeof op === 'string' ? op : kindOf(op))} (expected c, u, d or r)`, recordKey);
+  }
+  for (const [name, image] of [['before', before], ['after', after]] as const) {
+    if (image !== undefined && image !== null && !isObject(image)) return malformed(`${name} is ${kindOf(image)}, not an object or null`, recordKey);
+  }
+  if (parsed.source !== undefined && parsed.source !== null && !isObject(parsed.source)) {
+    return malformed(`source is ${kindOf(parsed.source)}, not an object`, recordKey);
+  }
+  const image = (op === 'd' ? before : after) as Record<string, unknown> | null | undefined;
+  const imageId = image?.[KEY];
+  const imageKey = imageId === undefined || imageId === null ? null : keyOf(String(imageId));
+  if (imageKey === undefined) return malformed(`${op === 'd' ? 'before' : 'after'}.${KEY} ${quote(String(imageId))} is not a customer ID`, recordKey);
+  const key = recordKey ?? imageKey;
+  if (key === null) return malformed('no key: neither the record key nor the image has an ID');
+  if (imageKey !== null && imageKey !== key) return malformed(`the record key '${key}' and ${KEY} '${imageKey}' of the image disagree`, key);
+
+  if (op === 'd') return { kind: 'delete', offset, key };
+  if (after === undefined || after === null) return malformed(`op '${op}' has no after image`, key);
+  const encoded = encodeCustomer(after as Record<string, unknown>);
+  if ('error' in encoded) return malformed(encoded.error, key);
+  return { kind: 'upsert', offset, op: op as 'c' | 'u' | 'r', key, row: encoded.row };
+}
+
+function text(bytes: Uint8Array | string | null): string | null {
+  if (bytes === null) return null;
+  return typeof bytes === 'string' ? bytes : decoder.decode(bytes);
+}
+
+/** A customer ID from key text: `5524`, `"5524"` or `{"ID": 5524}`; undefined when it is none. */
+function keyOf(raw: string): string | null | undefined {
+  let value: unknown = raw.trim();
+  if (value === '') return null;
+  if (/^[[{"]/.test(value as string)) {
+    try {
+      value = JSON.parse(value as string);
+    } catch {
+      return undefined;
+    }
+    if (isObject(value) && 'payload' in value) value = value.payload;
+    if (isObject(value)) value = value[KEY];
+  }
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value)) return value;
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function quote(value: string | null): string {
+  if (value === null) return 'null';
+  return `'${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+}

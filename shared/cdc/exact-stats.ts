@@ -1,0 +1,204 @@
+/**
+ * Exact sufficient statistics of a table of integer rows: every sum of products `Σ v_i v_j` of the
+ * augmented vector `v = [1, q_1 .. q_F, y]` (so the matrix holds the count, the sums, the sums of
+ * squares and cross-products, and the label's sums too), kept EXACTLY.
+ *
+ * Why exact: an insert followed by a delete must leave the statistics where they were, bit for bit,
+ * whatever happened in between. Floating-point sums do not (each addition rounds), and their error
+ * grows with the number of changes and is amplified by the centring `Σx² - n·x̄²`. Integer sums
+ * make the incremental state equal to a from-scratch one, so every derived number is equal too.
+ *
+ * How, cheaply: each stored value q (|q| < 2^31) is split as `q = a·2^16 + b` with `0 <= b < 2^16`;
+ * a product then is `a·a'·2^32 + (a·b' + b·a')·2^16 + b·b'`, three terms below 2^32 each, added into
+ * three float64 "limbs" (hi, mid, lo) that stay exact integers below 2^53. Carrying between limbs
+ * every 2^19 rows (and before any read) keeps them in range. The cost per row is about
+ * 3·D(D+1)/2 multiply-adds: ~10 µs for the model's 42-wide vector, against ~100 µs with BigInt.
+ */
+
+const LIMB = 65536;
+/** Rows between carries: each add moves a limb by < 2^32, so 2^19 of them stay below 2^52. */
+const CARRY_EVERY = 2 ** 19;
+
+/** The serialised form: the upper triangle of the matrix, row by row, as decimal integer strings. */
+export type StatsJson = readonly string[];
+
+/**
+ * Exact `Σ v vᵀ` over the rows added, minus those removed (see the module comment).
+ *
+ * @example
+ * const stats = new ExactStats(2); // rows of 2 features + label
+ * stats.add([150, 3, 1]);
+ * stats.add([250, 1, 0]);
+ * stats.count(); // 2
+ * stats.remove([250, 1, 0]);
+ * stats.equals(ExactStats.of(2, [[150, 3, 1]])); // true
+ */
+export class ExactStats {
+  /** Number of features F; rows have F + 1 elements (features, label). */
+  readonly features: number;
+  /** Size of the augmented vector `[1, features, label]`. */
+  readonly dim: number;
+  private readonly hi: Float64Array;
+  private readonly mid: Float64Array;
+  private readonly lo: Float64Array;
+  private readonly a: Float64Array;
+  private readonly b: Float64Array;
+  private pending = 0;
+
+  constructor(features: number) {
+    this.features = features;
+    this.dim = features + 2;
+    const size = (this.dim * (this.dim + 1)) / 2;
+    this.hi = new Float64Array(size);
+    this.mid = new Float64Array(size);
+    this.lo = new Float64Array(size);
+    this.a = new Float64Array(this.dim);
+    this.b = new Float64Array(this.dim);
+  }
+
+  /**
+   * Statistics of a whole table, built row by row.
+   *
+   * @example
+   * ExactStats.of(1, [[100, 0], [300, 1]]).count(); // 2
+   */
+  static of(features: number, rows: Iterable<ArrayLike<number>>): ExactStats {
+    const stats = new ExactStats(features);
+    for (const row of rows) stats.add(row);
+    return stats;
+  }
+
+  /**
+   * Reads the serialised form written by {@link toJSON}.
+   *
+   * @example
+   * const copy = ExactStats.fromJSON(2, stats.toJSON());
+   */
+  static fromJSON(features: number, json: StatsJson): ExactStats {
+    const stats = new ExactStats(features);
+    if (!Array.isArray(json) || json.length !== stats.hi.length) {
+      throw new RangeError(`statistics have ${Array.isArray(json) ? json.length : 'no'} entries, expected ${stats.hi.length}`);
+    }
+    json.forEach((text, k) => {
+      if (typeof text !== 'string' || !/^-?\d+$/.test(text)) throw new RangeError(`statistics entry ${k} is not an integer: ${String(text)}`);
+      let v = BigInt(text);
+      stats.lo[k] = Number(v & 0xffffn);
+      v >>= 16n;
+      stats.mid[k] = Number(v & 0xffffn);
+      stats.hi[k] = Number(v >> 16n);
+    });
+    return stats;
+  }
+
+  /** Adds a row `[q_1 .. q_F, y]` of integers below 2^31 in magnitude (or takes it out: sign -1). */
+  add(row: ArrayLike<number>, sign: 1 | -1 = 1): void {
+    const { dim, a, b, hi, mid, lo } = this;
+    if (row.length !== dim - 1) throw new RangeError(`a row has ${row.length} values, expected ${dim - 1}`);
+    a[0] = 0;
+    b[0] = 1;
+    for (let i = 1; i < dim; i++) {
+      const q = row[i - 1]!;
+      const high = Math.floor(q / LIMB);
+      a[i] = high;
+      b[i] = q - high * LIMB;
+    }
+    let k = 0;
+    for (let i = 0; i < dim; i++) {
+      const ai = sign * a[i]!;
+      const bi = sign * b[i]!;
+      for (let j = i; j < dim; j++, k++) {
+        const aj = a[j]!;
+        const bj = b[j]!;
+        hi[k] += ai * aj;
+        mid[k] += ai * bj + bi * aj;
+        lo[k] += bi * bj;
+      }
+    }
+    if (++this.pending >= CARRY_EVERY) this.carry();
+  }
+
+  /** Takes a row out (the inverse of {@link add}). */
+  remove(row: ArrayLike<number>): void {
+    this.add(row, -1);
+  }
+
+  /** Adds another table's statistics (the union of two disjoint tables). */
+  merge(other: ExactStats): void {
+    if (other.dim !== this.dim) throw new RangeError(`cannot merge statistics of ${other.features} features into ${this.features}`);
+    this.carry();
+    other.carry();
+    for (let k = 0; k < this.hi.length; k++) {
+      this.hi[k] += other.hi[k]!;
+      this.mid[k] += other.mid[k]!;
+      this.lo[k] += other.lo[k]!;
+    }
+    this.pending = 1;
+    this.carry();
+  }
+
+  /** An independent copy. */
+  clone(): ExactStats {
+    this.carry();
+    const copy = new ExactStats(this.features);
+    copy.hi.set(this.hi);
+    copy.mid.set(this.mid);
+    copy.lo.set(this.lo);
+    return copy;
+  }
+
+  /** Number of rows (the `Σ 1·1` entry). */
+  count(): number {
+    this.carry();
+    return this.hi[0]! * LIMB * LIMB + this.mid[0]! * LIMB + this.lo[0]!;
+  }
+
+  /** Whether both hold exactly the same sums. */
+  equals(other: ExactStats): boolean {
+    if (other.dim !== this.dim) return false;
+    this.carry();
+    other.carry();
+    for (let k = 0; k < this.hi.length; k++) {
+      if (this.hi[k] !== other.hi[k] || this.mid[k] !== other.mid[k] || this.lo[k] !== other.lo[k]) return false;
+    }
+    return true;
+  }
+
+  /** The exact sums as a symmetric `dim x dim` matrix of BigInts, `m[i][j] = Σ v_i v_j`. */
+  matrix(): bigint[][] {
+    this.carry();
+    const m: bigint[][] = Array.from({ length: this.dim }, () => new Array<bigint>(this.dim));
+    let k = 0;
+    for (let i = 0; i < this.dim; i++) {
+      for (let j = i; j < this.dim; j++, k++) {
+        const v = (BigInt(this.hi[k]!) << 32n) + (BigInt(this.mid[k]!) << 16n) + BigInt(this.lo[k]!);
+        m[i]![j] = v;
+        m[j]![i] = v;
+      }
+    }
+    return m;
+  }
+
+  /** The serialised form: exact decimal strings of the upper triangle. */
+  toJSON(): StatsJson {
+    const m = this.matrix();
+    const out: string[] = [];
+    for (let i = 0; i < this.dim; i++) for (let j = i; j < this.dim; j++) out.push(m[i]![j]!.toString());
+    return out;
+  }
+
+  // Moves whole multiples of 2^16 from lo to mid and from mid to hi; exact, as every limb is an
+  // integer below 2^53 and the divisor is a power of two.
+  private carry(): void {
+    if (this.pending === 0) return;
+    const { hi, mid, lo } = this;
+    for (let k = 0; k < hi.length; k++) {
+      let c = Math.floor(lo[k]! / LIMB);
+      lo[k] -= c * LIMB;
+      mid[k] += c;
+      c = Math.floor(mid[k]! / LIMB);
+      mid[k] -= c * LIMB;
+      hi[k] += c;
+    }
+    this.pending = 0;
+  }
+}

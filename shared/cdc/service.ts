@@ -1,0 +1,176 @@
+/**
+ * The CDC function's work, behind its thin handler: per partition, read the state, apply the
+ * batch, commit with If-Match (on a lost race: re-read, re-apply, retry); then publish the merged
+ * model. Keeps its state cache across warm invocations.
+ */
+import { ConflictError, PipelineError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { applyChanges } from './apply.js';
+import { StaleStateError } from './errors.js';
+import { parseRecord, type CdcRecord, type ChangeEvent } from './events.js';
+import type { FitOptions } from './fit.js';
+import { publishModel, type PublishOptions, type PublishReport } from './model.js';
+import { CdcStateStore, type DeadLetter, type StateOptions } from './state-store.js';
+
+export interface CdcServiceOptions {
+  readonly store: ObjectStore;
+  /** The model's folder under `models/`. */
+  readonly modelName: string;
+  readonly fit?: FitOptions;
+  readonly state?: StateOptions;
+  readonly publish?: Omit<PublishOptions, 'fit' | 'backoff'>;
+  /** Attempts of a batch's commit before giving up (the batch is then retried by the event source). @default 30 */
+  readonly maxAttempts?: number;
+  /** Waits between attempts; randomised exponential backoff by default. */
+  readonly backoff?: (attempt: number) => Promise<void>;
+}
+
+/** What one partition's batch did. */
+export interface BatchReport {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: number;
+  readonly applied: number;
+  /** At or below the last applied offset: a redelivery. */
+  readonly skipped: number;
+  readonly deadLettered: number;
+  /** Lost conditional writes, each resolved by re-reading and re-applying. */
+  readonly conflicts: number;
+  readonly lastOffset: number;
+  readonly stateVersion: number;
+}
+
+/** Running totals of a service, for logs, tests and the benchmark. */
+export interface CdcCounters {
+  batches: number;
+  records: number;
+  applied: number;
+  skipped: number;
+  deadLettered: number;
+  stateConflicts: number;
+  modelConflicts: number;
+  modelWrites: number;
+}
+
+/** A record of a partition, with where it came from. */
+export interface PartitionRecord extends CdcRecord {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/**
+ * The CDC service over an object store.
+ *
+ * @example
+ * const cdc = new CdcService({ store, modelName: 'response' });
+ * await cdc.handle(records); // records of one or more partitions, as decoded from an MSKEvent
+ */
+export class CdcService {
+  readonly states: CdcStateStore;
+  readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
+  private readonly options: CdcServiceOptions;
+
+  constructor(options: CdcServiceOptions) {
+    this.options = options;
+    this.states = new CdcStateStore(options.store, options.modelName, options.state);
+  }
+
+  /** Applies records (grouped by topic and partition, each group in offset order), then publishes each topic's model. */
+  async handle(records: readonly PartitionRecord[]): Promise<{ batches: BatchReport[]; models: PublishReport[] }> {
+    const groups = new Map<string, PartitionRecord[]>();
+    for (const record of records) {
+      const id = `${record.topic}\u0000${record.partition}`;
+      let group = groups.get(id);
+      if (group === undefined) groups.set(id, (group = []));
+      group.push(record);
+    }
+    const batches: BatchReport[] = [];
+    for (const group of groups.values()) batches.push(await this.applyBatch(group[0]!.topic, group[0]!.partition, group));
+    const models: PublishReport[] = [];
+    for (const topic of new Set(batches.map((b) => b.topic))) models.push(await this.publish(topic));
+    return { batches, models };
+  }
+
+  /** Applies one partition's records exactly once, retrying lost races. */
+  async applyBatch(topic: string, partition: number, records: readonly CdcRecord[]): Promise<BatchReport> {
+    const events = records.map(parseRecord).sort((a, b) => a.offset - b.offset);
+    const maxAttempts = this.options.maxAttempts ?? 30;
+    let conflicts = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const state = await this.states.load(topic, partition);
+        const fresh = events.filter((e) => e.offset > state.manifest.lastOffset);
+        const lookup = await this.states.lookup(state, keysOf(fresh));
+        const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
+        const letters = deadLetters(topic, partition, result.rejected, records);
+        const committed = await this.states.commit(state, result, letters);
+        const skipped = events.length - fresh.length + result.counts.skipped;
+        Object.assign(this.counters, {
+          batches: this.counters.batches + 1,
+          records: this.counters.records + records.length,
+          applied: this.counters.applied + result.counts.applied,
+          skipped: this.counters.skipped + skipped,
+          deadLettered: this.counters.deadLettered + result.counts.deadLettered,
+        });
+        return {
+          topic,
+          partition,
+          records: records.length,
+          applied: result.counts.applied,
+          skipped,
+          deadLettered: result.counts.deadLettered,
+          conflicts,
+          lastOffset: committed.manifest.lastOffset,
+          stateVersion: committed.manifest.version,
+        };
+      } catch (error) {
+        if (!(error instanceof ConflictError || error instanceof StaleStateError)) throw error;
+        this.states.forget(topic, partition);
+        conflicts++;
+        this.counters.stateConflicts++;
+        if (attempt >= maxAttempts) {
+          throw new PipelineError(`${topic}/${partition}: gave up after ${attempt} lost races for the partition's state`, { cause: error, retriable: true });
+        }
+        await (this.options.backoff ?? jitter)(attempt);
+      }
+    }
+  }
+
+  /** Publishes the merged model of a topic (nothing is written when it is already current). */
+  async publish(topic: string): Promise<PublishReport> {
+    const report = await publishModel(this.states, topic, { ...this.options.publish, fit: this.options.fit, backoff: this.options.backoff });
+    this.counters.modelConflicts += report.conflicts;
+    if (report.written) this.counters.modelWrites++;
+    return report;
+  }
+}
+
+function keysOf(events: readonly ChangeEvent[]): Set<string> {
+  const keys = new Set<string>();
+  for (const e of events) if (e.kind === 'upsert' || e.kind === 'delete') keys.add(e.key);
+  return keys;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function deadLetters(topic: string, partition: number, rejected: readonly { offset: number; key: string | null; reason: string }[], records: readonly CdcRecord[]): DeadLetter[] {
+  if (rejected.length === 0) return [];
+  const byOffset = new Map(records.map((r) => [r.offset, r]));
+  return rejected.map(({ offset, key, reason }) => {
+    const raw = byOffset.get(offset)?.value ?? null;
+    const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
+    let value: string | null = null;
+    let valueBase64: string | undefined;
+    if (bytes !== null) {
+      try {
+        value = decoder.decode(bytes);
+      } catch {
+        valueBase64 = Buffer.from(bytes).toString('base64');
+      }
+    }
+    return { topic, partition, offset, key, reason, value, ...(valueBase64 === undefined ? {} : { valueBase64 }) };
+  });
+}
+
+const jitter = (attempt: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 5 * 2 ** attempt)));

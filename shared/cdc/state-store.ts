@@ -1,0 +1,477 @@
+/**
+ * A partition's CDC state in an object store, committed atomically.
+ *
+ * The manifest (`state/<topic>/manifests/<p>.json`) is the one mutable object: it holds the exact
+ * statistics, the last applied offset, the counts, and the keys of the immutable objects that hold
+ * the rows: chunks (rows by key hash, at most `chunkRows` each) and the journal (rows changed since
+ * the last fold, one object per batch). A commit writes the new immutable objects under fresh keys,
+ * then swaps the manifest with If-Match on the ETag it read: either the whole batch (statistics,
+ * rows and offset together) becomes visible or none of it does, and a replay finds its offsets
+ * already applied. Objects the new manifest no longer points to are deleted after the swap.
+ *
+ * Cost per batch: one journal object (the batch's changes) and the manifest, whatever the table's
+ * size. The journal is folded into the chunks when it outgrows `max(foldMinEntries, rows *
+ * foldFraction)` entries (rewriting only the chunks it touches), and compacted into one object when
+ * it has `journalMaxObjects` pieces; both are amortised to a bounded number of rows per event.
+ *
+ * Chunks and journals are immutable, so they are cached by key (LRU, `cacheRows` rows): a warm
+ * function reads only the manifest and what it has not seen.
+ */
+import { createHash } from 'node:crypto';
+import { NotFoundError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { ApplyResult } from './apply.js';
+import { Chunk, chunkFor, decodeChunk, decodeJournal, encodeChunk, encodeJournal, splitRows, type Changes } from './chunks.js';
+import { CorruptStateError, StaleStateError } from './errors.js';
+import { ExactStats, type StatsJson } from './exact-stats.js';
+import { cdcKeys, type CdcKeys } from './keys.js';
+import { LAYOUT, type Layout, type Row } from './layout.js';
+
+/** Tuning of the state layout; the defaults suit tables from a thousand to millions of rows. */
+export interface StateOptions {
+  /** A chunk splits in two above this many rows. @default 2048 */
+  readonly chunkRows?: number;
+  /** The journal is folded into the chunks above max(this, rows * foldFraction) entries. @default 4096 */
+  readonly foldMinEntries?: number;
+  /** @default 1/16 */
+  readonly foldFraction?: number;
+  /** The journal is compacted into one object when it has this many. @default 16 */
+  readonly journalMaxObjects?: number;
+  /** Rows of chunks and journals kept in memory across batches. @default 1,500,000 */
+  readonly cacheRows?: number;
+  /** Parallel object reads and writes. @default 16 */
+  readonly concurrency?: number;
+}
+
+export const StateDefaults = {
+  chunkRows: 2048,
+  foldMinEntries: 4096,
+  foldFraction: 1 / 16,
+  journalMaxObjects: 16,
+  cacheRows: 1_500_000,
+  concurrency: 16,
+} as const satisfies Required<StateOptions>;
+
+interface ChunkRef {
+  readonly key: string | null;
+  readonly rows: number;
+}
+
+interface JournalRef {
+  readonly key: string;
+  readonly entries: number;
+}
+
+/** The manifest document. */
+export interface Manifest {
+  readonly format: 'pipeline.cdc-state/1';
+  readonly topic: string;
+  readonly partition: number;
+  /** Incremented by every commit; names the immutable objects that commit wrote. */
+  readonly version: number;
+  /** Offset of the last event applied; -1 before the first. */
+  readonly lastOffset: number;
+  readonly rows: number;
+  /** Events applied (tombstones and no-ops included) and dead-lettered, over the partition's life. */
+  readonly counts: { readonly applied: number; readonly deadLettered: number };
+  readonly features: readonly string[];
+  readonly stats: StatsJson;
+  /** Chunk by hash-bit prefix; the prefixes cover every hash exactly once. */
+  readonly chunks: Readonly<Record<string, ChunkRef>>;
+  /** Oldest first; a later entry for a key wins. */
+  readonly journal: readonly JournalRef[];
+}
+
+/** A partition's state as read: the manifest, its ETag, statistics, and the journal's rows. */
+export interface PartitionState {
+  readonly manifest: Manifest;
+  /** undefined: no manifest exists yet (the first commit writes with If-None-Match). */
+  readonly etag: string | undefined;
+  readonly stats: ExactStats;
+  /** Rows changed since the last fold (null: deleted), the journal read back. */
+  readonly overlay: ReadonlyMap<string, Row | null>;
+}
+
+/** A record the partition could not use, as written to the dead-letter location. */
+export interface DeadLetter {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly reason: string;
+  /** The value as text when it is UTF-8, else null (see valueBase64). */
+  readonly value: string | null;
+  readonly valueBase64?: string;
+}
+
+type Cached = Chunk | Map<string, Row | null>;
+
+/**
+ * Reads and commits partitions' CDC state through an {@link ObjectStore}.
+ *
+ * @example
+ * const states = new CdcStateStore(store, 'response');
+ * const state = await states.load('customer_updates', 0);
+ * const lookup = await states.lookup(state, ['5524']);
+ * const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, events);
+ * await states.commit(state, result, []);
+ */
+export class CdcStateStore {
+  readonly keys: CdcKeys;
+  private readonly options: Required<StateOptions>;
+  private readonly cache = new Map<string, { value: Cached; weight: number }>();
+  private cachedRows = 0;
+  private readonly known = new Map<string, PartitionState>();
+
+  constructor(
+    readonly store: ObjectStore,
+    readonly modelName: string,
+    options: StateOptions = {},
+    readonly layout: Layout = LAYOUT,
+  ) {
+    this.keys = cdcKeys(modelName);
+    this.options = { ...StateDefaults, ...options };
+  }
+
+  /**
+   * A partition's state: the last one this process read or committed, or (with `fresh`, or the
+   * first time) the stored one. A stale answer is harmless: its commit fails on If-Match.
+   */
+  async load(topic: string, partition: number, { fresh = false } = {}): Promise<PartitionState> {
+    const id = `${topic}/${partition}`;
+    const known = this.known.get(id);
+    if (known !== undefined && !fresh) return known;
+    const key = this.keys.manifest(topic, partition);
+    let state: PartitionState;
+    try {
+      const got = await this.store.get(key);
+      state = await this.open(this.parseManifest(key, got.body, topic, partition), got.etag);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      state = this.empty(topic, partition);
+    }
+    this.known.set(id, state);
+    return state;
+  }
+
+  /** Forgets what this process knows of a partition (after a lost race), so the next load reads it. */
+  forget(topic: string, partition: number): void {
+    this.known.delete(`${topic}/${partition}`);
+  }
+
+  /** Every partition of a topic that has state, freshly read, in partition order. */
+  async loadAll(topic: string): Promise<PartitionState[]> {
+    const listed = await this.store.list(this.keys.manifests(topic));
+    const partitions = listed
+      .map((o) => /\/(\d+)\.json$/.exec(o.key)?.[1])
+      .filter((p): p is string => p !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    return mapLimit(partitions, this.options.concurrency, (p) => this.load(topic, p, { fresh: true }));
+  }
+
+  /**
+   * A lookup of the current rows of `keys` (reading the chunks that hold them), for the core.
+   * Keys not asked for answer from what happens to be loaded, or undefined.
+   */
+  async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
+    const { manifest, overlay } = state;
+    const chunkKeys = new Set<string>();
+    for (const key of keys) {
+      if (overlay.has(key)) continue;
+      const ref = manifest.chunks[chunkFor(key, this.prefixes(manifest))];
+      if (ref?.key) chunkKeys.add(ref.key);
+    }
+    const loaded = new Map<string, Chunk>();
+    await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
+    return (key) => {
+      if (overlay.has(key)) return overlay.get(key) ?? undefined;
+      const ref = manifest.chunks[chunkFor(key, this.prefixes(manifest))];
+      return ref?.key ? loaded.get(ref.key)?.get(key) : undefined;
+    };
+  }
+
+  /**
+   * Commits a batch's result: dead letters, then the new immutable objects, then the manifest with
+   * If-Match (If-None-Match for the first). Throws ConflictError when another writer got there
+   * first; then nothing this commit wrote is referenced, and the caller re-reads and re-applies.
+   * Resolves to the new state (the input state must not be used again).
+   */
+  async commit(state: PartitionState, result: ApplyResult, deadLetters: readonly DeadLetter[]): Promise<PartitionState> {
+    const { manifest } = state;
+    if (result.lastOffset === manifest.lastOffset) return state;
+    const { topic, partition } = manifest;
+    const version = manifest.version + 1;
+    const width = this.layout.width + 1;
+    await mapLimit(deadLetters, this.options.concurrency, (letter) =>
+      this.store.put(this.keys.deadLetter(topic, partition, letter.offset), `${JSON.stringify({ format: 'pipeline.cdc-dead-letter/1', ...letter }, null, 2)}\n`, {
+        contentType: 'application/json',
+      }),
+    );
+
+    let chunks: Record<string, ChunkRef> = { ...manifest.chunks };
+    let journal: JournalRef[] = [...manifest.journal];
+    const superseded: string[] = [];
+    let overlay = state.overlay as Map<string, Row | null>;
+    const rows = result.stats.count();
+    let pending = overlay.size;
+    for (const key of result.changes.keys()) if (!overlay.has(key)) pending++;
+
+    if (pending > Math.max(this.options.foldMinEntries, Math.ceil(rows * this.options.foldFraction))) {
+      const combined = new Map(overlay);
+      for (const [key, row] of result.changes) combined.set(key, row);
+      chunks = await this.fold(manifest, combined, version, superseded);
+      superseded.push(...journal.map((j) => j.key));
+      journal = [];
+      overlay = new Map();
+    } else if (result.changes.size > 0) {
+      if (journal.length + 1 >= this.options.journalMaxObjects) {
+        const combined = new Map(overlay);
+        for (const [key, row] of result.changes) combined.set(key, row);
+        superseded.push(...journal.map((j) => j.key));
+        journal = [await this.writeJournal(topic, partition, version, combined, width)];
+        overlay = combined;
+      } else {
+        journal.push(await this.writeJournal(topic, partition, version, result.changes, width));
+        overlay = new Map(overlay);
+        for (const [key, row] of result.changes) overlay.set(key, row);
+      }
+    }
+
+    const next: Manifest = {
+      format: 'pipeline.cdc-state/1',
+      topic,
+      partition,
+      version,
+      lastOffset: result.lastOffset,
+      rows,
+      counts: {
+        applied: manifest.counts.applied + result.counts.applied,
+        deadLettered: manifest.counts.deadLettered + result.counts.deadLettered,
+      },
+      features: manifest.features,
+      stats: result.stats.toJSON(),
+      chunks,
+      journal,
+    };
+    const key = this.keys.manifest(topic, partition);
+    const { etag } = await this.store.put(key, JSON.stringify(next), {
+      ...(state.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: state.etag }),
+      contentType: 'application/json',
+    });
+    const committed: PartitionState = { manifest: next, etag, stats: result.stats, overlay };
+    this.known.set(`${topic}/${partition}`, committed);
+    // what the new manifest no longer points to: no later manifest can point to it again
+    await mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined));
+    for (const old of superseded) this.evict(old);
+    return committed;
+  }
+
+  /** Every `[key, row]` of the partition's table (chunks read as needed; the journal wins). */
+  async *rows(state: PartitionState): AsyncGenerator<[string, Row]> {
+    const refs = Object.values(state.manifest.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
+    const step = this.options.concurrency;
+    for (let i = 0; i < refs.length; i += step) {
+      const chunks = await Promise.all(refs.slice(i, i + step).map((r) => this.chunk(r.key)));
+      for (const chunk of chunks) {
+        for (const entry of chunk.entries()) if (!state.overlay.has(entry[0])) yield entry;
+      }
+    }
+    for (const [key, row] of state.overlay) if (row !== null) yield [key, row];
+  }
+
+  /**
+   * Deletes the partition's objects that no manifest can point to again: not in the current
+   * manifest and written by a version at or below it (a lost race or a crash before the swap leaves
+   * such objects; later commits only write above the current version). Resolves to their number.
+   */
+  async sweep(topic: string, partition: number): Promise<number> {
+    const state = await this.load(topic, partition, { fresh: true });
+    const live = new Set<string>([...Object.values(state.manifest.chunks).map((c) => c.key), ...state.manifest.journal.map((j) => j.key)].filter((k): k is string => k !== null));
+    const dead = (await this.store.list(this.keys.partitionPrefix(topic, partition)))
+      .map((o) => o.key)
+      .filter((key) => !live.has(key) && Number(/\/(\d+)-[0-9a-f]+\.json$/.exec(key)?.[1] ?? Infinity) <= state.manifest.version);
+    await mapLimit(dead, this.options.concurrency, (key) => this.store.delete(key));
+    return dead.length;
+  }
+
+  /** The current row of one key, or undefined. */
+  async get(state: PartitionState, key: string): Promise<Row | undefined> {
+    return (await this.lookup(state, [key]))(key);
+  }
+
+  private empty(topic: string, partition: number): PartitionState {
+    const stats = new ExactStats(this.layout.width);
+    return {
+      manifest: {
+        format: 'pipeline.cdc-state/1',
+        topic,
+        partition,
+        version: 0,
+        lastOffset: -1,
+        rows: 0,
+        counts: { applied: 0, deadLettered: 0 },
+        features: this.layout.features.map((f) => f.name),
+        stats: stats.toJSON(),
+        chunks: { '': { key: null, rows: 0 } },
+        journal: [],
+      },
+      etag: undefined,
+      stats,
+      overlay: new Map(),
+    };
+  }
+
+  private parseManifest(key: string, body: Uint8Array, topic: string, partition: number): Manifest {
+    let manifest: Manifest;
+    try {
+      manifest = JSON.parse(new TextDecoder().decode(body)) as Manifest;
+    } catch (error) {
+      throw new CorruptStateError(key, 'it is not JSON', { cause: error });
+    }
+    if (manifest.format !== 'pipeline.cdc-state/1') throw new CorruptStateError(key, `it has format ${JSON.stringify(manifest.format)}, not pipeline.cdc-state/1`);
+    if (manifest.topic !== topic || manifest.partition !== partition) throw new CorruptStateError(key, `it belongs to ${manifest.topic}/${manifest.partition}`);
+    const names = this.layout.features.map((f) => f.name);
+    if (!Array.isArray(manifest.features) || manifest.features.join('\n') !== names.join('\n')) {
+      throw new CorruptStateError(key, `it was written for other features (${manifest.features?.length} of them); this model has ${names.length}`);
+    }
+    return manifest;
+  }
+
+  private async open(manifest: Manifest, etag: string): Promise<PartitionState> {
+    let stats: ExactStats;
+    try {
+      stats = ExactStats.fromJSON(this.layout.width, manifest.stats);
+    } catch (error) {
+      throw new CorruptStateError(this.keys.manifest(manifest.topic, manifest.partition), (error as Error).message, { cause: error });
+    }
+    const journals = await mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key));
+    const overlay = new Map<string, Row | null>();
+    for (const changes of journals) for (const [key, row] of changes) overlay.set(key, row);
+    return { manifest, etag, stats, overlay };
+  }
+
+  private async fold(manifest: Manifest, combined: Changes, version: number, superseded: string[]): Promise<Record<string, ChunkRef>> {
+    const { topic, partition } = manifest;
+    const width = this.layout.width + 1;
+    const prefixes = this.prefixes(manifest);
+    const groups = new Map<string, Map<string, Row | null>>();
+    for (const [key, row] of combined) {
+      const prefix = chunkFor(key, prefixes);
+      let group = groups.get(prefix);
+      if (group === undefined) groups.set(prefix, (group = new Map()));
+      group.set(key, row);
+    }
+    const chunks: Record<string, ChunkRef> = { ...manifest.chunks };
+    await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
+      const ref = manifest.chunks[prefix]!;
+      const rows = new Map<string, Row>(ref.key === null ? [] : (await this.chunk(ref.key)).entries());
+      for (const [key, row] of group) {
+        if (row === null) rows.delete(key);
+        else rows.set(key, row);
+      }
+      delete chunks[prefix];
+      for (const [bits, part] of splitRows(prefix, rows, this.options.chunkRows)) {
+        if (part.size === 0) {
+          chunks[bits] = { key: null, rows: 0 };
+          continue;
+        }
+        const chunk = Chunk.of(part, width);
+        const text = encodeChunk(chunk);
+        const key = this.keys.chunk(topic, partition, bits, version, hashOf(text));
+        await this.store.put(key, text, { contentType: 'application/json' });
+        this.remember(key, chunk, chunk.size);
+        chunks[bits] = { key, rows: part.size };
+      }
+      if (ref.key !== null) superseded.push(ref.key);
+    });
+    return chunks;
+  }
+
+  private async writeJournal(topic: string, partition: number, version: number, changes: Changes, width: number): Promise<JournalRef> {
+    const text = encodeJournal(changes, width);
+    const key = this.keys.journal(topic, partition, version, hashOf(text));
+    await this.store.put(key, text, { contentType: 'application/json' });
+    this.remember(key, new Map(changes), changes.size);
+    return { key, entries: changes.size };
+  }
+
+  private chunk(key: string): Promise<Chunk> {
+    return this.fetch(key, (text) => decodeChunk(text, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
+  }
+
+  private journal(key: string): Promise<Map<string, Row | null>> {
+    return this.fetch(key, (text) => decodeJournal(text, this.layout.width + 1, key), (m) => m.size) as Promise<Map<string, Row | null>>;
+  }
+
+  private async fetch<T extends Cached>(key: string, decode: (text: string) => T, weight: (value: T) => number): Promise<Cached> {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit.value;
+    }
+    let body: Uint8Array;
+    try {
+      body = (await this.store.get(key)).body;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new StaleStateError(key, { cause: error });
+      throw error;
+    }
+    let value: T;
+    try {
+      value = decode(new TextDecoder().decode(body));
+    } catch (error) {
+      throw new CorruptStateError(key, (error as Error).message, { cause: error });
+    }
+    this.remember(key, value, weight(value));
+    return value;
+  }
+
+  private remember(key: string, value: Cached, weight: number): void {
+    this.evict(key);
+    this.cache.set(key, { value, weight });
+    this.cachedRows += weight;
+    for (const [old, entry] of this.cache) {
+      if (this.cachedRows <= this.options.cacheRows || old === key) break;
+      this.cache.delete(old);
+      this.cachedRows -= entry.weight;
+    }
+  }
+
+  private evict(key: string): void {
+    const entry = this.cache.get(key);
+    if (entry === undefined) return;
+    this.cache.delete(key);
+    this.cachedRows -= entry.weight;
+  }
+
+  private readonly prefixSets = new WeakMap<Manifest, ReadonlySet<string>>();
+
+  private prefixes(manifest: Manifest): ReadonlySet<string> {
+    let set = this.prefixSets.get(manifest);
+    if (set === undefined) this.prefixSets.set(manifest, (set = new Set(Object.keys(manifest.chunks))));
+    return set;
+  }
+}
+
+const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/**
+ * Maps `items` through `fn` with at most `limit` calls in flight, keeping the order.
+ *
+ * @example
+ * await mapLimit(keys, 16, (key) => store.get(key));
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
