@@ -1,0 +1,37 @@
+import type { MSKEvent } from 'aws-lambda';
+import { loadConfig } from '../../shared/config.js';
+import { decodeKafkaEvent, type KafkaEvent } from '../../shared/emulator/msk-event.js';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import { openStore } from '../../shared/stores.js';
+import { DefaultLimits, type Limits } from '../../shared/stream/aggregate.js';
+import { streamObjects } from '../../shared/stream/outputs.js';
+
+/** What an invocation did; Lambda ignores the result of a Kafka-triggered function. */
+export interface StreamResult {
+  readonly records: number;
+  readonly written: readonly string[];
+}
+
+/**
+ * The streaming function over its dependencies: decode the Kafka event, aggregate each
+ * topic-partition's records (pure), write dead letters then partials, return. Writes are
+ * idempotent (same batch, same keys, same bytes), so a redelivered batch does no harm.
+ *
+ * @example
+ * const handle = createStreamHandler({ store: new FolderStore('data') });
+ * await handle(event); // { records: 100, written: ['results/stream/partials/sensor_data/0/...json'] }
+ */
+export function createStreamHandler(deps: { store: ObjectStore; limits?: Limits }): (event: MSKEvent | KafkaEvent) => Promise<StreamResult> {
+  return async (event) => {
+    const records = decodeKafkaEvent(event);
+    const objects = streamObjects(records, deps.limits ?? DefaultLimits);
+    for (const { key, body } of objects) await deps.store.put(key, body, { contentType: 'application/json' });
+    return { records: records.length, written: objects.map((o) => o.key) };
+  };
+}
+
+let configured: ((event: MSKEvent | KafkaEvent) => Promise<StreamResult>) | undefined;
+
+/** The Lambda entry point (MSK trigger on `sensor_data`), configured once from the environment. */
+export const handler = (event: MSKEvent | KafkaEvent): Promise<StreamResult> =>
+  (configured ??= createStreamHandler({ store: openStore(loadConfig(process.env), 'results') }))(event);

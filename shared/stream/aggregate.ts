@@ -1,0 +1,320 @@
+import { Metrics, type Metric } from './metrics.js';
+import { parseReading, type SensorReading } from './schema.js';
+
+/** Tumbling windows of event time, one minute long. */
+export const WindowMs = 60_000;
+
+/** Metric values are summed as integers of 1/Scale (0.001), exactly; see `schema.ts`. */
+export const Scale = 1000;
+
+/**
+ * Mergeable statistics of one metric: count, exact sums of the value and of its square (in
+ * units of 1/{@link Scale}, as decimal strings, since they outgrow 2^53), min and max.
+ */
+export interface MetricPartial {
+  readonly count: number;
+  readonly sum: string;
+  readonly sumSquares: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** One sensor's minute: how many valid readings, and each metric's statistics when present. */
+export interface WindowPartial {
+  readonly sensorId: string;
+  /** Epoch milliseconds of the window's start (a multiple of {@link WindowMs}). */
+  readonly windowStart: number;
+  readonly readings: number;
+  readonly metrics: Partial<Record<Metric, MetricPartial>>;
+}
+
+/** A hard limit crossed by one reading. */
+export interface LimitAnomaly {
+  readonly kind: 'limit';
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly sensorId: string;
+  /** ISO-8601 event time. */
+  readonly ts: string;
+  readonly metric: Metric;
+  readonly value: number;
+  readonly bound: 'min' | 'max';
+  readonly limit: number;
+}
+
+/** A record that is not a valid reading, and why. */
+export interface DeadLetter {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly reason: string;
+  /** The key and value as text (the value cut at 4 KB), to look at or re-send. */
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+/** What one batch contributes for one topic-partition: named by its offset range. */
+export interface BatchPartial {
+  readonly version: 1;
+  readonly topic: string;
+  readonly partition: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly scale: number;
+  readonly records: number;
+  readonly valid: number;
+  readonly deadLetters: number;
+  readonly windows: readonly WindowPartial[];
+  readonly anomalies: readonly LimitAnomaly[];
+}
+
+/** Hard limits per metric: a reading outside [min, max] is flagged (and still counted). */
+export type Limits = Partial<Record<Metric, { readonly min?: number; readonly max?: number }>>;
+
+/**
+ * Default hard limits: the operating range of common environmental sensors (-40 to 85 °C, 0 to
+ * 100 %RH), the extremes of sea-level pressure ever recorded (870 to 1085 hPa), and a battery
+ * below 10 %.
+ */
+export const DefaultLimits = {
+  temperature: { min: -40, max: 85 },
+  humidity: { min: 0, max: 100 },
+  pressure: { min: 870, max: 1085 },
+  battery: { min: 10, max: 100 },
+} as const satisfies Limits;
+
+/** One record as the core reads it: where it is in the log, and its bytes. */
+export interface StreamInput {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Uint8Array | null;
+  readonly value: Uint8Array | null;
+}
+
+/** The result of one topic-partition of a batch. */
+export interface PartitionResult {
+  readonly partial: BatchPartial;
+  readonly deadLetters: readonly DeadLetter[];
+}
+
+const MaxSafe = Number.MAX_SAFE_INTEGER;
+
+/** Exact running sums: plain numbers while they stay exact integers, bigint beyond. */
+class MetricAccumulator {
+  count = 0;
+  sum = 0;
+  sumBig = 0n;
+  squares = 0;
+  squaresBig = 0n;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+
+  add(reading: number): void {
+    const value = reading + 0; // -0 becomes 0, so min and max do not depend on arrival order
+    const q = Math.round(value * Scale);
+    this.count++;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    const sum = this.sum + q;
+    if (sum <= MaxSafe && sum >= -MaxSafe) this.sum = sum;
+    else {
+      this.sumBig += BigInt(this.sum) + BigInt(q);
+      this.sum = 0;
+    }
+    const square = q * q;
+    if (square <= MaxSafe) {
+      const squares = this.squares + square;
+      if (squares <= MaxSafe) this.squares = squares;
+      else {
+        this.squaresBig += BigInt(this.squares) + BigInt(square);
+        this.squares = 0;
+      }
+    } else {
+      this.squaresBig += BigInt(q) * BigInt(q);
+    }
+  }
+
+  partial(): MetricPartial {
+    return {
+      count: this.count,
+      sum: (this.sumBig + BigInt(this.sum)).toString(),
+      sumSquares: (this.squaresBig + BigInt(this.squares)).toString(),
+      min: this.min,
+      max: this.max,
+    };
+  }
+}
+
+class WindowAccumulator {
+  readings = 0;
+  readonly metrics: Array<MetricAccumulator | undefined> = Metrics.map(() => undefined);
+
+  constructor(
+    readonly sensorId: string,
+    readonly windowStart: number,
+  ) {}
+
+  add(reading: SensorReading): void {
+    this.readings++;
+    for (let i = 0; i < Metrics.length; i++) {
+      const value = reading[Metrics[i]!];
+      if (value !== undefined) (this.metrics[i] ??= new MetricAccumulator()).add(value);
+    }
+  }
+
+  partial(): WindowPartial {
+    const metrics: Partial<Record<Metric, MetricPartial>> = {};
+    Metrics.forEach((name, i) => {
+      const acc = this.metrics[i];
+      if (acc !== undefined) metrics[name] = acc.partial();
+    });
+    return { sensorId: this.sensorId, windowStart: this.windowStart, readings: this.readings, metrics };
+  }
+}
+
+const decoder = new TextDecoder();
+const text = (bytes: Uint8Array): string => (Buffer.isBuffer(bytes) ? bytes.toString('utf8') : decoder.decode(bytes));
+
+/**
+ * Aggregates the records of ONE topic-partition (in offset order) into its partial: per sensor and
+ * minute of event time, the count, exact sums, min and max of each metric; the readings outside
+ * the hard limits; and a dead letter for each record that is not a valid reading. Pure: the same
+ * records always give the same result.
+ *
+ * @example
+ * const { partial, deadLetters } = aggregatePartition(records, DefaultLimits);
+ * partial.windows[0]; // { sensorId: 's-1', windowStart: 1714564800000, readings: 12, metrics: { temperature: {...} } }
+ */
+export function aggregatePartition(records: readonly StreamInput[], limits: Limits = DefaultLimits): PartitionResult {
+  if (records.length === 0) throw new RangeError('aggregatePartition needs at least one record');
+  const { topic, partition } = records[0]!;
+  const windows = new Map<string, WindowAccumulator>();
+  const anomalies: LimitAnomaly[] = [];
+  const deadLetters: DeadLetter[] = [];
+  const checks = Metrics.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
+  let first = records[0]!.offset;
+  let last = first;
+  for (const record of records) {
+    if (record.topic !== topic || record.partition !== partition) {
+      throw new RangeError(`aggregatePartition got ${record.topic}-${record.partition} among ${topic}-${partition}`);
+    }
+    if (record.offset < first) first = record.offset;
+    if (record.offset > last) last = record.offset;
+    const value = record.value === null ? null : text(record.value);
+    const parsed = value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : parseReading(value);
+    if (!parsed.ok) {
+      deadLetters.push({
+        topic,
+        partition,
+        offset: record.offset,
+        reason: parsed.reason,
+        key: record.key === null ? null : text(record.key),
+        value: value === null ? null : value.length > 4096 ? value.slice(0, 4096) : value,
+      });
+      continue;
+    }
+    const reading = parsed.reading;
+    const windowStart = Math.floor(reading.ts / WindowMs) * WindowMs;
+    const id = `${windowStart}|${reading.sensorId}`;
+    let window = windows.get(id);
+    if (window === undefined) windows.set(id, (window = new WindowAccumulator(reading.sensorId, windowStart)));
+    window.add(reading);
+    for (let i = 0; i < Metrics.length; i++) {
+      const check = checks[i];
+      const v = reading[Metrics[i]!];
+      if (check === undefined || v === undefined || (v >= check.min && v <= check.max)) continue;
+      const bound = v < check.min ? 'min' : 'max';
+      anomalies.push({
+        kind: 'limit',
+        topic,
+        partition,
+        offset: record.offset,
+        sensorId: reading.sensorId,
+        ts: new Date(reading.ts).toISOString(),
+        metric: Metrics[i]!,
+        value: v,
+        bound,
+        limit: bound === 'min' ? check.min : check.max,
+      });
+    }
+  }
+  const partials = [...windows.values()].map((w) => w.partial()).sort(byWindow);
+  anomalies.sort((a, b) => a.offset - b.offset || Metrics.indexOf(a.metric) - Metrics.indexOf(b.metric));
+  deadLetters.sort((a, b) => a.offset - b.offset);
+  return {
+    partial: {
+      version: 1,
+      topic,
+      partition,
+      firstOffset: first,
+      lastOffset: last,
+      scale: Scale,
+      records: records.length,
+      valid: records.length - deadLetters.length,
+      deadLetters: deadLetters.length,
+      windows: partials,
+      anomalies,
+    },
+    deadLetters,
+  };
+}
+
+/** Orders windows by sensor, then time: the order of every output. */
+export function byWindow(a: { sensorId: string; windowStart: number }, b: { sensorId: string; windowStart: number }): number {
+  return a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : a.windowStart - b.windowStart;
+}
+
+/**
+ * Merges two statistics of the same metric. Associative and commutative, exactly: sums are
+ * integers, min and max are order-free.
+ *
+ * @example
+ * mergeMetric({ count: 1, sum: '1000', sumSquares: '1000000', min: 1, max: 1 }, { count: 1, sum: '3000', sumSquares: '9000000', min: 3, max: 3 });
+ * // { count: 2, sum: '4000', sumSquares: '10000000', min: 1, max: 3 }
+ */
+export function mergeMetric(a: MetricPartial, b: MetricPartial): MetricPartial {
+  return {
+    count: a.count + b.count,
+    sum: (BigInt(a.sum) + BigInt(b.sum)).toString(),
+    sumSquares: (BigInt(a.sumSquares) + BigInt(b.sumSquares)).toString(),
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+  };
+}
+
+/**
+ * Merges two partials of the same sensor and window (associative and commutative).
+ *
+ * @example
+ * mergeWindow(w1, w2).readings === w1.readings + w2.readings; // true
+ */
+export function mergeWindow(a: WindowPartial, b: WindowPartial): WindowPartial {
+  if (a.sensorId !== b.sensorId || a.windowStart !== b.windowStart) throw new RangeError('mergeWindow needs the same sensor and window');
+  const metrics: Partial<Record<Metric, MetricPartial>> = {};
+  for (const name of Metrics) {
+    const x = a.metrics[name];
+    const y = b.metrics[name];
+    const merged = x && y ? mergeMetric(x, y) : (x ?? y);
+    if (merged) metrics[name] = merged;
+  }
+  return { sensorId: a.sensorId, windowStart: a.windowStart, readings: a.readings + b.readings, metrics };
+}
+
+/**
+ * Merges any number of window partials into one per sensor and window, in output order. The
+ * result does not depend on the order or grouping of the input.
+ *
+ * @example
+ * mergeWindows([...partialA.windows, ...partialB.windows]);
+ */
+export function mergeWindows(windows: Iterable<WindowPartial>): WindowPartial[] {
+  const merged = new Map<string, WindowPartial>();
+  for (const w of windows) {
+    const id = `${w.windowStart}|${w.sensorId}`;
+    const seen = merged.get(id);
+    merged.set(id, seen === undefined ? w : mergeWindow(seen, w));
+  }
+  return [...merged.values()].sort(byWindow);
+}

@@ -1,0 +1,16 @@
+/**
+ * The streaming core (task 2): validate `sensor_data` readings, aggregate them per sensor and
+ * minute into exact, mergeable partials named by offset range, and merge those back into the
+ * stream's statistics.
+ */
+export { aggregatePartition, byWindow, DefaultLimits, mergeMetric, mergeWindow, mergeWindows, Scale, WindowMs } from './aggregate.js';
+export type { BatchPartial, DeadLetter, LimitAnomaly, Limits, MetricPartial, PartitionResult, StreamInput, WindowPartial } from './aggregate.js';
+export { chooseCover, type OffsetRange } from './cover.js';
+export { Metrics, type Metric } from './metrics.js';
+export { deadLetterKey, parseBatchKey, partialKey, StreamPrefixes, streamObjects } from './outputs.js';
+export type { BatchRange, DeadLetterFile, StreamObject } from './outputs.js';
+export { readStreamStats, type StreamReadResult } from './read.js';
+export { MetricBound, parseReading, quickReading, SensorReadingSchema } from './schema.js';
+export type { ParseResult, SensorReading } from './schema.js';
+export { DefaultZScore, summarize, summarizeMetric } from './stats.js';
+export type { Anomaly, MetricSummary, StreamStats, SummaryOptions, WindowSummary, ZScoreAnomaly } from './stats.js';

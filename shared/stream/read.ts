@@ -1,0 +1,63 @@
+import { mapLimit } from '../cdc/state-store.js';
+import { InputError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import type { BatchPartial } from './aggregate.js';
+import { chooseCover } from './cover.js';
+import { parseBatchKey, StreamPrefixes, type BatchRange, type DeadLetterFile } from './outputs.js';
+import { summarize, type StreamStats, type SummaryOptions } from './stats.js';
+
+export interface StreamReadResult extends StreamStats {
+  /** Partial objects read (one cover per partition) and found in all. */
+  readonly partials: { readonly used: number; readonly found: number };
+  /** Offset ranges no cover could include: each would count some records twice; reported, not counted. */
+  readonly uncovered: readonly string[];
+}
+
+/**
+ * Reads the streaming function's outputs from `store` and merges them into the stream's
+ * statistics: per topic-partition, a set of partials that counts each record exactly once (see
+ * `chooseCover`), merged per sensor and minute; the dead letters counted by distinct offset.
+ *
+ * @example
+ * const stats = await readStreamStats(openStore(config, 'results'), { sensor: 's-001' });
+ */
+export async function readStreamStats(store: ObjectStore, options: SummaryOptions = {}): Promise<StreamReadResult> {
+  const found = (await store.list(StreamPrefixes.partials))
+    .map((o) => ({ key: o.key, range: parseBatchKey(o.key, StreamPrefixes.partials) }))
+    .filter((o): o is { key: string; range: BatchRange } => o.range !== undefined);
+  const byPartition = new Map<string, Array<BatchRange & { key: string }>>();
+  for (const { key, range } of found) {
+    const id = `${range.topic}/${range.partition}`;
+    byPartition.set(id, [...(byPartition.get(id) ?? []), { ...range, key }]);
+  }
+  const chosen: string[] = [];
+  const uncovered: string[] = [];
+  for (const ranges of byPartition.values()) {
+    const cover = chooseCover(ranges);
+    chosen.push(...cover.chosen.map((r) => r.key));
+    uncovered.push(...cover.uncovered.map((r) => r.key));
+  }
+  const partials = await mapLimit(chosen, 16, async (key) => readJson<BatchPartial>(store, key));
+
+  const deadLetterKeys = (await store.list(StreamPrefixes.deadLetters)).map((o) => o.key).filter((k) => parseBatchKey(k, StreamPrefixes.deadLetters));
+  const files = await mapLimit(deadLetterKeys, 16, async (key) => readJson<DeadLetterFile>(store, key));
+  const deadOffsets = new Set<string>();
+  for (const file of files) for (const d of file.deadLetters) deadOffsets.add(`${d.topic}/${d.partition}/${d.offset}`);
+
+  const stats = summarize(
+    partials.flatMap((p) => p.windows),
+    partials.flatMap((p) => p.anomalies),
+    deadOffsets.size,
+    options,
+  );
+  return { ...stats, partials: { used: chosen.length, found: found.length }, uncovered };
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
+  const { body } = await store.get(key);
+  try {
+    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) as T;
+  } catch (error) {
+    throw new InputError(`${store.name}/${key}`, `is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+export { Metrics, type Metric } from './metrics.js';
+
+/**
+ * Metric values are summed exactly as integers of this many units per unit (0.001 resolution),
+ * so that sums do not depend on how a stream was cut into batches. Beyond ±1e12 a value cannot be
+ * summed exactly and is no sensor's reading: it is rejected.
+ */
+export const MetricBound = 1e12;
+
+/** Largest and smallest epoch milliseconds a JavaScript Date can hold. */
+const maxTime = 8.64e15;
+
+const metric = z.number().gt(-MetricBound).lt(MetricBound).nullish();
+
+/**
+ * The `sensor_data` value (DESIGN.md, "Event contracts"), as the declared schema: `sensorId` a
+ * non-empty string; `ts` epoch milliseconds or an ISO-8601 date-time with a zone (`Z` or
+ * `+hh:mm`), naming a real instant; each metric, when present and not null, a finite number.
+ * Other fields are allowed and ignored. A null metric is a dropout: the same as an absent one.
+ *
+ * The streaming core checks the common shapes with a faster hand-written test
+ * ({@link parseReading}) and falls back to this schema, which decides and explains, for the rest.
+ *
+ * @example
+ * SensorReadingSchema.safeParse({ sensorId: 's-1', ts: '2024-05-01T12:00:00Z', temperature: 21.5 }).success; // true
+ */
+export const SensorReadingSchema = z.looseObject({
+  sensorId: z.string().regex(/\S/, 'must be a non-empty string'),
+  ts: z.union([
+    z.number().gte(-maxTime).lte(maxTime),
+    z.iso.datetime({ offset: true }).refine((text) => !Number.isNaN(Date.parse(text)), 'is not a valid time'),
+  ]),
+  temperature: metric,
+  humidity: metric,
+  pressure: metric,
+  battery: metric,
+});
+
+/** A valid reading: time as epoch milliseconds, each metric a number or undefined. */
+export interface SensorReading {
+  readonly sensorId: string;
+  readonly ts: number;
+  readonly temperature: number | undefined;
+  readonly humidity: number | undefined;
+  readonly pressure: number | undefined;
+  readonly battery: number | undefined;
+}
+
+export type ParseResult = { readonly ok: true; readonly reading: SensorReading } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses one `sensor_data` value (JSON text) into a reading, or says why it is malformed, in the
+ * words of {@link SensorReadingSchema}. A hand-written check accepts the common shapes quickly;
+ * whatever it does not accept, the zod schema decides.
+ *
+ * @example
+ * parseReading('{"sensorId":"s-1","ts":1714564800000,"temperature":21.5}'); // { ok: true, reading: {...} }
+ * parseReading('{"ts":1}'); // { ok: false, reason: 'sensorId: Invalid input: expected string, received undefined' }
+ */
+export function parseReading(text: string): ParseResult {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const quick = quickReading(data);
+  if (quick !== undefined) return { ok: true, reading: quick };
+  const parsed = SensorReadingSchema.safeParse(data);
+  if (!parsed.success) {
+    return { ok: false, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ') };
+  }
+  const r = parsed.data;
+  return {
+    ok: true,
+    reading: {
+      sensorId: r.sensorId,
+      ts: typeof r.ts === 'number' ? r.ts : Date.parse(r.ts),
+      temperature: r.temperature ?? undefined,
+      humidity: r.humidity ?? undefined,
+      pressure: r.pressure ?? undefined,
+      battery: r.battery ?? undefined,
+    },
+  };
+}
+
+/**
+ * The fast path: a reading when `data` is plainly valid, `undefined` when it is not or when it is
+ * not sure (the schema then decides). It must never accept what the schema rejects; a property
+ * test holds it to that.
+ */
+export function quickReading(data: unknown): SensorReading | undefined {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const r = data as Record<string, unknown>;
+  const sensorId = r.sensorId;
+  if (typeof sensorId !== 'string' || !/\S/.test(sensorId)) return undefined;
+  const ts = quickTime(r.ts);
+  if (ts === undefined) return undefined;
+  const temperature = quickMetric(r.temperature);
+  const humidity = quickMetric(r.humidity);
+  const pressure = quickMetric(r.pressure);
+  const battery = quickMetric(r.battery);
+  if (temperature === null || humidity === null || pressure === null || battery === null) return undefined;
+  return { sensorId, ts, temperature, humidity, pressure, battery };
+}
+
+/** A metric: the number, undefined when absent or null, `null` when the quick check declines. */
+function quickMetric(value: unknown): number | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && value > -MetricBound && value < MetricBound) return value;
+  return null;
+}
+
+const isoShape = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+function quickTime(ts: unknown): number | undefined {
+  if (typeof ts === 'number') return ts >= -maxTime && ts <= maxTime ? ts : undefined;
+  if (typeof ts !== 'string') return undefined;
+  const m = isoShape.exec(ts);
+  // days past the 28th, and out-of-range fields, are left to the schema, which knows the calendar
+  if (m === null || +m[2]! < 1 || +m[2]! > 12 || +m[3]! < 1 || +m[3]! > 28 || +m[4]! > 23 || +m[5]! > 59 || +m[6]! > 59) return undefined;
+  if (m[7] !== undefined && (+m[7] > 23 || +m[8]! > 59)) return undefined;
+  const time = Date.parse(ts);
+  return Number.isNaN(time) ? undefined : time;
+}
