@@ -3,17 +3,26 @@
  * run, and hands their addresses to the tests through `provide`.
  *
  * - S3 API: `S3_ENDPOINT` when set; otherwise moto's server mode (`moto_server`) on a free port.
+ * - Kafka: `KAFKA_BROKERS` when set; otherwise a KRaft broker from localstack/kafka.mjs on free
+ *   ports with its own data folder, started by the first suite that needs it (test/helpers/kafka.ts)
+ *   and stopped here at teardown. Without Java 17 (or Maven, the first time) there is none.
  *
  * A server that cannot be had is reported loudly; under `CI=true` it fails the run, otherwise
  * the suites that need it skip (see `test/helpers/servers.ts`).
  */
 import type { TestProject } from 'vitest/node';
+import { kafkaLauncher, planBroker, stopPlannedBroker, type BrokerPlan } from './kafka.js';
 import { startMoto } from './moto.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     s3Endpoint: string;
     s3Problem: string;
+    /** `KAFKA_BROKERS` of the environment, comma-separated, or '' (then see `kafkaPlan`). */
+    kafkaBrokers: string;
+    /** Where the run's own broker is to be started, or null when KAFKA_BROKERS is set or Kafka cannot run. */
+    kafkaPlan: BrokerPlan | null;
+    kafkaProblem: string;
   }
 }
 
@@ -36,6 +45,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('s3Endpoint', s3Endpoint);
   project.provide('s3Problem', s3Problem);
+
+  const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '').trim();
+  let kafkaPlan: BrokerPlan | null = null;
+  let kafkaProblem = '';
+  const launcher = await kafkaLauncher();
+  if (kafkaBrokers !== '') {
+    if (!(await launcher.brokerAnswers(kafkaBrokers.split(',')))) kafkaProblem = `KAFKA_BROKERS=${kafkaBrokers} does not answer`;
+  } else {
+    const java = launcher.javaProblem();
+    if (java === undefined) {
+      const plan = await planBroker();
+      kafkaPlan = plan;
+      stops.push(() => stopPlannedBroker(plan));
+    } else {
+      kafkaProblem = `no Kafka broker: KAFKA_BROKERS is unset and the test broker cannot run (${java})`;
+    }
+  }
+  if (kafkaProblem !== '') {
+    if (ci) throw new Error(`CI=true and ${kafkaProblem}`);
+    process.stderr.write(`\n!!! ${kafkaProblem}; the Kafka integration suites are SKIPPED !!!\n\n`);
+  }
+  project.provide('kafkaBrokers', kafkaProblem === '' ? kafkaBrokers : '');
+  project.provide('kafkaPlan', kafkaPlan);
+  project.provide('kafkaProblem', kafkaProblem);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

@@ -1,0 +1,57 @@
+import type { KafkaClient } from '@aws-sdk/client-kafka';
+import type { PipelineConfig } from './config.js';
+import { ConfigError } from './errors.js';
+import type { KafkaLogOptions } from './adapters/kafka-log.js';
+import { kafkaConnection, type KafkaConnection } from './adapters/msk.js';
+import type { EventLog } from './ports/event-log.js';
+
+export interface OpenEventLogOptions {
+  /** An MSK cluster to use instead of `MSK_CLUSTER_ARN` (the `--cluster-arn` option). */
+  readonly clusterArn?: string;
+  /** Settings of the Kafka client (timeouts, kafkajs logging). */
+  readonly kafka?: KafkaLogOptions;
+  /** The MSK control-plane client for GetBootstrapBrokers; defaults to one in the cluster's region. */
+  readonly mskClient?: Pick<KafkaClient, 'send'>;
+}
+
+/**
+ * The event log the configuration points at: Kafka when brokers (`KAFKA_BROKERS`) or an MSK
+ * cluster (`--cluster-arn`, `MSK_CLUSTER_ARN`) are configured, else the in-process log (the
+ * embedded default of `npm start`). kafkajs is loaded only when Kafka is used.
+ *
+ * @example
+ * const log = await openEventLog(loadConfig(process.env));
+ * await log.ensureTopic(config.kafka.sensorTopic, config.kafka.sensorPartitions);
+ */
+export async function openEventLog(config: PipelineConfig, options: OpenEventLogOptions = {}): Promise<EventLog> {
+  const connection = await kafkaConnection(config, { clusterArn: options.clusterArn, client: options.mskClient });
+  if (connection === undefined) {
+    const { MemoryLog } = await import('./adapters/memory-log.js');
+    return new MemoryLog();
+  }
+  return openKafka(connection, options);
+}
+
+/**
+ * Kafka, for commands that make no sense on the in-process log (it lives and dies with one
+ * process): throws a {@link ConfigError} naming what to set when neither brokers nor a cluster
+ * ARN is configured.
+ *
+ * @example
+ * const log = await openKafkaLog(config, { clusterArn }, 'pipeline consume');
+ */
+export async function openKafkaLog(config: PipelineConfig, options: OpenEventLogOptions, purpose: string): Promise<EventLog & { readonly connection: KafkaConnection }> {
+  const connection = await kafkaConnection(config, { clusterArn: options.clusterArn, client: options.mskClient });
+  if (connection === undefined) {
+    throw new ConfigError(
+      'KAFKA_BROKERS',
+      `(or --cluster-arn / MSK_CLUSTER_ARN) is required by ${purpose}: the in-process log lives only inside one process. Start a broker with \`npm run kafka:start\` and set KAFKA_BROKERS=localhost:9092`,
+    );
+  }
+  return openKafka(connection, options);
+}
+
+async function openKafka(connection: KafkaConnection, options: OpenEventLogOptions) {
+  const { KafkaLog } = await import('./adapters/kafka-log.js');
+  return new KafkaLog(connection, options.kafka);
+}

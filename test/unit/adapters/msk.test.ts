@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { connectionFromBootstrap, kafkaConnection, mskIamTokenProvider, regionOfClusterArn } from '../../../shared/adapters/msk.js';
+import { loadConfig } from '../../../shared/config.js';
+import { ConfigError, PipelineError } from '../../../shared/errors.js';
+import { bootstrapFixture, CLUSTER_ARN, recordedMskClient, SERVERLESS_ARN } from '../../helpers/msk.js';
+
+describe('regionOfClusterArn', () => {
+  it('reads the region of provisioned and serverless cluster ARNs', () => {
+    expect(regionOfClusterArn(CLUSTER_ARN)).toBe('eu-west-1');
+    expect(regionOfClusterArn(SERVERLESS_ARN)).toBe('us-east-2');
+  });
+
+  it('names the setting when the text is not a cluster ARN', () => {
+    expect(() => regionOfClusterArn('arn:aws:s3:::bucket', '--cluster-arn')).toThrow(ConfigError);
+    expect(() => regionOfClusterArn('pipeline', '--cluster-arn')).toThrow(/--cluster-arn must be an MSK cluster ARN/);
+  });
+});
+
+describe('connectionFromBootstrap', () => {
+  it('prefers the IAM brokers over TLS and plaintext, with TLS and IAM signed for the cluster region', () => {
+    expect(connectionFromBootstrap(bootstrapFixture('provisioned'), { clusterArn: CLUSTER_ARN, clientId: 'pipeline' })).toEqual({
+      brokers: ['b-1.pipeline.a1b2c3.c4.kafka.eu-west-1.amazonaws.com:9098', 'b-2.pipeline.a1b2c3.c4.kafka.eu-west-1.amazonaws.com:9098'],
+      clientId: 'pipeline',
+      ssl: true,
+      sasl: { mechanism: 'aws-iam', region: 'eu-west-1' },
+      source: CLUSTER_ARN,
+    });
+  });
+
+  it('connects to a serverless cluster with IAM', () => {
+    expect(connectionFromBootstrap(bootstrapFixture('serverless'), { clusterArn: SERVERLESS_ARN, clientId: 'p' })).toMatchObject({
+      brokers: ['boot-abcd1234.c2.kafka-serverless.us-east-2.amazonaws.com:9098'],
+      ssl: true,
+      sasl: { mechanism: 'aws-iam', region: 'us-east-2' },
+    });
+  });
+
+  it('uses TLS without SASL when the cluster offers only TLS', () => {
+    const connection = connectionFromBootstrap(bootstrapFixture('tls'), { clusterArn: CLUSTER_ARN, clientId: 'p' });
+    expect(connection).toMatchObject({ brokers: ['b-1.pipeline.a1b2c3.c4.kafka.eu-west-1.amazonaws.com:9094'], ssl: true });
+    expect(connection.sasl).toBeUndefined();
+  });
+
+  it('refuses a cluster that offers only SASL/SCRAM, saying how to fix it', () => {
+    expect(() => connectionFromBootstrap(bootstrapFixture('scram'), { clusterArn: CLUSTER_ARN, clientId: 'p' })).toThrow(/only SASL\/SCRAM.*enable IAM/);
+  });
+});
+
+describe('kafkaConnection', () => {
+  it('looks the brokers up with GetBootstrapBrokers for --cluster-arn, over MSK_CLUSTER_ARN', async () => {
+    const client = recordedMskClient(bootstrapFixture('provisioned'));
+    const config = loadConfig({ MSK_CLUSTER_ARN: SERVERLESS_ARN, KAFKA_BROKERS: 'localhost:9092' });
+    const connection = await kafkaConnection(config, { clusterArn: CLUSTER_ARN, client });
+    expect(client.requests).toEqual([{ ClusterArn: CLUSTER_ARN }]);
+    expect(connection).toMatchObject({ ssl: true, sasl: { region: 'eu-west-1' }, source: CLUSTER_ARN });
+  });
+
+  it('uses MSK_CLUSTER_ARN when no option is given', async () => {
+    const client = recordedMskClient(bootstrapFixture('serverless'));
+    await kafkaConnection(loadConfig({ MSK_CLUSTER_ARN: SERVERLESS_ARN }), { client });
+    expect(client.requests).toEqual([{ ClusterArn: SERVERLESS_ARN }]);
+  });
+
+  it('uses KAFKA_BROKERS as plaintext, or with TLS and IAM in AWS_REGION when KAFKA_AUTH=aws-iam', async () => {
+    expect(await kafkaConnection(loadConfig({ KAFKA_BROKERS: 'localhost:9092,localhost:9093' }))).toEqual({
+      brokers: ['localhost:9092', 'localhost:9093'],
+      clientId: 'pipeline',
+      ssl: false,
+      source: 'KAFKA_BROKERS',
+    });
+    expect(await kafkaConnection(loadConfig({ KAFKA_BROKERS: 'b-1.x:9098', KAFKA_AUTH: 'aws-iam', AWS_REGION: 'ap-south-1' }))).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'aws-iam', region: 'ap-south-1' },
+    });
+  });
+
+  it('answers undefined (the in-process log) when nothing is configured', async () => {
+    expect(await kafkaConnection(loadConfig({}))).toBeUndefined();
+  });
+
+  it('wraps a failed lookup in a PipelineError naming the cluster, retriable only for server-side failures', async () => {
+    const denied = Object.assign(new Error('User is not authorized'), { $metadata: { httpStatusCode: 403 } });
+    const failure = kafkaConnection(loadConfig({}), { clusterArn: CLUSTER_ARN, client: recordedMskClient(denied) });
+    await expect(failure).rejects.toBeInstanceOf(PipelineError);
+    await expect(failure).rejects.toMatchObject({ retriable: false, message: expect.stringContaining(CLUSTER_ARN) });
+    const throttled = Object.assign(new Error('Rate exceeded'), { $metadata: { httpStatusCode: 429 } });
+    await expect(kafkaConnection(loadConfig({}), { clusterArn: CLUSTER_ARN, client: recordedMskClient(throttled) })).rejects.toMatchObject({ retriable: true });
+  });
+});
+
+describe('mskIamTokenProvider', () => {
+  it('signs a kafka-cluster:Connect token for the region, offline, from the credentials given', async () => {
+    const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' });
+    const { value } = await mskIamTokenProvider('eu-west-1', credentials)();
+    const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
+    expect(url.hostname).toBe('kafka.eu-west-1.amazonaws.com');
+    expect(url.searchParams.get('Action')).toBe('kafka-cluster:Connect');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(/^AKIDEXAMPLE\/\d{8}\/eu-west-1\/kafka-cluster\/aws4_request$/);
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('reports missing credentials as a PipelineError naming the region', async () => {
+    const none = async () => ({ accessKeyId: '', secretAccessKey: '' });
+    await expect(mskIamTokenProvider('eu-west-1', none)()).rejects.toThrow(/MSK IAM token for eu-west-1/);
+  });
+});
