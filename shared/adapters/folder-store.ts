@@ -49,8 +49,9 @@ export class FolderStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const body = await readFile(this.path(key));
-      return { key, etag: etagOf(body), size: body.byteLength };
+      const path = this.path(key);
+      const [body, info] = await Promise.all([readFile(path), stat(path)]);
+      return { key, etag: etagOf(body), size: body.byteLength, lastModified: info.mtime };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -98,7 +99,7 @@ export class FolderStore implements ObjectStore {
           const key = relative(this.root, full).split(sep).join('/');
           if (key.startsWith(prefix)) {
             const info = await stat(full);
-            out.push({ key, etag: etagOf(await readFile(full)), size: info.size });
+            out.push({ key, etag: etagOf(await readFile(full)), size: info.size, lastModified: info.mtime });
           }
         }
       }

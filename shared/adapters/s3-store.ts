@@ -67,7 +67,7 @@ export class S3Store implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return { key, etag: out.ETag ?? '', size: out.ContentLength ?? 0, versionId: out.VersionId };
+      return { key, etag: out.ETag ?? '', size: out.ContentLength ?? 0, versionId: out.VersionId, lastModified: out.LastModified };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -104,7 +104,7 @@ export class S3Store implements ObjectStore {
       const page = await this.client.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
-      for (const item of page.Contents ?? []) out.push({ key: item.Key!, etag: item.ETag ?? '', size: item.Size ?? 0 });
+      for (const item of page.Contents ?? []) out.push({ key: item.Key!, etag: item.ETag ?? '', size: item.Size ?? 0, lastModified: item.LastModified });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
     return out;

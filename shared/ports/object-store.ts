@@ -11,6 +11,8 @@ export interface ObjectInfo {
   readonly size: number;
   /** S3's version id when the bucket is versioned. */
   readonly versionId?: string | undefined;
+  /** When the object was last written (S3's LastModified, a file's mtime), where the store says. */
+  readonly lastModified?: Date | undefined;
 }
 
 export interface StoredObject extends ObjectInfo {

@@ -57,6 +57,18 @@ function contract(name: string, open: () => Promise<ObjectStore>, skip = false) 
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ConflictError);
     });
 
+    it('says when an object was last written, in head and list', async () => {
+      const store = await open();
+      const before = Date.now() - 5_000;
+      await store.put('processed/d/latest.json', '{}');
+      const head = await store.head('processed/d/latest.json');
+      const [listed] = await store.list('processed/d/');
+      for (const info of [head, listed]) {
+        expect(info?.lastModified).toBeInstanceOf(Date);
+        expect(info!.lastModified!.getTime()).toBeGreaterThan(before);
+      }
+    });
+
     it('lists keys under a prefix in key order and deletes', async () => {
       const store = await open();
       for (const key of ['processed/b/2.csv', 'processed/a/1.csv', 'raw/c.csv']) await store.put(key, key);
