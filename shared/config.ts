@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { Metrics, type Metric } from './stream/metrics.js';
 
 /** Where objects live: a folder on disk (the embedded default) or an S3 API. */
 export const StoreKinds = ['folder', 's3'] as const;
@@ -48,6 +49,15 @@ export interface PipelineConfig {
   };
   /** `MODEL_NAME`, default `response`: the CDC model's folder under `models/`. */
   readonly modelName: string;
+  readonly stream: {
+    /**
+     * `STREAM_LIMITS`: hard limits overriding the streaming function's defaults, per metric, as
+     * `temperature=-40:85,battery=10:` (an empty side has no bound). Unset: the defaults.
+     */
+    readonly limits: Readonly<Partial<Record<Metric, { readonly min?: number; readonly max?: number }>>>;
+    /** `STREAM_ZSCORE`: how many standard deviations from a sensor's mean make a window anomalous; unset: 4. */
+    readonly zScore: number | undefined;
+  };
   /**
    * `ANALYTICS_DATASET`: the dataset the analytics function analyses (`processed/<dataset>/`);
    * unset means the most recently cleaned one.
@@ -102,6 +112,30 @@ function url(env: Env, key: string): string | undefined {
   return raw;
 }
 
+function positiveNumber(env: Env, key: string): number | undefined {
+  const raw = optional(env, key);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!(value > 0) || !Number.isFinite(value)) throw new ConfigError(key, `must be a positive number, got '${raw}'`);
+  return value;
+}
+
+function limits(env: Env, key: string): Partial<Record<Metric, { min?: number; max?: number }>> {
+  const raw = optional(env, key);
+  const out: Partial<Record<Metric, { min?: number; max?: number }>> = {};
+  if (raw === undefined) return out;
+  for (const item of raw.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const match = /^(\w+)=([^:]*):([^:]*)$/.exec(item);
+    const bound = (text: string | undefined): number | undefined => (text === undefined || text.trim() === '' ? undefined : Number(text));
+    const [min, max] = [bound(match?.[2]), bound(match?.[3])];
+    if (!match || !(Metrics as readonly string[]).includes(match[1]!) || Number.isNaN(min) || Number.isNaN(max)) {
+      throw new ConfigError(key, `must be metric=min:max pairs (metrics: ${Metrics.join(', ')}; a side may be empty), got '${item}'`);
+    }
+    out[match[1] as Metric] = { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) };
+  }
+  return out;
+}
+
 /**
  * Reads the pipeline's configuration from an environment, once. Every setting has a documented
  * default (README, "Configuration"); a malformed one throws a {@link ConfigError} naming it.
@@ -145,6 +179,7 @@ export function loadConfig(env: Env): PipelineConfig {
       clusterArn: optional(env, 'MSK_CLUSTER_ARN'),
     },
     modelName: text(env, 'MODEL_NAME', 'response'),
+    stream: { limits: limits(env, 'STREAM_LIMITS'), zScore: positiveNumber(env, 'STREAM_ZSCORE') },
     analyticsDataset: optional(env, 'ANALYTICS_DATASET'),
   };
 }
