@@ -1,0 +1,107 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { Settings } from '../settings.js';
+import { DeadLetterSuffix, Topics, type FunctionName } from './functions.js';
+import type { PipelineFunction } from './pipeline-function.js';
+import type { Storage } from './storage.js';
+import type { Streaming } from './streaming.js';
+
+export interface MonitoringProps {
+  readonly settings: Settings;
+  readonly storage: Storage;
+  readonly streaming?: Streaming;
+  readonly functions: Partial<Record<FunctionName, PipelineFunction>>;
+}
+
+/**
+ * Alarms: any function error; any arrival of a dead letter (a PUT to the dead-letter bucket, or
+ * a message on a dead-letter topic with `onFailure=kafka`); and consumer lag, both as Lambda's
+ * OffsetLag (records behind) and MSK's EstimatedMaxTimeLag (seconds behind) per consumer group.
+ * Missing data is not a breach: an idle pipeline is healthy.
+ */
+export class Monitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { settings, storage, streaming, functions } = props;
+    const notify = settings.alarmTopicArn === '' ? undefined : new actions.SnsAction(sns.Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn));
+    const alarm = (name: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 1, above = false): void => {
+      const created = new cloudwatch.Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods,
+        comparisonOperator: above ? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (notify) created.addAlarmAction(notify);
+      this.alarms.push(created);
+    };
+    const fiveMinutes = Duration.minutes(5);
+
+    for (const [name, fn] of Object.entries(functions)) {
+      alarm(`${name}Errors`, fn.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 1, `The ${name} function failed at least once in 5 minutes`);
+    }
+
+    alarm(
+      'DeadLetters',
+      new cloudwatch.Metric({
+        namespace: 'AWS/S3',
+        metricName: 'PutRequests',
+        dimensionsMap: { BucketName: storage.deadLetterBucket.bucketName, FilterId: 'all' },
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      1,
+      'A failed event or batch was written to the dead-letter bucket',
+    );
+
+    if (!streaming) return;
+    const consumers: Array<[string, string]> = [];
+    if (functions.stream) consumers.push(['stream', Topics.sensor]);
+    if (functions.cdc) consumers.push(['cdc', Topics.cdc]);
+    for (const [name, topic] of consumers) {
+      const fn = functions[name as FunctionName]!;
+      alarm(
+        `${name}OffsetLag`,
+        fn.function.metric('OffsetLag', { statistic: 'Maximum', period: fiveMinutes }),
+        settings.offsetLagThreshold,
+        `The ${name} function is at least ${settings.offsetLagThreshold} records behind on ${topic} for 15 minutes`,
+        3,
+      );
+      alarm(
+        `${name}TimeLag`,
+        new cloudwatch.Metric({
+          namespace: 'AWS/Kafka',
+          metricName: 'EstimatedMaxTimeLag',
+          dimensionsMap: { 'Cluster Name': streaming.arns.clusterName, 'Consumer Group': `${fn.function.stack.stackName}-${name}`, Topic: topic },
+          statistic: 'Maximum',
+          period: fiveMinutes,
+        }),
+        settings.timeLagThresholdSeconds,
+        `The ${name} consumer group is at least ${settings.timeLagThresholdSeconds} s behind on ${topic} for 15 minutes`,
+        3,
+      );
+      if (settings.onFailure === 'kafka') {
+        alarm(
+          `${name}DeadLetterTopic`,
+          new cloudwatch.Metric({
+            namespace: 'AWS/Kafka',
+            metricName: 'MessagesInPerSec',
+            dimensionsMap: { 'Cluster Name': streaming.arns.clusterName, Topic: `${topic}${DeadLetterSuffix}` },
+            statistic: 'Maximum',
+            period: fiveMinutes,
+          }),
+          0,
+          `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`,
+          1,
+          true,
+        );
+      }
+    }
+  }
+}
