@@ -71,7 +71,7 @@ export interface Settings {
   readonly modelNoncurrentDays: number;
   /** ...and at least this many of them regardless of age. @default 10 */
   readonly modelVersionsToKeep: number;
-  /** The key suffix under `processed/` whose arrival starts the analytics function. @default 'report.json' */
+  /** The key suffix under `processed/` whose arrival starts the analytics function. @default 'latest.json' */
   readonly analyticsTriggerSuffix: string;
   /** Alarm when a Kafka consumer is this many records behind. @default 1000 */
   readonly offsetLagThreshold: number;
@@ -109,7 +109,7 @@ export const Defaults = {
   deadLetterExpirationDays: 30,
   modelNoncurrentDays: 90,
   modelVersionsToKeep: 10,
-  analyticsTriggerSuffix: 'report.json',
+  analyticsTriggerSuffix: 'latest.json',
   offsetLagThreshold: 1000,
   timeLagThresholdSeconds: 300,
   alarmTopicArn: '',

@@ -56,7 +56,7 @@ export interface FunctionsProps {
  * - stream and cdc: Kafka event sources on `sensor_data` and `customer_updates` (see
  *   {@link Functions.subscribe} for the batching and failure choices).
  * - analytics: 10,240 MB, invoked on demand (`aws lambda invoke`) and by S3 when a cleaned
- *   dataset's `report.json` (the last file preprocessing writes) lands under `processed/`.
+ *   dataset's `latest.json` pointer (written by preprocessing after a cleaned run) lands under `processed/`.
  */
 export class Functions extends Construct {
   readonly functions: Partial<Record<FunctionName, PipelineFunction>> = {};

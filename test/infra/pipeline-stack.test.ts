@@ -87,7 +87,7 @@ describe('the default deployment (dev, MSK Serverless)', () => {
     expect(analyticsRules.asArray()).toEqual(
       expect.arrayContaining([
         { Name: 'prefix', Value: 'processed/' },
-        { Name: 'suffix', Value: 'report.json' },
+        { Name: 'suffix', Value: 'latest.json' },
       ]),
     );
   });
