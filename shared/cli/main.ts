@@ -15,6 +15,7 @@ export type CommandModule = { register(program: Command, context: CliContext): v
 // Each module is imported lazily by name, so `pipeline --help` loads no data libraries.
 const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
   () => import('./commands/generate.js'),
+  () => import('./commands/analyze.js'),
 ];
 
 /**
