@@ -1,0 +1,162 @@
+import type { Table } from 'arquero';
+
+export interface WriteOptions {
+  /** Default `,`. */
+  readonly delimiter?: string;
+  /** `needed` (default): quote only values holding the delimiter, a quote, a line break or edge spaces; `all`: quote every value. */
+  readonly quote?: 'needed' | 'all';
+  /** Default `\n`. */
+  readonly lineEnding?: '\n' | '\r\n' | '\r';
+  /** Start with a UTF-8 byte-order mark (default false). */
+  readonly bom?: boolean;
+}
+
+const encoder = new TextEncoder();
+const STRING_CACHE_LIMIT = 4096;
+
+/**
+ * Writes a table as CSV bytes: a header, then one line per row, every line (the last too) ended
+ * by `lineEnding`. null, undefined and NaN are written as empty fields. Numbers use JavaScript's
+ * shortest round-trip form, so a reader gets the same doubles back.
+ *
+ * @example
+ * writeCsv(aq.table({ id: [1, 2], name: ['a', 'b,c'] })); // bytes of 'id,name\n1,a\n2,"b,c"\n'
+ */
+export function writeCsv(table: Table, options: WriteOptions = {}): Uint8Array {
+  const names = table.columnNames();
+  const direct = !table.isFiltered() && !table.isOrdered();
+  const columns = names.map((name) => (direct ? (table.column(name) as unknown as ArrayLike<unknown>) : table.array(name)));
+  const sink = new ByteSink(Math.max(1024, table.numRows() * names.length * 4));
+  const delimiter = options.delimiter ?? ',';
+  const format = new FieldFormat(delimiter, options.quote === 'all');
+  const delim = encoder.encode(delimiter);
+  const eol = encoder.encode(options.lineEnding ?? '\n');
+  if (options.bom) sink.bytes(Uint8Array.of(0xef, 0xbb, 0xbf));
+
+  names.forEach((name, i) => {
+    if (i > 0) sink.bytes(delim);
+    sink.bytes(format.string(name));
+  });
+  sink.bytes(eol);
+  const rows = table.numRows();
+  const width = names.length;
+  const writers = columns.map((values) => format.columnWriter(sink, values));
+  const single = delim.length === 1 ? delim[0]! : -1;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < width; c++) {
+      if (c > 0) {
+        if (single >= 0) sink.byte(single);
+        else sink.bytes(delim);
+      }
+      writers[c]!(r);
+    }
+    sink.bytes(eol);
+  }
+  return sink.result();
+}
+
+/** Formats single values, quoting as configured; remembers the encoding of repeated strings. */
+class FieldFormat {
+  private readonly cache = new Map<string, Uint8Array>();
+  private readonly delimiter: string;
+  private readonly all: boolean;
+
+  constructor(delimiter: string, all: boolean) {
+    this.delimiter = delimiter;
+    this.all = all;
+  }
+
+  /** A writer of one column's values, specialised on its array type (each stays monomorphic). */
+  columnWriter(sink: ByteSink, values: ArrayLike<unknown>): (row: number) => void {
+    if (values instanceof Int32Array && !this.all) return (r) => sink.int(values[r]!);
+    if (values instanceof Float64Array && !this.all) {
+      return (r) => {
+        const v = values[r]!;
+        if ((v | 0) === v && !Object.is(v, -0)) sink.int(v);
+        else if (v === v) sink.bytes(this.string(String(v)));
+      };
+    }
+    return (r) => this.value(sink, values[r]);
+  }
+
+  value(sink: ByteSink, value: unknown): void {
+    if (value === null || value === undefined || (typeof value === 'number' && Number.isNaN(value))) return;
+    if (typeof value === 'number' && !this.all && (value | 0) === value && !Object.is(value, -0)) {
+      sink.int(value);
+      return;
+    }
+    sink.bytes(this.string(typeof value === 'string' ? value : String(value)));
+  }
+
+  string(text: string): Uint8Array {
+    const hit = this.cache.get(text);
+    if (hit !== undefined) return hit;
+    const quoted = this.all || this.needsQuotes(text) ? `"${text.replaceAll('"', '""')}"` : text;
+    const bytes = encoder.encode(quoted);
+    if (this.cache.size < STRING_CACHE_LIMIT) this.cache.set(text, bytes);
+    return bytes;
+  }
+
+  private needsQuotes(text: string): boolean {
+    if (text === '') return false;
+    const first = text.charCodeAt(0);
+    const last = text.charCodeAt(text.length - 1);
+    return (
+      text.includes(this.delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r') || first === 32 || first === 9 || last === 32 || last === 9
+    );
+  }
+}
+
+/** A growing byte buffer with a fast path for small integers. */
+class ByteSink {
+  private buf: Uint8Array;
+  private length = 0;
+
+  constructor(initial: number) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  private ensure(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.length + extra, Math.floor(this.buf.length * 1.5)));
+    grown.set(this.buf.subarray(0, this.length));
+    this.buf = grown;
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = value;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    if (bytes.length < 16) {
+      for (let i = 0; i < bytes.length; i++) this.buf[this.length + i] = bytes[i]!;
+    } else {
+      this.buf.set(bytes, this.length);
+    }
+    this.length += bytes.length;
+  }
+
+  /** Writes a 32-bit integer in decimal. */
+  int(value: number): void {
+    this.ensure(11);
+    let v = value;
+    if (v < 0) {
+      this.buf[this.length++] = 45;
+      v = -v;
+    }
+    let digits = 1;
+    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+    let at = this.length + digits;
+    this.length = at;
+    do {
+      this.buf[--at] = 48 + (v % 10);
+      v = Math.floor(v / 10);
+    } while (v > 0);
+  }
+
+  result(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}

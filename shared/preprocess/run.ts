@@ -1,0 +1,162 @@
+import { InputError, NotFoundError } from '../errors.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { cleanCsv, type CleanOptions } from './clean.js';
+import { cleanedReport, CONTENT_TYPES, rejectedOutputs, rejectedReport, renderOutputs, type OutputFile } from './outputs.js';
+import type { CleanResult, PreprocessReport } from './report.js';
+
+/** Where a run's files go: a store and a key prefix (`''` or ending in `/`). */
+export interface OutputLocation {
+  readonly store: ObjectStore;
+  readonly prefix: string;
+}
+
+/**
+ * Cleans CSV bytes and writes the outputs under `out`, `report.json` last. A stale `report.json`
+ * at the same place is removed first, so a run that fails midway leaves no report beside its
+ * partial outputs. An input that cannot be read at all throws its {@link InputError} before
+ * anything is written.
+ *
+ * @example
+ * const report = await preprocessBytes(bytes, { source: 'marketing.csv' }, { store: new FolderStore('out'), prefix: '' });
+ */
+export async function preprocessBytes(bytes: Uint8Array, options: CleanOptions, out: OutputLocation): Promise<PreprocessReport> {
+  const { result, report } = clean(bytes, options);
+  await writeFiles(out, renderOutputs(result, report));
+  return report;
+}
+
+/** Cleans and reports, letting go of the parsed input (the larger part of the memory) on return. */
+function clean(bytes: Uint8Array, options: CleanOptions): { result: CleanResult; report: PreprocessReport } {
+  const { data, result } = cleanCsv(bytes, options);
+  return { result, report: cleanedReport(data, result, options.source, bytes.length) };
+}
+
+async function writeFiles(out: OutputLocation, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
+  await out.store.delete(`${out.prefix}report.json`);
+  for await (const [name, body] of files) await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
+}
+
+/** The area prefix of raw inputs; the handler ignores keys outside it. */
+export const RAW_PREFIX = 'raw/';
+export const PROCESSED_PREFIX = 'processed/';
+
+/**
+ * The output prefix of a raw object's version: `processed/<stem>/<version>/`, where the stem is
+ * the key under `raw/` without its extension and the version is the S3 version id, else the
+ * ETag without quotes. The same object version always maps to the same prefix.
+ *
+ * @example
+ * processedPrefix('raw/2024/marketing campaign.csv', '"9b2cf535f27731c974343645a3985328"');
+ * // 'processed/2024/marketing campaign/9b2cf535f27731c974343645a3985328/'
+ */
+export function processedPrefix(key: string, version: string): string {
+  return `${datasetPrefix(key)}${version.replaceAll('"', '')}/`;
+}
+
+/**
+ * `processed/<stem>/`: where every version of a raw object is processed, and its `latest.json`.
+ *
+ * @example
+ * datasetPrefix('raw/marketing_campaign.csv'); // 'processed/marketing_campaign/'
+ */
+export function datasetPrefix(key: string): string {
+  const rest = key.startsWith(RAW_PREFIX) ? key.slice(RAW_PREFIX.length) : key;
+  const slash = rest.lastIndexOf('/');
+  const dot = rest.lastIndexOf('.');
+  const stem = dot > slash + 1 ? rest.slice(0, dot) : rest;
+  return `${PROCESSED_PREFIX}${stem}/`;
+}
+
+/** `processed/<stem>/latest.json`: names the newest cleaned version of a raw object, for consumers such as analytics. */
+export interface LatestPointer {
+  readonly source: string;
+  readonly version: string;
+  readonly prefix: string;
+  readonly report: string;
+  readonly cleanedCsv: string;
+  readonly cleanedParquet: string;
+  readonly featuresParquet: string;
+  readonly rowsOut: number;
+}
+
+/** What {@link preprocessObject} did with one raw object. */
+export interface ObjectOutcome {
+  /** `cleaned`: outputs written (or already there); `rejected`: unreadable, reported; `missing`: the object is gone. */
+  readonly status: 'cleaned' | 'rejected' | 'missing';
+  readonly key: string;
+  readonly prefix: string;
+  readonly report?: PreprocessReport;
+  /** The run found a complete earlier run of this version and wrote nothing but the pointer. */
+  readonly reused?: boolean;
+}
+
+/**
+ * Processes one raw object into the processed store, idempotently: outputs go to
+ * {@link processedPrefix} of the version actually read, and an existing `report.json` there means
+ * the work is done (a duplicate notification). An unreadable file gets `rejects.csv` and a
+ * `report.json` with status `rejected`, and returns normally (retrying cannot help). After a
+ * cleaned run, `latest.json` is pointed at it if the raw object is still that version. Any other
+ * error (network, throttling) is thrown, for the caller to retry.
+ *
+ * @example
+ * await preprocessObject(openStore(config, 'raw'), 'raw/marketing_campaign.csv', openStore(config, 'processed'));
+ */
+export async function preprocessObject(raw: ObjectStore, key: string, processed: ObjectStore, options: Pick<CleanOptions, 'schema' | 'onProgress'> = {}): Promise<ObjectOutcome> {
+  let object;
+  try {
+    object = await raw.get(key);
+  } catch (error) {
+    if (error instanceof NotFoundError) return { status: 'missing', key, prefix: '' };
+    throw error;
+  }
+  const version = object.versionId ?? object.etag;
+  const prefix = processedPrefix(key, version);
+  const out = { store: processed, prefix };
+  const earlier = await readReport(processed, `${prefix}report.json`);
+  if (earlier !== undefined) {
+    if (earlier.status === 'cleaned') await pointLatest(raw, processed, key, object.etag, prefix, earlier);
+    return { status: earlier.status, key, prefix, report: earlier, reused: true };
+  }
+  let report: PreprocessReport;
+  try {
+    report = await preprocessBytes(object.body, { ...options, source: key }, out);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    const rejected = rejectedReport(key, object.body.length, error);
+    await writeFiles(out, rejectedOutputs(rejected, error));
+    return { status: 'rejected', key, prefix, report: rejected };
+  }
+  await pointLatest(raw, processed, key, object.etag, prefix, report);
+  return { status: 'cleaned', key, prefix, report };
+}
+
+async function readReport(store: ObjectStore, key: string): Promise<PreprocessReport | undefined> {
+  try {
+    return JSON.parse(new TextDecoder().decode((await store.get(key)).body)) as PreprocessReport;
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes `latest.json` for a cleaned version, unless the raw object has changed since it was read
+ * (then a newer notification will point it at the newer version; a late one must not point back).
+ */
+async function pointLatest(raw: ObjectStore, processed: ObjectStore, key: string, etag: string, prefix: string, report: PreprocessReport): Promise<void> {
+  const current = await raw.head(key);
+  if (current === undefined || current.etag !== etag) return;
+  const version = prefix.slice(datasetPrefix(key).length, -1);
+  const pointer: LatestPointer = {
+    source: key,
+    version,
+    prefix,
+    report: `${prefix}report.json`,
+    cleanedCsv: `${prefix}cleaned.csv`,
+    cleanedParquet: `${prefix}cleaned.parquet`,
+    featuresParquet: `${prefix}features.parquet`,
+    rowsOut: report.rowsOut,
+  };
+  await processed.put(`${datasetPrefix(key)}latest.json`, `${JSON.stringify(pointer, null, 2)}\n`, { contentType: 'application/json' });
+}
