@@ -8,9 +8,12 @@
  */
 import { spawnSync } from 'node:child_process';
 
+// Without AWS_ENDPOINT_URL, cdklocal finds LocalStack on localhost:4566 itself; with it (another
+// host or port), S3 must be named too, and path-style addressing on the same URL is the safe bet.
+const endpoint = process.env.AWS_ENDPOINT_URL;
 const env = {
   ...process.env,
-  AWS_ENDPOINT_URL: process.env.AWS_ENDPOINT_URL ?? 'http://localhost:4566',
+  ...(endpoint === undefined ? {} : { AWS_ENDPOINT_URL_S3: process.env.AWS_ENDPOINT_URL_S3 ?? endpoint }),
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -23,7 +26,7 @@ function run(args) {
   process.stderr.write(`$ cdklocal ${args.join(' ')}\n`);
   const result = spawnSync('npx', ['cdklocal', ...args], { stdio: 'inherit', env });
   if (result.status !== 0) {
-    process.stderr.write(`cdklocal ${args[0]} failed (exit ${result.status}); is LocalStack running at ${env.AWS_ENDPOINT_URL}?\n`);
+    process.stderr.write(`cdklocal ${args[0]} failed (exit ${result.status}); is LocalStack running at ${endpoint ?? 'http://localhost:4566'}?\n`);
     process.exit(result.status ?? 1);
   }
 }

@@ -1,37 +1,16 @@
 /**
  * `Custom::KafkaTopic`: creates, grows and deletes one topic on an MSK cluster with IAM auth
  * (MSK Serverless has no CloudFormation topic resource). It finds the bootstrap brokers with
- * GetBootstrapBrokers, talks to them with kafkajs over TLS, signing with
- * aws-msk-iam-sasl-signer-js, and answers CloudFormation at the pre-signed ResponseURL.
+ * GetBootstrapBrokers and talks to them with kafkajs over TLS, signing with
+ * aws-msk-iam-sasl-signer-js (both through the pipeline's MSK adapter, shared/adapters/msk.ts),
+ * and answers CloudFormation at the pre-signed ResponseURL.
  * The decision itself is the pure `planTopic`.
  */
-import { GetBootstrapBrokersCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import type { CloudFormationCustomResourceEvent, CloudFormationCustomResourceResponse, Context } from 'aws-lambda';
-import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { Kafka, type Admin } from 'kafkajs';
+import { kafkajsConfig } from '../../shared/adapters/kafka-log.js';
+import { mskConnection } from '../../shared/adapters/msk.js';
 import { parseTopicProperties, PhysicalIdPrefix, planTopic, type TopicAction, type TopicProperties } from './topic-plan.js';
-
-async function bootstrapBrokers(clusterArn: string, region: string): Promise<string> {
-  const client = new KafkaClient({ region });
-  const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-  const brokers = out.BootstrapBrokerStringSaslIam;
-  if (brokers === undefined || brokers === '') throw new Error(`cluster ${clusterArn} has no IAM bootstrap brokers (is IAM auth enabled?)`);
-  return brokers;
-}
-
-function adminFor(brokers: string, region: string): Admin {
-  const kafka = new Kafka({
-    clientId: 'pipeline-topics',
-    brokers: brokers.split(','),
-    ssl: true,
-    sasl: {
-      mechanism: 'oauthbearer',
-      oauthBearerProvider: async () => ({ value: (await generateAuthToken({ region })).token }),
-    },
-    logLevel: logLevel.WARN,
-  });
-  return kafka.admin();
-}
 
 async function partitionCount(admin: Admin, topic: string): Promise<number | undefined> {
   const topics = await admin.listTopics();
@@ -81,9 +60,9 @@ export async function handler(event: CloudFormationCustomResourceEvent, context:
     }
     wanted = parseTopicProperties(event.ResourceProperties);
     const previous = event.RequestType === 'Update' ? parseTopicProperties(event.OldResourceProperties) : undefined;
-    const region = wanted.clusterArn.split(':')[3]!;
-    const brokers = await bootstrapBrokers(wanted.clusterArn, region);
-    const admin = adminFor(brokers, region);
+    const connection = await mskConnection(wanted.clusterArn, { clientId: 'pipeline-topics' });
+    const brokers = connection.brokers.join(',');
+    const admin = new Kafka(kafkajsConfig(connection, { logLevel: 'warn' })).admin();
     await admin.connect();
     try {
       const current = await partitionCount(admin, wanted.topic);
