@@ -1,4 +1,4 @@
-import { PipelineError } from '../errors.js';
+import { ConflictError, PipelineError } from '../errors.js';
 
 /**
  * The state read is no longer current: an object a manifest points to is gone (another writer
@@ -32,4 +32,24 @@ export class CorruptStateError extends PipelineError {
     super(`${key}: ${reason}`, { cause: options.cause });
     this.key = key;
   }
+}
+
+/**
+ * Whether an error means "another writer got there first": re-read, re-apply, retry.
+ *
+ * @example
+ * if (!lostRace(error)) throw error;
+ */
+export function lostRace(error: unknown): boolean {
+  return error instanceof ConflictError || error instanceof StaleStateError;
+}
+
+/**
+ * Waits a random time below min(1 s, 5 ms * 2^attempt) ("full jitter"), so racing writers spread out.
+ *
+ * @example
+ * await jitterBackoff(3); // up to 40 ms
+ */
+export function jitterBackoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 5 * 2 ** attempt)));
 }

@@ -3,8 +3,8 @@
  * merge of every partition's exact statistics, fitted, with metrics on the current table, written
  * with If-Match so that concurrent publishers of different partitions never lose each other's work.
  */
-import { ConflictError, NotFoundError } from '../errors.js';
-import { StaleStateError } from './errors.js';
+import { NotFoundError } from '../errors.js';
+import { jitterBackoff, lostRace } from './errors.js';
 import { ExactStats } from './exact-stats.js';
 import { evaluate, fitFromStats, type Fit, type FitOptions, type Metrics } from './fit.js';
 import type { Row } from './layout.js';
@@ -85,9 +85,9 @@ export async function publishModel(states: CdcStateStore, topic: string, options
       await store.put(keys.version(version), body, { contentType: 'application/json' });
       return { model, written: true, conflicts };
     } catch (error) {
-      if (!(error instanceof ConflictError || error instanceof StaleStateError) || attempt >= maxAttempts) throw error;
+      if (!lostRace(error) || attempt >= maxAttempts) throw error;
       conflicts++;
-      await (options.backoff ?? jitter)(attempt);
+      await (options.backoff ?? jitterBackoff)(attempt);
     }
   }
 }
@@ -154,5 +154,3 @@ async function repairVersion(states: CdcStateStore, doc: ModelDocument): Promise
   if ((await states.store.head(key)) === undefined) await states.store.put(key, `${JSON.stringify(doc, null, 2)}\n`, { contentType: 'application/json' });
 }
 
-const jitter = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 5 * 2 ** attempt)));

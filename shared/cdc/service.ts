@@ -3,10 +3,10 @@
  * batch, commit with If-Match (on a lost race: re-read, re-apply, retry); then publish the merged
  * model. Keeps its state cache across warm invocations.
  */
-import { ConflictError, PipelineError } from '../errors.js';
+import { PipelineError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { applyChanges } from './apply.js';
-import { StaleStateError } from './errors.js';
+import { jitterBackoff, lostRace } from './errors.js';
 import { parseRecord, type CdcRecord, type ChangeEvent } from './events.js';
 import type { FitOptions } from './fit.js';
 import { publishModel, type PublishOptions, type PublishReport } from './model.js';
@@ -124,14 +124,14 @@ export class CdcService {
           stateVersion: committed.manifest.version,
         };
       } catch (error) {
-        if (!(error instanceof ConflictError || error instanceof StaleStateError)) throw error;
+        if (!lostRace(error)) throw error;
         this.states.forget(topic, partition);
         conflicts++;
         this.counters.stateConflicts++;
         if (attempt >= maxAttempts) {
           throw new PipelineError(`${topic}/${partition}: gave up after ${attempt} lost races for the partition's state`, { cause: error, retriable: true });
         }
-        await (this.options.backoff ?? jitter)(attempt);
+        await (this.options.backoff ?? jitterBackoff)(attempt);
       }
     }
   }
@@ -172,5 +172,3 @@ function deadLetters(topic: string, partition: number, rejected: readonly { offs
   });
 }
 
-const jitter = (attempt: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 5 * 2 ** attempt)));

@@ -1,0 +1,24 @@
+/**
+ * Incremental processing (CDC): a customer table kept from Debezium-style change events, and a
+ * ridge classifier of the campaign response maintained exactly from it (see DESIGN.md and the
+ * README's CDC section).
+ */
+export { applyChanges } from './apply.js';
+export type { ApplyResult, PartitionView, Rejected } from './apply.js';
+export { CorruptStateError, StaleStateError, jitterBackoff, lostRace } from './errors.js';
+export { OPS, parseRecord } from './events.js';
+export type { CdcRecord, ChangeEvent, Op } from './events.js';
+export { ExactStats } from './exact-stats.js';
+export type { StatsJson } from './exact-stats.js';
+export { evaluate, FIT_DEFAULTS, fitFromStats, metricsOf, scorer, scoreValues } from './fit.js';
+export type { Fit, FitOptions, Metrics } from './fit.js';
+export { cdcKeys } from './keys.js';
+export type { CdcKeys } from './keys.js';
+export { encodeCustomer, featureValue, LAYOUT, NUMERIC_SCALE, OTHER_LEVEL } from './layout.js';
+export type { Encoded, FeatureDef, Layout, Row } from './layout.js';
+export { allRows, fitCurrentTable, publishModel, PublishDefaults } from './model.js';
+export type { ModelDocument, PublishOptions, PublishReport } from './model.js';
+export { CdcService } from './service.js';
+export type { BatchReport, CdcCounters, CdcServiceOptions, PartitionRecord } from './service.js';
+export { CdcStateStore, mapLimit, StateDefaults } from './state-store.js';
+export type { DeadLetter, Manifest, PartitionState, StateOptions } from './state-store.js';
