@@ -8,6 +8,8 @@ import type { CleanResult, PreprocessReport } from './report.js';
 export interface OutputLocation {
   readonly store: ObjectStore;
   readonly prefix: string;
+  /** Called after each file is written. */
+  readonly onWrite?: (file: OutputFile, bytes: number) => void;
 }
 
 /**
@@ -33,7 +35,10 @@ function clean(bytes: Uint8Array, options: CleanOptions): { result: CleanResult;
 
 async function writeFiles(out: OutputLocation, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
   await out.store.delete(`${out.prefix}report.json`);
-  for await (const [name, body] of files) await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
+  for await (const [name, body] of files) {
+    await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
+    out.onWrite?.(name, body.length);
+  }
 }
 
 /** The area prefix of raw inputs; the handler ignores keys outside it. */
