@@ -16,11 +16,6 @@ export type CommandModule = { register(program: Command, context: CliContext): v
 const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
   () => import('./commands/generate.js'),
   () => import('./commands/preprocess.js'),
-  () => import('./commands/topics.js'),
-  () => import('./commands/consume.js'),
-  () => import('./commands/produce.js'),
-  () => import('./commands/serve.js'),
-  () => import('./commands/stream.js'),
   () => import('./commands/analyze.js'),
 ];
 
