@@ -102,10 +102,13 @@ export class Functions extends Construct {
     const stream = make('stream', settings.streamMemoryMb, Duration.minutes(2));
     stream?.bindArea('results', storage.areas.results, 'readWrite');
     const cdc = make('cdc', settings.cdcMemoryMb, Duration.minutes(2));
-    cdc?.bindArea('processed', storage.areas.processed, 'read').bindArea('models', storage.areas.models, 'readWrite');
+    cdc?.bindArea('models', storage.areas.models, 'readWrite');
     const analytics = make('analytics', settings.analyticsMemoryMb, Duration.minutes(15));
     if (analytics) {
-      analytics.bindArea('processed', storage.areas.processed, 'read').bindArea('results', storage.areas.results, 'readWrite');
+      analytics
+        .bindArea('processed', storage.areas.processed, 'read')
+        .bindArea('models', storage.areas.models, 'read')
+        .bindArea('results', storage.areas.results, 'readWrite');
       // A failed analysis of a dataset is retried once, then recorded; it can be re-run on demand.
       this.onFailureToDeadLetters(analytics, storage, 1);
     }

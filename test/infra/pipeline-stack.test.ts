@@ -56,11 +56,17 @@ describe('the default deployment (dev, MSK Serverless)', () => {
     expect(loggingConfig.LogGroup).toEqual({ Ref: expect.stringMatching(/^FunctionsPreprocessLogs/) });
   });
 
-  it('points the bucket variables at the data and models buckets', () => {
+  it('points the bucket variables at the data and models buckets, and only those a function uses', () => {
     const models = logicalIdOf(stack, template, 'AWS::S3::Bucket', 'Storage/Models/Resource');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'pipeline-cdc', PROCESSED_BUCKET: { Ref: dataBucket }, MODELS_BUCKET: { Ref: models } }) },
+      Environment: {
+        Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'pipeline-analytics', PROCESSED_BUCKET: { Ref: dataBucket }, MODELS_BUCKET: { Ref: models }, RESULTS_BUCKET: { Ref: dataBucket } }),
+      },
     });
+    const cdc = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'pipeline-cdc' } } } });
+    const variables = Object.values(cdc)[0]!.Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables.MODELS_BUCKET).toEqual({ Ref: models });
+    expect(Object.keys(variables).filter((k) => k.endsWith('_BUCKET'))).toEqual(['MODELS_BUCKET']);
   });
 
   it('triggers preprocess on objects created under raw/ and analytics on a cleaned report', () => {
