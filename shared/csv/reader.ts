@@ -127,12 +127,12 @@ export function peekHeader(bytes: Uint8Array, options: Pick<ReadOptions, 'source
   return { header: readHeader(tok, options.source, tok.line), delimiter };
 }
 
-/** An upper bound on the number of rows: one per line break, plus one. */
+/** An upper bound on the number of rows: one per line ending (LF, CRLF or a lone CR), plus one. */
 function maxRows(bytes: Uint8Array, from: number): number {
   const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let count = 1;
   for (let i = view.indexOf(LF, from); i >= 0; i = view.indexOf(LF, i + 1)) count++;
-  if (count === 1) for (let i = view.indexOf(CR, from); i >= 0; i = view.indexOf(CR, i + 1)) count++;
+  for (let i = view.indexOf(CR, from); i >= 0; i = view.indexOf(CR, i + 1)) if (bytes[i + 1] !== LF) count++;
   return count;
 }
 
@@ -150,7 +150,9 @@ function readHeader(tok: Tokenizer, source: string, line: number): string[] {
     if (seen.has(name)) throw new InputError(source, `the header names column '${name}' twice`, { line });
     seen.add(name);
   }
-  if (names.every((name) => name === '' || STRICT_NUMBER.test(name) || /^\d{1,4}[-/]\d{1,2}[-/]\d{1,4}$/.test(name))) {
+  // column names are words: a first line that is mostly numbers and dates is a data row
+  const valueLike = names.filter((name) => STRICT_NUMBER.test(name) || /^\d{1,4}[-/]\d{1,2}[-/]\d{1,4}$/.test(name)).length;
+  if (valueLike * 2 > names.length || names.every((name) => name === '')) {
     throw new InputError(source, `no header: the first line holds values (${names.slice(0, 3).join(', ')}...), not column names`, { line });
   }
   return named;

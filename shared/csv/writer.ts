@@ -41,6 +41,13 @@ export function writeCsv(table: Table, options: WriteOptions = {}): Uint8Array {
   const rows = table.numRows();
   const width = names.length;
   const writers = columns.map((values) => format.columnWriter(sink, values));
+  // a one-column row with no value would be a blank line, which readers skip: write "" instead
+  if (width === 1) {
+    const write = writers[0]!;
+    const values = columns[0]!;
+    const empty = encoder.encode('""');
+    writers[0] = (r) => (values[r] === null || values[r] === undefined || Number.isNaN(values[r]) ? sink.bytes(empty) : write(r));
+  }
   const single = delim.length === 1 ? delim[0]! : -1;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < width; c++) {

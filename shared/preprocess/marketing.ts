@@ -130,9 +130,13 @@ export function cleanMarketing(data: CsvData): CleanResult {
 
   // 6. constant columns: detected; the contract's columns stay even when constant
   const contract = new Set<string>(MARKETING_SOURCE_COLUMNS);
+  // known columns in the schema's order, then any others in file order: the report does not depend on the column order of the file
+  const known = Object.keys(MARKETING_TYPES).filter((name) => byName.has(name));
+  const names = [...known, ...data.header.filter((name) => MARKETING_TYPES[name] === undefined)];
   const droppedColumns: string[] = [];
   const constantColumnsKept: string[] = [];
-  for (const [name, values] of cleaned) {
+  for (const name of names) {
+    const values = cleaned.get(name)!;
     if (!isConstant(values)) continue;
     (contract.has(name) ? constantColumnsKept : droppedColumns).push(name);
   }
@@ -169,7 +173,7 @@ export function cleanMarketing(data: CsvData): CleanResult {
   };
   for (const name of DERIVED_COLUMNS) cleaned.set(name, derivedColumns[name]);
 
-  const extras = data.header.filter((name) => !contract.has(name) && !droppedColumns.includes(name));
+  const extras = names.filter((name) => !contract.has(name) && !droppedColumns.includes(name));
   const outputNames = [...CLEANED_COLUMNS, ...extras];
   const table = aq.table(new Map(outputNames.map((name) => [name, tableArray(cleaned.get(name)!)])));
 
@@ -186,7 +190,7 @@ export function cleanMarketing(data: CsvData): CleanResult {
   });
 
   const report: Record<string, ColumnReport> = {};
-  for (const name of [...data.header, ...DERIVED_COLUMNS]) {
+  for (const name of [...names, ...DERIVED_COLUMNS]) {
     const isDerived = (DERIVED_COLUMNS as readonly string[]).includes(name);
     report[name] = describeColumn(cleaned.get(name)!, isDerived ? 0 : byName.get(name)!.nullCount, { dropped: droppedColumns.includes(name), derived: isDerived });
   }
