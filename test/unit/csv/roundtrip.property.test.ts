@@ -16,11 +16,14 @@ const text = fc
   .string({ unit: fc.oneof(fc.constantFrom(',', ';', '\t', '"', '\n', '\r', ' ', 'é', '€', '𝄞'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 12 })
   .filter((s) => s !== '' && !/^[ \t]|[ \t]$/.test(s) && !(MISSING_MARKERS as readonly string[]).includes(s));
 const day = fc.integer({ min: -354285, max: 2932896 }); // 1000-01-01 .. 9999-12-31
-const cell = (type: ColumnType): fc.Arbitrary<Cell> =>
-  fc.option(
-    type === 'int' ? fc.integer({ min: -2147483648, max: 2147483647 }) : type === 'float' ? fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (v === 0 ? 0 : v)) : type === 'date' ? day : text,
-    { freq: 5 },
-  );
+const values: Record<ColumnType, fc.Arbitrary<number | string>> = {
+  int: fc.integer({ min: -2147483648, max: 2147483647 }),
+  // -0 is written as 0
+  float: fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (v === 0 ? 0 : v)),
+  date: day,
+  string: text,
+};
+const cell = (type: ColumnType): fc.Arbitrary<Cell> => fc.option(values[type], { freq: 5 });
 const table: fc.Arbitrary<Generated> = fc
   .array(fc.constantFrom<ColumnType>('int', 'float', 'date', 'string'), { minLength: 1, maxLength: 5 })
   .chain((types) => fc.record({ types: fc.constant(types), rows: fc.array(fc.tuple(...types.map(cell)), { maxLength: 25 }) }));
