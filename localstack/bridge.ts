@@ -25,9 +25,10 @@ import { LocalBucketNames } from '../infra/pipeline-stack.js';
 import { Areas } from '../infra/constructs/storage.js';
 import { Defaults } from '../infra/settings.js';
 import type { KafkaHandler, EventSourceStats, EventSourceEvent } from '../shared/emulator/index.js';
+import { s3CreatedEvent } from '../shared/emulator/s3-notification.js';
 import { loadConfig, type PipelineConfig } from '../shared/config.js';
 import { PipelineError } from '../shared/errors.js';
-import type { ObjectInfo, ObjectStore } from '../shared/ports/object-store.js';
+import type { ObjectStore } from '../shared/ports/object-store.js';
 
 /** The Kafka-triggered functions the bridge feeds. */
 export const BridgedFunctions = ['stream', 'cdc'] as const;
@@ -54,37 +55,6 @@ export function localEnvironment(s3Endpoint: string, env: Readonly<Record<string
     AWS_SECRET_ACCESS_KEY: 'test',
   };
   return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, env[key] ?? value]));
-}
-
-/**
- * The S3 event a notification would carry for a created object. Keys are URL-encoded with `+`
- * for spaces, as S3 sends them.
- *
- * @example
- * s3CreatedEvent('pipeline-local-data', { key: 'raw/a b.csv', etag: '"x"', size: 3 }, 'us-east-1');
- */
-export function s3CreatedEvent(bucket: string, object: ObjectInfo, region: string): S3Event {
-  const key = encodeURIComponent(object.key).replace(/%2F/g, '/').replace(/%20/g, '+');
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: region,
-        eventTime: (object.lastModified ?? new Date(0)).toISOString(),
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'local-bridge' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'local-bridge', 'x-amz-id-2': 'local-bridge' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'local-bridge',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'local-bridge' }, arn: `arn:aws:s3:::${bucket}` },
-          object: { key, size: object.size, eTag: object.etag.replace(/"/g, ''), sequencer: '0', ...(object.versionId ? { versionId: object.versionId } : {}) },
-        },
-      },
-    ],
-  };
 }
 
 /**
