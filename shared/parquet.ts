@@ -9,7 +9,7 @@
  */
 import type { Table } from 'arquero';
 import { ReadableStream } from 'node:stream/web';
-import { batchType, bool, Column, columnFromArray, float64, tableFromColumns, tableToIPC, utf8 } from '@uwdata/flechette';
+import { batchType, bool, Column, columnFromArray, float64, int32, tableFromColumns, tableToIPC, utf8 } from '@uwdata/flechette';
 import type * as ParquetWasmModule from 'parquet-wasm/node';
 
 type ParquetWasm = typeof ParquetWasmModule;
@@ -41,7 +41,10 @@ export function arrowSource(table: Table, name: string): ArrowSource {
   const data = table.column(name) as unknown;
   const direct = !table.isFiltered() && !table.isOrdered();
   if (direct && (data instanceof Int32Array || data instanceof Float64Array)) {
-    return { slice: (start, end) => columnFromArray(data.subarray(start, end)) as Column<unknown>, dictionary: fewDistinct(data) };
+    // with no rows, flechette's typed-array path makes no batch and so no type: name the type
+    const type = data instanceof Int32Array ? int32() : float64();
+    const slice = (start: number, end: number) => (end > start ? columnFromArray(data.subarray(start, end)) : columnFromArray(data.subarray(start, end), type));
+    return { slice: slice as ArrowSource['slice'], dictionary: fewDistinct(data) };
   }
   const values = direct && Array.isArray(data) ? (data as unknown[]) : table.array(name);
   let sample: unknown = null;

@@ -14,16 +14,17 @@ const encoder = new TextEncoder();
 /**
  * The narrowest type that reads every value of a string column: int, then float, then date,
  * else string. A column with no values at all stays string. Each distinct value is parsed once.
+ * Rows in `skip` (unreadable rows, which are quarantined anyway) do not vote.
  *
  * @example
  * inferType(column); // 'float' when the values are '1', '2.5', '3'
  */
-export function inferType(column: StringColumn): ColumnType {
+export function inferType(column: StringColumn, skip?: ReadonlyMap<number, unknown>): ColumnType {
   let int = true;
   let float = true;
   let date = true;
   let any = false;
-  const used = usedCodes(column);
+  const used = usedCodes(column, skip);
   column.dictionary.forEach((text, code) => {
     if (used[code] === 0) return;
     any = true;
@@ -36,10 +37,10 @@ export function inferType(column: StringColumn): ColumnType {
   return int ? 'int' : float ? 'float' : date ? 'date' : 'string';
 }
 
-/** Which dictionary entries some row uses. */
-function usedCodes(column: StringColumn): Uint8Array {
+/** Which dictionary entries some row (not in `skip`) uses. */
+function usedCodes(column: StringColumn, skip?: ReadonlyMap<number, unknown>): Uint8Array {
   const used = new Uint8Array(column.dictionary.length);
-  for (let r = 0; r < column.codes.length; r++) if (column.nulls[r] === 0) used[column.codes[r]!] = 1;
+  for (let r = 0; r < column.codes.length; r++) if (column.nulls[r] === 0 && !skip?.has(r)) used[column.codes[r]!] = 1;
   return used;
 }
 
@@ -52,14 +53,21 @@ function usedCodes(column: StringColumn): Uint8Array {
  */
 export function retype(column: StringColumn, type: ColumnType): Column {
   if (type === 'string') return column;
+  // a value that does not parse (only in a skipped row) becomes null: that row is quarantined anyway
   const parse = type === 'int' ? parseInt32 : type === 'float' ? parseFloat64 : parseDateBytes;
   const parsed = column.dictionary.map((text) => {
     const bytes = encoder.encode(text);
     return parse(bytes, 0, bytes.length);
   });
   const values = type === 'float' ? new Float64Array(column.codes.length) : new Int32Array(column.codes.length);
-  for (let r = 0; r < values.length; r++) if (column.nulls[r] === 0) values[r] = parsed[column.codes[r]!]!;
-  const base = { name: column.name, nulls: column.nulls, nullCount: column.nullCount };
+  const nulls = column.nulls.slice();
+  for (let r = 0; r < values.length; r++) {
+    if (nulls[r] === 1) continue;
+    const v = parsed[column.codes[r]!]!;
+    if (Number.isNaN(v) || v === NOT_A_DATE) nulls[r] = 1;
+    else values[r] = v;
+  }
+  const base = { name: column.name, nulls, nullCount: column.nullCount };
   return type === 'float' ? { ...base, type, values: values as Float64Array } : { ...base, type, values: values as Int32Array };
 }
 
@@ -78,7 +86,7 @@ export function retype(column: StringColumn, type: ColumnType): Column {
 export function cleanAuto(data: CsvData): CleanResult {
   const ledger = new RowLedger(data);
   ledger.quarantineUnreadable();
-  const columns = data.columns.map((c) => (c.type === 'string' ? retype(c, inferType(c)) : c));
+  const columns = data.columns.map((c) => (c.type === 'string' ? retype(c, inferType(c, data.errors)) : c));
   markDuplicates(ledger, columns);
 
   const kept = ledger.kept();

@@ -118,13 +118,15 @@ export function describeColumn(column: Values, nullsBefore: number, flags: { dro
 }
 
 /**
- * Whether a column holds at most one distinct value (missing counts as a value) over its rows.
+ * Whether a column is constant: one value (missing counts as a value) over at least two rows.
+ * With fewer rows nothing can be told apart, so no column is called constant.
  *
  * @example
  * isConstant(derived(Int32Array.of(3, 3, 3))); // true
  */
 export function isConstant(column: Values): boolean {
   const n = column.nulls.length;
+  if (n < 2) return false;
   for (let i = 1; i < n; i++) {
     if (column.nulls[i] !== column.nulls[0]) return false;
     if (column.nulls[i] === 0 && column.values[i] !== column.values[0]) return false;
