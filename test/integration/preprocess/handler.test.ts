@@ -1,0 +1,103 @@
+import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { S3Event } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { createPreprocessHandler, preprocessSetup } from '../../../functions/preprocess/handler.js';
+import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
+import type { PreprocessReport } from '../../../shared/preprocess/index.js';
+import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
+const small = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'));
+
+/** A recorded event, pointed at a bucket of the test server. */
+const eventFor = (name: string, bucket: string) =>
+  JSON.parse(readFileSync(join(repoRoot, 'test', 'fixtures', 'events', name), 'utf8').replaceAll('example-bucket', bucket)) as S3Event;
+
+async function setup() {
+  const bucket = await freshBucket('preprocess');
+  const config = s3TestConfig({ PIPELINE_BUCKET: bucket });
+  const store = new S3Store(s3ClientFor(config), bucket);
+  return { bucket, config, store, handle: createPreprocessHandler(() => preprocessSetup(config)) };
+}
+
+const json = async (store: S3Store, key: string) => JSON.parse(new TextDecoder().decode((await store.get(key)).body));
+
+describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
+  it('cleans the object a put names, with its URL-encoded key, and points latest.json at it', async () => {
+    const { bucket, store, handle } = await setup();
+    const { etag } = await store.put('raw/marketing campaign (2).tsv', small);
+    const [result] = await handle(eventFor('s3-put-raw.json', bucket));
+    const prefix = `processed/marketing campaign (2)/${etag.replaceAll('"', '')}/`;
+    expect(result).toMatchObject({ status: 'cleaned', key: 'raw/marketing campaign (2).tsv', prefix, rowsIn: 16, rowsOut: 7 });
+    const keys = (await store.list(prefix)).map((o) => o.key.slice(prefix.length));
+    expect(keys).toEqual(['cleaned.csv', 'cleaned.parquet', 'features.parquet', 'rejects.csv', 'report.json']);
+    expect(await json(store, 'processed/marketing campaign (2)/latest.json')).toMatchObject({ prefix, cleanedParquet: `${prefix}cleaned.parquet` });
+  });
+
+  it('writes the same keys with the same bytes when the same version is notified twice', async () => {
+    const { bucket, store, handle } = await setup();
+    await store.put('raw/marketing campaign (2).tsv', small);
+    const [first] = await handle(eventFor('s3-put-raw.json', bucket));
+    const before = await store.list('processed/');
+    const [second] = await handle(eventFor('s3-put-raw.json', bucket));
+    expect(second).toMatchObject({ status: 'cleaned', prefix: first!.prefix, reused: true });
+    expect(await store.list('processed/')).toEqual(before);
+    // without the commit mark the run is done again, and writes the same bytes (same ETags)
+    await store.delete(`${first!.prefix}report.json`);
+    const [third] = await handle(eventFor('s3-put-raw.json', bucket));
+    expect(third!.reused).toBeUndefined();
+    expect(await store.list('processed/')).toEqual(before);
+  });
+
+  it('keys the outputs by version id on a versioned bucket, so a new version gets its own prefix', async () => {
+    const { bucket, config, store, handle } = await setup();
+    await s3ClientFor(config).send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    await store.put('raw/marketing campaign (2).tsv', small);
+    const [v1] = await handle(eventFor('s3-put-raw.json', bucket));
+    await store.put('raw/marketing campaign (2).tsv', Buffer.concat([small, small.subarray(small.indexOf('\n') + 1)]));
+    const [v2] = await handle(eventFor('s3-put-raw.json', bucket));
+    const version = (await store.head('raw/marketing campaign (2).tsv'))!.versionId!;
+    expect(v2!.prefix).toBe(`processed/marketing campaign (2)/${version}/`);
+    expect(v2!.prefix).not.toBe(v1!.prefix);
+    expect(v2!.rowsIn).toBe(32);
+    expect(await json(store, 'processed/marketing campaign (2)/latest.json')).toMatchObject({ prefix: v2!.prefix });
+  });
+
+  it('handles a batch: reports the unreadable file without throwing and skips records it does not own', async () => {
+    const { bucket, store } = await setup();
+    await store.put('raw/batch/small.tsv', small);
+    await store.put('raw/batch/binary.csv', Uint8Array.of(0x50, 0x4b, 0x03, 0x04, 0x00, 0x00));
+    const logged: string[] = [];
+    const results = await createPreprocessHandler(() => ({ ...preprocessSetup(s3TestConfig({ PIPELINE_BUCKET: bucket })), log: (message, fields) => logged.push(`${message} ${String(fields.key)}`) }))(
+      eventFor('s3-batch-mixed.json', bucket),
+    );
+    expect(results.map((r) => [r.key, r.status])).toEqual([
+      ['raw/batch/small.tsv', 'cleaned'],
+      ['raw/batch/binary.csv', 'rejected'],
+    ]);
+    const rejected = results[1]!;
+    const report = (await json(store, `${rejected.prefix}report.json`)) as PreprocessReport;
+    expect(report).toMatchObject({ status: 'rejected', error: 'binary data, not text (NUL byte at offset 4)' });
+    expect(new TextDecoder().decode((await store.get(`${rejected.prefix}rejects.csv`)).body)).toContain('unreadable: binary data');
+    expect(logged).toEqual(['skipped processed/batch/latest.json', 'skipped raw/batch/old.csv', 'preprocessed raw/batch/small.tsv', 'preprocessed raw/batch/binary.csv']);
+  });
+
+  it('reports a notified object that is gone, and throws when the store cannot be reached (so Lambda retries)', async () => {
+    const { bucket, handle } = await setup();
+    expect(await handle(eventFor('s3-put-raw.json', bucket))).toEqual([expect.objectContaining({ status: 'missing' })]);
+    const unreachable = createPreprocessHandler(() => preprocessSetup(s3TestConfig({ PIPELINE_BUCKET: bucket, S3_ENDPOINT: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' })));
+    await expect(unreachable(eventFor('s3-put-raw.json', bucket))).rejects.toThrow();
+  });
+
+  it.skipIf(!existsSync(realFile))('cleans the real file as the issue says', async () => {
+    const { bucket, store, handle } = await setup();
+    await store.put('raw/marketing campaign (2).tsv', readFileSync(realFile));
+    const [result] = await handle(eventFor('s3-put-raw.json', bucket));
+    expect(result).toMatchObject({ status: 'cleaned', rowsIn: 2240, rowsOut: 2053 });
+    const report = (await json(store, `${result!.prefix}report.json`)) as PreprocessReport;
+    expect(report).toMatchObject({ duplicatesRemoved: 183, quarantined: 4, imputed: { Income: 24 }, droppedColumns: ['Z_CostContact', 'Z_Revenue'] });
+  });
+});
