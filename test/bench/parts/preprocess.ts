@@ -6,6 +6,8 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { MemoryStore } from '../../../shared/adapters/memory-store.js';
+import { preprocessObject } from '../../../shared/preprocess/index.js';
 import { measureCommand, repeat, type Summary } from '../lib/measure.js';
 import type { BenchContext, BenchReport, Column, Row, Target } from '../lib/part.js';
 import { sizeLabel } from '../lib/sizes.js';
@@ -89,17 +91,17 @@ export async function run(context: BenchContext): Promise<BenchReport> {
   const targets: Target[] = [
     {
       name: '1M rows at least as fast as DuckDB single-threaded',
-      measured: big?.ours ? `${formatDuration(big.ours.wallMs)} vs ${formatDuration(big.duck.wallMs)}` : 'not run (needs --sizes with 1M and the CLI)',
+      measured: big?.ours ? `${formatDuration(big.ours.wallMs)} vs ${formatDuration(big.duck.wallMs)}` : 'needs 1M in --sizes and `pipeline preprocess`',
       met: big?.ours ? big.ours.wallMs <= big.duck.wallMs : undefined,
     },
     {
       name: '1M rows with peak RSS under 1 GB',
-      measured: big?.ours ? formatBytes(big.ours.peakRssBytes) : 'not run',
+      measured: big?.ours ? formatBytes(big.ours.peakRssBytes) : 'needs 1M in --sizes and `pipeline preprocess`',
       met: big?.ours ? big.ours.peakRssBytes < RSS_LIMIT : undefined,
     },
     {
       name: 'the real 2,240-row file under 100 ms in a warm handler',
-      measured: warm.medianMs === undefined ? 'not run' : `median ${formatDuration(warm.medianMs)} over ${WARM_RUNS} warm calls`,
+      measured: warm.medianMs === undefined ? 'needs ../shared/data/marketing_campaign.csv' : `median ${formatDuration(warm.medianMs)} over ${WARM_RUNS} warm calls`,
       met: warm.medianMs === undefined ? undefined : warm.medianMs < WARM_LIMIT_MS,
     },
   ];
@@ -128,28 +130,31 @@ function pick(object: Record<string, unknown>, path: string): unknown {
 }
 
 /**
- * Cleans the real file WARM_RUNS times in this process, after two warm-up calls, through the
- * preprocessing core as the handler calls it.
+ * Cleans the real file WARM_RUNS times in this process, after two warm-up calls, the way a warm
+ * Lambda does: preprocessObject (read the raw object, clean, write every output, point
+ * latest.json) over in-memory stores, so storage latency is left out. Each call gets an empty
+ * processed store, or it would find its earlier run and reuse it.
  */
 async function warmHandler(context: BenchContext): Promise<{ medianMs?: number; note?: string }> {
   if (!context.realMarketingFile) return { note: 'The real marketing_campaign.csv is absent (../shared/data): the warm-handler target was not measured.' };
-  const clean = await loadCore(context.repoRoot);
-  if (!clean) return { note: 'The preprocessing core (shared/preprocess/) has no entry point yet: the warm-handler target was not measured.' };
-  const bytes = readFileSync(context.realMarketingFile);
+  const key = 'raw/marketing_campaign.csv';
+  const raw = new MemoryStore();
+  await raw.put(key, readFileSync(context.realMarketingFile));
   const times: number[] = [];
+  let first = 0;
   for (let i = 0; i < WARM_RUNS + 2; i++) {
     const started = performance.now();
-    await clean(bytes, 'raw/marketing_campaign.csv');
-    if (i >= 2) times.push(performance.now() - started);
+    const outcome = await preprocessObject(raw, key, new MemoryStore());
+    const elapsed = performance.now() - started;
+    if (outcome.status !== 'cleaned') throw new Error(`the real file was not cleaned: ${outcome.status}`);
+    if (i === 0) first = elapsed;
+    if (i >= 2) times.push(elapsed);
   }
-  return { medianMs: median(times) };
-}
-
-/** The preprocessing core's bytes-in entry point, once H1's code provides one. */
-async function loadCore(repoRoot: string): Promise<((bytes: Uint8Array, source: string) => Promise<unknown>) | undefined> {
-  const entry = join(repoRoot, 'shared', 'preprocess', 'index.ts');
-  if (!existsSync(entry)) return undefined;
-  const core = (await import(entry)) as Record<string, unknown>;
-  const candidate = core.preprocessBytes ?? core.preprocess;
-  return typeof candidate === 'function' ? (candidate as (bytes: Uint8Array, source: string) => Promise<unknown>) : undefined;
+  const medianMs = median(times);
+  context.log(`real file in a warm process: first call ${formatDuration(first)}, then median ${formatDuration(medianMs)}`);
+  return {
+    medianMs,
+    note: `The real 2,240-row file through preprocessObject in one process: first (cold) call ${formatDuration(first)}, `
+      + `warm median ${formatDuration(medianMs)}, fastest ${formatDuration(Math.min(...times))} over ${WARM_RUNS} calls.`,
+  };
 }
