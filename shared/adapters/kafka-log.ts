@@ -129,11 +129,23 @@ function refreshHelps(error: unknown): boolean {
 export class KafkaLog implements EventLog {
   readonly connection: KafkaConnection;
   private readonly kafka: Kafka;
+  /** Metadata and group offsets. */
   private readonly cluster: Cluster;
+  /**
+   * One cluster (so one connection to the leader) per partition being fetched: a broker answers
+   * the requests of one connection in order, so a fetch waiting at the end of an idle partition
+   * would otherwise hold up the fetches of busy ones.
+   */
+  private readonly fetchers = new Map<string, { readonly cluster: Cluster; readonly serial: Serial }>();
+  // kafkajs opens a second connection to a broker when two requests find it unconnected at
+  // once (and never closes the first), and its idempotent producer wants one send at a time:
+  // each client's requests go one by one
+  private readonly clusterSerial = new Serial();
+  private readonly adminSerial = new Serial();
+  private readonly producerSerial = new Serial();
   private readonly partitioner = Partitioners.DefaultPartitioner();
   private admin?: Promise<Admin>;
   private producer?: Promise<Producer>;
-  private connected?: Promise<void>;
   private readonly coordinators = new Map<string, Promise<Broker>>();
   /** Average bytes of a record (key, value and overhead) of each topic, from recent fetches. */
   private readonly recordBytes = new Map<string, number>();
@@ -149,10 +161,12 @@ export class KafkaLog implements EventLog {
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     if (!Number.isInteger(partitions) || partitions < 1) throw new PipelineError(`topic ${topic}: partitions must be a positive integer, got ${partitions}`);
-    await this.attempt(`create topic ${topic}`, async () => {
-      const admin = await this.adminClient();
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-    });
+    await this.attempt(`create topic ${topic}`, () =>
+      this.adminSerial.run(async () => {
+        const admin = await this.adminClient();
+        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+      }),
+    );
   }
 
   async partitions(topic: string): Promise<number[]> {
@@ -175,6 +189,10 @@ export class KafkaLog implements EventLog {
       for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = toBuffer(value);
       return { ...draft, partition, headers, timestamp: String(message.timestamp ?? Date.now()) };
     });
+    return this.producerSerial.run(() => this.send(topic, outgoing));
+  }
+
+  private async send(topic: string, outgoing: readonly Message[]): Promise<ProducedRecord[]> {
     const producer = await this.producerClient();
     const placed: ProducedRecord[] = [];
     for (const chunk of chunks(outgoing)) {
@@ -210,25 +228,31 @@ export class KafkaLog implements EventLog {
     // topic's average size rather than `maxBytes`, then trim to both limits below.
     const average = this.recordBytes.get(topic) ?? 1024;
     const requestBytes = Math.round(Math.min(maxBytes + 16 * 1024, Math.max(64 * 1024, options.maxRecords * average * 1.25 + 16 * 1024)));
-    const response = await this.attempt(`fetch ${topic}-${partition} from offset ${offset}`, async () => {
-      const broker = await this.leaderOf(topic, partition);
-      try {
-        return (await broker.fetch({
-          replicaId: -1,
-          isolationLevel: READ_COMMITTED,
-          maxWaitTime: Math.max(0, Math.round(options.waitMs ?? 0)),
-          minBytes: 1,
-          maxBytes: requestBytes,
-          topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: requestBytes }] }],
-        })) as FetchResponse;
-      } catch (error) {
-        if ((error as KafkaJsError).name === 'KafkaJSOffsetOutOfRange') {
-          const { low, high } = await this.offsets(topic, partition);
-          throw new PipelineError(`${topic}-${partition}: offset ${offset} is out of range (the log holds ${low} to ${high})`, { cause: error });
-        }
-        throw error;
-      }
-    });
+    const fetcher = this.fetcher(topic, partition);
+    const response = await this.attempt(
+      `fetch ${topic}-${partition} from offset ${offset}`,
+      () =>
+        fetcher.serial.run(async () => {
+          const broker = await leaderOf(fetcher.cluster, topic, partition);
+          try {
+            return (await broker.fetch({
+              replicaId: -1,
+              isolationLevel: READ_COMMITTED,
+              maxWaitTime: Math.max(0, Math.round(options.waitMs ?? 0)),
+              minBytes: 1,
+              maxBytes: requestBytes,
+              topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: requestBytes }] }],
+            })) as FetchResponse;
+          } catch (error) {
+            if ((error as KafkaJsError).name === 'KafkaJSOffsetOutOfRange') {
+              const { low, high } = await this.offsets(topic, partition);
+              throw new PipelineError(`${topic}-${partition}: offset ${offset} is out of range (the log holds ${low} to ${high})`, { cause: error });
+            }
+            throw error;
+          }
+        }),
+      { cluster: fetcher.cluster },
+    );
     const fetched = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition)?.messages ?? [];
     const records: LogRecord[] = [];
     let bytes = 0;
@@ -262,20 +286,27 @@ export class KafkaLog implements EventLog {
 
   async offsets(topic: string, partition: number): Promise<{ low: number; high: number }> {
     await this.checkPartition(topic, partition);
-    return this.attempt(`read the offsets of ${topic}-${partition}`, async () => {
-      const admin = await this.adminClient();
-      const found = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition)!;
-      return { low: Number(found.low), high: Number(found.high) };
-    });
+    return this.attempt(`read the offsets of ${topic}-${partition}`, () =>
+      this.adminSerial.run(async () => {
+        const admin = await this.adminClient();
+        const found = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === partition)!;
+        return { low: Number(found.low), high: Number(found.high) };
+      }),
+    );
   }
 
   async committed(group: string, topic: string, partition: number): Promise<number | undefined> {
     await this.checkPartition(topic, partition);
-    const response = await this.attempt(`read the committed offset of group ${group} on ${topic}-${partition}`, async () => {
-      const coordinator = await this.coordinatorOf(group);
-      // the request encodes only the partition; kafkajs's typings ask for an offset as well
-      return coordinator.offsetFetch({ groupId: group, topics: [{ topic, partitions: [{ partition, offset: '-1' }] }] });
-    }, group);
+    const response = await this.attempt(
+      `read the committed offset of group ${group} on ${topic}-${partition}`,
+      () =>
+        this.clusterSerial.run(async () => {
+          const coordinator = await this.coordinatorOf(group);
+          // the request encodes only the partition; kafkajs's typings ask for an offset as well
+          return coordinator.offsetFetch({ groupId: group, topics: [{ topic, partitions: [{ partition, offset: '-1' }] }] });
+        }),
+      { group },
+    );
     const found = response.responses.find((r) => r.topic === topic)?.partitions.find((p) => p.partition === partition);
     const offset = found === undefined ? -1 : Number(found.offset);
     return offset < 0 ? undefined : offset;
@@ -286,22 +317,29 @@ export class KafkaLog implements EventLog {
     if (!Number.isInteger(offset) || offset < 0 || offset > high) {
       throw new PipelineError(`${topic}-${partition}: cannot commit offset ${offset} for group ${group} (the log holds up to ${high})`);
     }
-    await this.attempt(`commit offset ${offset} for group ${group} on ${topic}-${partition}`, async () => {
-      const coordinator = await this.coordinatorOf(group);
-      // generation -1 and no member id: a commit from outside a group's membership, as Java's
-      // KafkaConsumer.commitSync does with assign(); the broker refuses it while the group has
-      // live members, so this never fights a running consumer group
-      await coordinator.offsetCommit({ groupId: group, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }] });
-    }, group);
+    await this.attempt(
+      `commit offset ${offset} for group ${group} on ${topic}-${partition}`,
+      () =>
+        this.clusterSerial.run(async () => {
+          const coordinator = await this.coordinatorOf(group);
+          // generation -1 and no member id: a commit from outside a group's membership, as Java's
+          // KafkaConsumer.commitSync does with assign(); the broker refuses it while the group has
+          // live members, so this never fights a running consumer group
+          await coordinator.offsetCommit({ groupId: group, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions: [{ partition, offset: String(offset) }] }] });
+        }),
+      { group },
+    );
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const clients = await Promise.allSettled([this.producer, this.admin].filter((c) => c !== undefined));
+    // each after the requests under way on it (a waiting fetch ends within its waitMs)
     await Promise.allSettled([
-      ...clients.map((c) => (c.status === 'fulfilled' ? c.value!.disconnect() : undefined)),
-      this.cluster.disconnect(),
+      this.producerSerial.run(async () => (await this.producer?.catch(() => undefined))?.disconnect()),
+      this.adminSerial.run(async () => (await this.admin?.catch(() => undefined))?.disconnect()),
+      this.clusterSerial.run(() => this.cluster.disconnect()),
+      ...[...this.fetchers.values()].map((f) => f.serial.run(() => f.cluster.disconnect())),
     ]);
   }
 
@@ -338,28 +376,8 @@ export class KafkaLog implements EventLog {
     }));
   }
 
-  private async connectCluster(): Promise<void> {
-    this.open();
-    return (this.connected ??= this.cluster.connect().catch((error) => {
-      this.connected = undefined;
-      throw error;
-    }));
-  }
-
   private async partitionMetadata(topic: string) {
-    return this.attempt(`read the partitions of ${topic}`, async () => {
-      await this.connectCluster();
-      try {
-        await this.cluster.addTargetTopic(topic);
-      } catch (error) {
-        if ((error as KafkaJsError).type === 'UNKNOWN_TOPIC_OR_PARTITION') throw new NotFoundError(`topic ${topic}`, { cause: error });
-        throw error;
-      }
-      await this.cluster.refreshMetadataIfNecessary();
-      const metadata = this.cluster.findTopicPartitionMetadata(topic);
-      if (metadata.length === 0) throw new NotFoundError(`topic ${topic}`);
-      return metadata;
-    });
+    return this.attempt(`read the partitions of ${topic}`, () => this.clusterSerial.run(() => topicMetadata(this.cluster, topic)));
   }
 
   private async checkPartition(topic: string, partition: number): Promise<void> {
@@ -367,18 +385,22 @@ export class KafkaLog implements EventLog {
     if (!metadata.some((p) => p.partitionId === partition)) throw new NotFoundError(`partition ${partition} of topic ${topic} (it has ${metadata.length})`);
   }
 
-  private async leaderOf(topic: string, partition: number): Promise<Broker> {
-    const leaders = this.cluster.findLeaderForPartitions(topic, [partition]);
-    const nodeId = Object.keys(leaders)[0];
-    if (nodeId === undefined) throw Object.assign(new Error(`no leader known for ${topic}-${partition}`), { retriable: true, type: 'LEADER_NOT_AVAILABLE' });
-    return this.cluster.findBroker({ nodeId });
+  private fetcher(topic: string, partition: number) {
+    this.open();
+    const key = `${topic}\u0000${partition}`;
+    let fetcher = this.fetchers.get(key);
+    if (fetcher === undefined) {
+      fetcher = { cluster: privateCluster(this.kafka), serial: new Serial() };
+      this.fetchers.set(key, fetcher);
+    }
+    return fetcher;
   }
 
   private coordinatorOf(group: string): Promise<Broker> {
     let coordinator = this.coordinators.get(group);
     if (coordinator === undefined) {
       coordinator = (async () => {
-        await this.connectCluster();
+        await this.cluster.connect();
         return this.cluster.findGroupCoordinator({ groupId: group });
       })();
       coordinator.catch(() => this.coordinators.delete(group));
@@ -393,7 +415,7 @@ export class KafkaLog implements EventLog {
    * else, or the last failure, becomes a PipelineError; connection failures come back from
    * kafkajs's own retrier and are not retried twice.
    */
-  private async attempt<T>(what: string, request: () => Promise<T>, group?: string): Promise<T> {
+  private async attempt<T>(what: string, request: () => Promise<T>, scope: { readonly group?: string; readonly cluster?: Cluster } = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       this.open();
       try {
@@ -401,8 +423,9 @@ export class KafkaLog implements EventLog {
       } catch (error) {
         if (error instanceof PipelineError) throw error;
         if (!refreshHelps(error) || attempt >= ATTEMPTS) throw this.wrap(error, what);
-        if (group !== undefined) this.coordinators.delete(group);
-        await this.cluster.refreshMetadata().catch(() => {});
+        if (scope.group !== undefined) this.coordinators.delete(scope.group);
+        const cluster = scope.cluster ?? this.cluster;
+        await (cluster === this.cluster ? this.clusterSerial.run(() => cluster.refreshMetadata()) : cluster.refreshMetadata()).catch(() => {});
         await sleep(Math.min(2000, 50 * 2 ** attempt));
       }
     }
@@ -416,6 +439,40 @@ export class KafkaLog implements EventLog {
       retriable: kafkaRetriable(error),
     });
   }
+}
+
+/** Runs async tasks one at a time, in call order. */
+class Serial {
+  private last: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.last.then(task, task);
+    this.last = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/** The partitions of a topic as `cluster` knows them (loaded on first use); NotFoundError when it does not exist. */
+async function topicMetadata(cluster: Cluster, topic: string) {
+  await cluster.connect();
+  try {
+    await cluster.addTargetTopic(topic);
+  } catch (error) {
+    if ((error as KafkaJsError).type === 'UNKNOWN_TOPIC_OR_PARTITION') throw new NotFoundError(`topic ${topic}`, { cause: error });
+    throw error;
+  }
+  await cluster.refreshMetadataIfNecessary();
+  const metadata = cluster.findTopicPartitionMetadata(topic);
+  if (metadata.length === 0) throw new NotFoundError(`topic ${topic}`);
+  return metadata;
+}
+
+/** The broker leading a partition, connected. */
+async function leaderOf(cluster: Cluster, topic: string, partition: number): Promise<Broker> {
+  await topicMetadata(cluster, topic);
+  const nodeId = Object.keys(cluster.findLeaderForPartitions(topic, [partition]))[0];
+  if (nodeId === undefined) throw Object.assign(new Error(`no leader known for ${topic}-${partition}`), { retriable: true, type: 'LEADER_NOT_AVAILABLE' });
+  return cluster.findBroker({ nodeId });
 }
 
 /** Splits messages into sends of at most about {@link SEND_CHUNK_BYTES}, keeping their order. */

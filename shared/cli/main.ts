@@ -15,6 +15,8 @@ export type CommandModule = { register(program: Command, context: CliContext): v
 // Each module is imported lazily by name, so `pipeline --help` loads no data libraries.
 const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
   () => import('./commands/generate.js'),
+  () => import('./commands/topics.js'),
+  () => import('./commands/consume.js'),
   () => import('./commands/preprocess.js'),
   () => import('./commands/analyze.js'),
 ];

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
 import { PipelineError } from '../../../shared/errors.js';
 import { freePort } from '../../helpers/moto.js';
+import { startPrivateBroker, type PrivateBroker } from '../../helpers/kafka.js';
 import { freshTopic, kafkaAvailable, kafkaBrokers } from '../../helpers/servers.js';
 import { javaPlacement } from './event-log-contract.js';
 
@@ -46,6 +47,18 @@ describe.skipIf(!kafkaAvailable())('KafkaLog on a real broker', () => {
     }
   });
 
+  it('answers a fetch of a busy partition while another partition waits for records', async () => {
+    const topic = freshTopic();
+    await log.ensureTopic(topic, 2);
+    await log.produce(topic, [{ value: 'ready', partition: 0 }]);
+    const idle = log.fetch(topic, 1, 0, { maxRecords: 10, waitMs: 2500 });
+    const started = Date.now();
+    const busy = await log.fetch(topic, 0, 0, { maxRecords: 10, waitMs: 3000 });
+    expect(busy.map((r) => text(r.value))).toEqual(['ready']);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(await idle).toEqual([]);
+  });
+
   it('spreads keyless records over the partitions', async () => {
     const topic = freshTopic();
     await log.ensureTopic(topic, 3);
@@ -78,4 +91,43 @@ describe.skipIf(!kafkaAvailable())('KafkaLog on a real broker', () => {
     await closing.close();
     await expect(closing.partitions('x')).rejects.toThrow(/closed/);
   });
+});
+
+describe.skipIf(!kafkaAvailable())('KafkaLog across a broker restart', () => {
+  let broker: PrivateBroker;
+  let log: KafkaLog;
+  beforeAll(async () => {
+    broker = await startPrivateBroker();
+    log = new KafkaLog({ brokers: broker.brokers, clientId: 'restart-test', ssl: false, source: 'private broker' });
+  }, 180_000);
+  afterAll(async () => {
+    await log?.close();
+    await broker?.dispose();
+  });
+
+  /** Retries an operation while it fails retriably, as the pipeline's retry loops do. */
+  async function eventually<T>(operation: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!(error instanceof PipelineError) || !error.retriable || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+
+  it('keeps records, committed offsets and the same client working after the broker restarts', async () => {
+    const topic = freshTopic();
+    await log.ensureTopic(topic, 2);
+    await log.produce(topic, [{ key: 'a', value: 'before', partition: 1 }]);
+    await log.commit('g', topic, 1, 1);
+    await broker.restart();
+    const produced = await eventually(() => log.produce(topic, [{ key: 'b', value: 'after', partition: 1 }]));
+    expect(produced).toEqual([{ partition: 1, offset: 1 }]);
+    const records = await eventually(() => log.fetch(topic, 1, 0, { maxRecords: 10 }));
+    expect(records.map((r) => text(r.value))).toEqual(['before', 'after']);
+    expect(await eventually(() => log.committed('g', topic, 1))).toBe(1);
+  }, 180_000);
 });
