@@ -2,8 +2,10 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateMarketing } from '../../../data/generators/marketing.js';
+import { generateCommand } from '../../../shared/cli/commands/generate.js';
 import { main } from '../../../shared/cli/main.js';
 
 describe('pipeline generate marketing', () => {
@@ -51,5 +53,18 @@ describe('pipeline generate marketing', () => {
     await writeFile(out, 'old contents that are longer than nothing');
     expect(await run('--rows', '3', '--out', out)).toBe(0);
     expect((await readFile(out)).equals(Buffer.concat([...generateMarketing({ rows: 3, seed: 1 })]))).toBe(true);
+  });
+});
+
+describe('generateCommand', () => {
+  it('creates `generate` once, so other datasets join it as subcommands', () => {
+    const program = new Command('pipeline');
+    const first = generateCommand(program);
+    first.command('marketing');
+    const again = generateCommand(program);
+    again.command('sensors');
+    expect(again).toBe(first);
+    expect(program.commands.map((command) => command.name())).toEqual(['generate']);
+    expect(first.commands.map((command) => command.name())).toEqual(['marketing', 'sensors']);
   });
 });
