@@ -15,10 +15,16 @@ export type CommandModule = { register(program: Command, context: CliContext): v
 // Each module is imported lazily by name, so `pipeline --help` loads no data libraries.
 const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
   () => import('./commands/generate.js'),
+  () => import('./commands/preprocess.js'),
   () => import('./commands/topics.js'),
   () => import('./commands/consume.js'),
-  () => import('./commands/preprocess.js'),
+  () => import('./commands/produce.js'),
+  () => import('./commands/produce-cdc.js'),
+  () => import('./commands/serve.js'),
+  () => import('./commands/stream.js'),
   () => import('./commands/analyze.js'),
+  () => import('./commands/model.js'),
+  () => import('./commands/run.js'),
 ];
 
 /**

@@ -1,0 +1,125 @@
+/**
+ * `pipeline run` (= `npm start`): the four tasks end to end on this machine (shared/pipeline/run.ts),
+ * with a task list while it runs (listr2; plain lines when not on a terminal) and a summary at the end.
+ */
+import type { Command } from 'commander';
+import type { RunContext, RunSummary } from '../../pipeline/run.js';
+import type { CliContext } from '../main.js';
+import { parseCount, parseSeed } from '../options.js';
+
+interface RunCliOptions {
+  rows: number;
+  readings: number;
+  changes: number;
+  badRatio: number;
+  seed: number;
+  idleMs: number;
+}
+
+/**
+ * Adds `run` to the program.
+ *
+ * @example
+ * register(program, context); // then: pipeline run --rows 20k
+ */
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('run')
+    .description('run the whole pipeline locally: preprocess, stream, CDC and analytics (npm start)')
+    .option('--rows <n>', 'rows of the generated marketing file', (text: string) => parseCount(text, { min: 1 }), 10_000)
+    .option('--readings <n>', 'sensor readings to stream', (text: string) => parseCount(text, { min: 1 }), 20_000)
+    .option('--changes <n>', 'customer change events after the snapshot', (text: string) => parseCount(text), 2_000)
+    .option('--bad-ratio <p>', 'share of malformed readings and events, 0 to 1', (text: string) => {
+      const value = Number(text);
+      if (!(value >= 0 && value <= 1)) throw new Error(`expected a number from 0 to 1, got '${text}'`);
+      return value;
+    }, 0.01)
+    .option('--seed <n>', 'seed of the generated data', parseSeed, 1)
+    .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), 1_000)
+    .action(async (options: RunCliOptions) => {
+      const config = context.config();
+      const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../logs.js')]);
+      const started = performance.now();
+      const summary: RunSummary = {
+        store: config.store === 'folder' ? `folder ${config.dataDir}/` : `S3 ${config.s3.endpoint ?? 'AWS'}`,
+        log: config.kafka.brokers.length > 0 ? `Kafka ${config.kafka.brokers.join(',')}` : 'in-process log',
+        inputs: [],
+        preprocess: [],
+        timings: {},
+      };
+      const embeddedLog = config.kafka.brokers.length === 0 && config.kafka.clusterArn === undefined;
+      const log = await openEventLog(config);
+      type Step = { title: string; name: string; run: (ctx: RunContext) => Promise<void> };
+      const steps: Step[] = [
+        { name: 'input', title: 'Stage the raw marketing files', run: (ctx) => run.stageInputs(ctx) },
+        { name: 'preprocess', title: 'Task 1: preprocess (S3 notification -> preprocess function)', run: (ctx) => run.preprocessInputs(ctx) },
+        { name: 'stream', title: `Task 2: stream sensor readings (${config.kafka.sensorTopic} -> stream function)`, run: (ctx) => run.streamReadings(ctx, log, embeddedLog) },
+        { name: 'cdc', title: `Task 3: incremental model (${config.kafka.cdcTopic} -> cdc function)`, run: (ctx) => run.applyChangeEvents(ctx, log, embeddedLog) },
+        { name: 'analytics', title: 'Task 4: in-memory analytics (analytics function -> report)', run: (ctx) => run.analyze(ctx) },
+      ];
+      const tasks = new Listr(
+        steps.map((step) => ({
+          title: step.title,
+          task: async (_: unknown, task: { output: string }) => {
+            const at = performance.now();
+            // progress text at most twice a second: the plain renderer prints every change
+            let shown = 0;
+            const report = (text: string) => {
+              const now = performance.now();
+              if (now - shown >= 500) {
+                shown = now;
+                task.output = text;
+              }
+            };
+            await step.run({ config, options, summary, report });
+            summary.timings[step.name] = performance.now() - at;
+          },
+        })),
+        {
+          exitOnError: true,
+          renderer: 'default',
+          fallbackRenderer: 'simple',
+          fallbackRendererCondition: () => !process.stdout.isTTY,
+        },
+      );
+      try {
+        await tasks.run();
+      } finally {
+        await log.close();
+      }
+      summary.timings.total = performance.now() - started;
+      context.stdout.write(formatSummary(summary));
+    });
+}
+
+const n = (value: number) => value.toLocaleString('en');
+const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+
+/**
+ * The end-of-run summary: what ran, counts, timings, and where the report is.
+ *
+ * @example
+ * context.stdout.write(formatSummary(summary));
+ */
+export function formatSummary(summary: RunSummary): string {
+  const lines = [``, `Pipeline run (${summary.store}, ${summary.log}) in ${s(summary.timings.total)}`];
+  for (const input of summary.inputs) lines.push(`  input       ${input.key} from ${input.source}, ${n(input.bytes)} bytes${input.written ? '' : ' (unchanged)'}`);
+  for (const p of summary.preprocess) {
+    lines.push(`  preprocess  ${p.key}: ${n(p.rowsIn ?? 0)} rows in, ${n(p.rowsOut ?? 0)} out${p.reused ? ' (reused the earlier run of this version)' : ''} -> ${p.prefix}`);
+  }
+  lines.push(`              ${s(summary.timings.preprocess)}; the later tasks use dataset ${summary.dataset}`);
+  if (summary.stream) {
+    const st = summary.stream;
+    lines.push(`  stream      ${n(st.produced)} readings produced, ${n(st.delivered)} delivered in ${n(st.invocations)} invocations: ${n(st.windows)} sensor-minute windows, ${n(st.anomalies)} anomalies, ${n(st.deadLetters)} dead letters (${s(summary.timings.stream)})`);
+  }
+  if (summary.cdc) {
+    const c = summary.cdc;
+    lines.push(`  cdc         ${n(c.produced)} change events, ${n(c.delivered)} delivered in ${n(c.invocations)} invocations: model v${c.version} over ${n(c.rows)} customers, AUC ${c.auc.toFixed(3)}, accuracy ${c.accuracy.toFixed(3)}, ${n(c.deadLetters)} dead letters (${s(summary.timings.cdc)})`);
+  }
+  if (summary.analytics) {
+    const a = summary.analytics;
+    lines.push(`  analytics   ${a.analyses} analyses over ${n(a.rows)} customers in memory: ${a.cache} (load ${Math.round(a.loadMs)} ms) (${s(summary.timings.analytics)})`);
+    lines.push(``, `Report: ${a.report}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,272 @@
+/**
+ * The whole pipeline on one machine (`npm start` = `pipeline run`): the four tasks, in order, with
+ * the same handlers Lambda runs, driven by the same emulators the tests and the LocalStack bridge
+ * use. Storage and the event log are whatever the configuration says: by default the embedded
+ * folder store and the in-process log; with `S3_ENDPOINT` and/or `KAFKA_BROKERS`, the real ones.
+ *
+ * 1. input: take `data/raw/marketing_campaign.csv` when present and generate a marketing file
+ *    beside it; both are dropped under `raw/` (unchanged bytes are not rewritten);
+ * 2. preprocess: an S3 notification per raw object, through the preprocess handler;
+ * 3. stream: sensor readings produced to `sensor_data`, consumed by the streaming handler under the
+ *    event-source emulator until idle;
+ * 4. cdc: change events made from the cleaned customers produced to `customer_updates`, consumed by
+ *    the CDC handler until idle;
+ * 5. analytics: the analytics handler over the cleaned table (and the CDC model), writing the report.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PipelineConfig } from '../config.js';
+import { PipelineError } from '../errors.js';
+import type { EventLog } from '../ports/event-log.js';
+import type { ObjectStore } from '../ports/object-store.js';
+import { openStore } from '../stores.js';
+
+/** The sizes of a run; the defaults finish in well under a minute on two cores. */
+export interface RunOptions {
+  /** Rows of the generated marketing file. */
+  readonly rows: number;
+  /** Sensor readings to stream. */
+  readonly readings: number;
+  /** Share of malformed sensor readings and change events (dead-lettered). */
+  readonly badRatio: number;
+  /** Change events after the snapshot. */
+  readonly changes: number;
+  readonly seed: number;
+  /** Quiet time after which a consumer counts as caught up. */
+  readonly idleMs: number;
+}
+
+export const RunDefaults: RunOptions = { rows: 10_000, readings: 20_000, badRatio: 0.01, changes: 2_000, seed: 1, idleMs: 1_000 };
+
+/** What the run did, step by step, for the summary. */
+export interface RunSummary {
+  store: string;
+  log: string;
+  inputs: Array<{ key: string; source: string; bytes: number; written: boolean }>;
+  preprocess: Array<{ key: string; status: string; reused: boolean; rowsIn?: number; rowsOut?: number; prefix: string }>;
+  dataset?: string;
+  stream?: { produced: number; delivered: number; invocations: number; windows: number; anomalies: number; deadLetters: number };
+  cdc?: { produced: number; delivered: number; invocations: number; rows: number; version: number; auc: number; accuracy: number; deadLetters: number };
+  analytics?: { analyses: number; rows: number; cache: string; loadMs: number; report: string };
+  /** Wall time of each step, in ms. */
+  timings: Record<string, number>;
+}
+
+/** The state shared by the steps of one run. */
+export interface RunContext {
+  readonly config: PipelineConfig;
+  readonly options: RunOptions;
+  readonly summary: RunSummary;
+  /** Progress text for the display (a line, replaced as the step goes). */
+  report(text: string): void;
+}
+
+const REAL_FILE = 'marketing_campaign.csv';
+const GENERATED_KEY = 'raw/generated_marketing.csv';
+
+/** Where the embedded store keeps an area's key on disk, or the bucket's URL, for messages. */
+export function locate(store: ObjectStore, key: string): string {
+  return store.name.startsWith('s3://') ? `${store.name}/${key}` : join(store.name, key);
+}
+
+/**
+ * Step 1: the raw inputs. The real file (when the user dropped it into `data/raw/`) and a
+ * generated one, put under `raw/` unless the same bytes are already there.
+ *
+ * @example
+ * await stageInputs(context); // context.summary.inputs: [{ key: 'raw/generated_marketing.csv', written: true, ... }]
+ */
+export async function stageInputs(context: RunContext): Promise<void> {
+  const { config, options, summary } = context;
+  const raw = openStore(config, 'raw');
+  const { generateMarketing } = await import('../../data/generators/marketing.js');
+  const realPath = join(config.dataDir, 'raw', REAL_FILE);
+  const candidates: Array<{ key: string; source: string; bytes: () => Promise<Uint8Array> }> = [];
+  if (existsSync(realPath)) candidates.push({ key: `raw/${REAL_FILE}`, source: realPath, bytes: async () => new Uint8Array(await readFile(realPath)) });
+  candidates.push({
+    key: GENERATED_KEY,
+    source: `generator (rows ${options.rows}, seed ${options.seed})`,
+    bytes: async () => Buffer.concat([...generateMarketing({ rows: options.rows, seed: options.seed })]),
+  });
+  for (const candidate of candidates) {
+    context.report(`staging ${candidate.key}`);
+    const bytes = await candidate.bytes();
+    const md5 = `"${createHash('md5').update(bytes).digest('hex')}"`;
+    const current = await raw.head(candidate.key);
+    // the folder store's ETag is the MD5; S3's is too for single-part puts
+    const written = current?.etag !== md5;
+    if (written) await raw.put(candidate.key, bytes, { contentType: 'text/csv' });
+    summary.inputs.push({ key: candidate.key, source: candidate.source, bytes: bytes.byteLength, written });
+  }
+}
+
+/**
+ * Step 2: an S3 notification for each raw input, handled by the preprocess function. The real
+ * file's cleaned table, when there is one, is the dataset the later steps use.
+ *
+ * @example
+ * await preprocessInputs(context); // context.summary.dataset === 'generated_marketing'
+ */
+export async function preprocessInputs(context: RunContext): Promise<void> {
+  const { config, summary } = context;
+  const raw = openStore(config, 'raw');
+  const [{ createPreprocessHandler, preprocessSetup }, { s3CreatedEvent }] = await Promise.all([
+    import('../../functions/preprocess/handler.js'),
+    import('../emulator/s3-notification.js'),
+  ]);
+  const handle = createPreprocessHandler(() => preprocessSetup(config));
+  for (const input of summary.inputs) {
+    context.report(`cleaning ${input.key}`);
+    const object = await raw.head(input.key);
+    if (object === undefined) throw new PipelineError(`${locate(raw, input.key)} vanished before it could be preprocessed`);
+    const [result] = await handle(s3CreatedEvent(config.buckets.raw, object, config.s3.region));
+    if (result === undefined) throw new PipelineError(`the preprocess handler skipped ${input.key}`);
+    if (result.status !== 'cleaned') throw new PipelineError(`${input.key} could not be preprocessed: ${result.error ?? result.status}`);
+    summary.preprocess.push({ key: input.key, status: result.status, reused: result.reused === true, rowsIn: result.rowsIn, rowsOut: result.rowsOut, prefix: result.prefix });
+  }
+  const chosen = summary.preprocess.find((p) => p.key === `raw/${REAL_FILE}`) ?? summary.preprocess[0]!;
+  summary.dataset = chosen.key.slice('raw/'.length).replace(/\.[^.]*$/, '');
+}
+
+/**
+ * The in-process log lives and dies with this run, so what the stream and CDC functions derived
+ * from an earlier run's log (partials named by offsets, CDC state positioned at offsets) describes
+ * a log that no longer exists: it is cleared. On a real Kafka the consumer groups' committed
+ * offsets and the CDC state carry on instead, and nothing is removed.
+ */
+async function clearDerived(store: ObjectStore, prefixes: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const prefix of prefixes) {
+    for (const object of await store.list(prefix)) {
+      await store.delete(object.key);
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Step 3: sensor readings through the streaming function.
+ *
+ * @example
+ * await streamReadings(context, log, true);
+ */
+export async function streamReadings(context: RunContext, log: EventLog, embeddedLog: boolean): Promise<void> {
+  const { config, options, summary } = context;
+  const [{ sensorMessages }, { produceMessages }, { serveFunction }, { readStreamStats }] = await Promise.all([
+    import('../../data/generators/sensors.js'),
+    import('../cli/commands/produce.js'),
+    import('../cli/commands/serve.js'),
+    import('../stream/read.js'),
+  ]);
+  const results = openStore(config, 'results');
+  const topic = config.kafka.sensorTopic;
+  if (embeddedLog) await clearDerived(results, [`results/stream/`]);
+  await log.ensureTopic(topic, config.kafka.sensorPartitions);
+  context.report(`producing ${options.readings.toLocaleString('en')} readings to ${topic}`);
+  const messages = sensorMessages({ sensors: 20, count: options.readings, seed: options.seed, badRatio: options.badRatio, start: Date.UTC(2026, 0, 1) });
+  const { sent } = await produceMessages(log, topic, (function* () {
+    for (const m of messages) yield { key: m.key, value: m.value };
+  })());
+  let delivered = 0;
+  const stats = await serveFunction('stream', log, config, {
+    untilIdleMs: options.idleMs,
+    onEvent: (event) => {
+      if (event.type === 'success') context.report(`streaming: ${(delivered += event.records).toLocaleString('en')} of ${sent.toLocaleString('en')} records`);
+    },
+  });
+  const merged = await readStreamStats(results);
+  summary.stream = {
+    produced: sent,
+    delivered: stats.delivered,
+    invocations: stats.invocations,
+    windows: merged.windows.length,
+    anomalies: merged.anomalies.length,
+    deadLetters: merged.deadLetters,
+  };
+}
+
+/**
+ * Step 4: change events made from the cleaned customers, through the CDC function.
+ *
+ * @example
+ * await applyChangeEvents(context, log, true);
+ */
+export async function applyChangeEvents(context: RunContext, log: EventLog, embeddedLog: boolean): Promise<void> {
+  const { config, options, summary } = context;
+  const processed = openStore(config, 'processed');
+  const models = openStore(config, 'models');
+  const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }, { createCdcHandler }, { CdcService }] = await Promise.all([
+    import('../../data/generators/cdc.js'),
+    import('../cdc/customers.js'),
+    import('../cli/commands/produce.js'),
+    import('../cli/commands/serve.js'),
+    import('../../functions/cdc/handler.js'),
+    import('../cdc/index.js'),
+  ]);
+  const topic = config.kafka.cdcTopic;
+  const pointer = JSON.parse(new TextDecoder().decode((await processed.get(`processed/${summary.dataset}/latest.json`)).body)) as { cleanedParquet: string };
+  const customers = await readCustomers((await processed.get(pointer.cleanedParquet)).body, pointer.cleanedParquet);
+  if (embeddedLog) await clearDerived(models, [`models/${config.modelName}/`]);
+  await log.ensureTopic(topic, config.kafka.cdcPartitions);
+  context.report(`producing change events for ${customers.length.toLocaleString('en')} customers to ${topic}`);
+  const { sent } = await produceMessages(log, topic, (function* () {
+    for (const m of cdcMessages({ customers, count: options.changes, seed: options.seed, duplicateRatio: 0.02, badRatio: options.badRatio / 2 })) {
+      yield { key: m.key, value: m.value };
+    }
+  })());
+  const handler = createCdcHandler(new CdcService({ store: models, modelName: config.modelName }));
+  let delivered = 0;
+  const stats = await serveFunction('cdc', log, config, {
+    handler,
+    batchSize: 500,
+    untilIdleMs: options.idleMs,
+    onEvent: (event) => {
+      if (event.type === 'success') context.report(`applying changes: ${(delivered += event.records).toLocaleString('en')} of ${sent.toLocaleString('en')} events`);
+    },
+  });
+  const model = JSON.parse(new TextDecoder().decode((await models.get(`models/${config.modelName}/current.json`)).body)) as {
+    rows: number;
+    version: number;
+    metrics: { auc: number; accuracy: number };
+  };
+  const deadLetters = (await models.list(`models/${config.modelName}/dead-letter/`)).length;
+  summary.cdc = {
+    produced: sent,
+    delivered: stats.delivered,
+    invocations: stats.invocations,
+    rows: model.rows,
+    version: model.version,
+    auc: model.metrics.auc,
+    accuracy: model.metrics.accuracy,
+    deadLetters,
+  };
+}
+
+/**
+ * Step 5: the analytics function over the cleaned table, writing results.json and report.html.
+ * It is invoked twice, as a warm container would be, so the summary shows the in-memory reuse.
+ *
+ * @example
+ * await analyze(context);
+ */
+export async function analyze(context: RunContext): Promise<void> {
+  const { config, summary } = context;
+  const { analyticsSetup, createAnalyticsHandler } = await import('../../functions/analytics/handler.js');
+  const handle = createAnalyticsHandler(() => analyticsSetup(config));
+  context.report('analysing (cold)');
+  const cold = await handle({ dataset: summary.dataset });
+  context.report('analysing (warm)');
+  const warm = await handle({ dataset: summary.dataset });
+  const report = warm.report?.html ?? cold.report?.html;
+  if (report === undefined) throw new PipelineError('the analytics function wrote no report');
+  summary.analytics = {
+    analyses: Object.keys(warm.analyses).length,
+    rows: warm.source.rows,
+    cache: `${cold.cache.state} ${Math.round(cold.timings.totalMs)} ms, then ${warm.cache.state} ${Math.round(warm.timings.totalMs)} ms`,
+    loadMs: cold.cache.loadMs,
+    report,
+  };
+}

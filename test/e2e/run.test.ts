@@ -1,0 +1,85 @@
+/**
+ * `npm start` end to end: the real CLI (`pipeline run`) in a child process, on generated data, in a
+ * fresh data folder; then again, to show the second run is safe and reuses what it can; and once
+ * against the real Kafka broker and S3 API server of this test run.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../helpers/servers.js';
+
+const run = promisify(execFile);
+const SIZES = ['--rows', '3000', '--readings', '4000', '--changes', '400', '--idle-ms', '500'];
+
+async function pipelineRun(env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, ['shared/cli/bin.mjs', 'run', ...SIZES], {
+    env: { ...process.env, ...env, CI: '' },
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 180_000,
+  });
+}
+
+const modelOf = async (dataDir: string) =>
+  JSON.parse(await readFile(join(dataDir, 'models/response/current.json'), 'utf8')) as { rows: number; parameters: unknown; metrics: { auc: number } };
+
+describe('pipeline run (npm start) on the embedded store and log', () => {
+  let dataDir: string;
+  let first: { stdout: string };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pipeline-run-'));
+    first = await pipelineRun({ PIPELINE_DATA_DIR: dataDir });
+  }, 200_000);
+
+  it('runs the four tasks and summarises counts, timings and the report path', async () => {
+    expect(first.stdout).toMatch(/preprocess {2}raw\/generated_marketing\.csv: 3,000 rows in, [\d,]+ out/);
+    expect(first.stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
+    expect(first.stdout).toMatch(/cdc {9}[\d,]+ change events, [\d,]+ delivered .*model v\d+ over [\d,]+ customers, AUC 0\.\d{3}/);
+    expect(first.stdout).toMatch(/analytics {3}8 analyses over [\d,]+ customers in memory: cold \d+ ms, then warm \d+ ms/);
+    const report = /Report: (.+)$/m.exec(first.stdout)?.[1];
+    expect(report).toBe(join(dataDir, 'results/analytics/generated_marketing/report.html'));
+    expect(existsSync(report!)).toBe(true);
+    expect(existsSync(join(dataDir, 'processed/generated_marketing/latest.json'))).toBe(true);
+    const model = await modelOf(dataDir);
+    expect(model.rows).toBeGreaterThan(2000);
+  });
+
+  it('is safe to run again: inputs unchanged, preprocessing reused, the same model', async () => {
+    const before = await modelOf(dataDir);
+    const second = await pipelineRun({ PIPELINE_DATA_DIR: dataDir });
+    expect(second.stdout).toMatch(/generated_marketing\.csv from generator .* \(unchanged\)/);
+    expect(second.stdout).toMatch(/reused the earlier run of this version/);
+    const after = await modelOf(dataDir);
+    expect(after.rows).toBe(before.rows);
+    expect(after.parameters).toEqual(before.parameters);
+  }, 200_000);
+
+  it('fails with one line naming the option when an option is malformed', async () => {
+    const failed = await run(process.execPath, ['shared/cli/bin.mjs', 'run', '--rows', 'many'], { env: process.env }).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in failed && failed.code).toBe(2);
+    expect((failed as { stderr: string }).stderr).toMatch(/--rows <n>.*expected a whole number/);
+  });
+});
+
+describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run against the real Kafka broker and S3 API server', () => {
+  it('runs the same four tasks through them', async () => {
+    const brokers = await kafkaBrokers();
+    const bucket = await freshBucket('run');
+    const { stdout } = await pipelineRun({
+      KAFKA_BROKERS: brokers.join(','),
+      S3_ENDPOINT: s3Endpoint()!,
+      PIPELINE_BUCKET: bucket,
+      SENSOR_TOPIC: freshTopic('run-sensors'),
+      CDC_TOPIC: freshTopic('run-cdc'),
+      PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'pipeline-run-')),
+    });
+    expect(stdout).toContain(`Pipeline run (S3 ${s3Endpoint()}, Kafka ${brokers.join(',')})`);
+    expect(stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
+    expect(stdout).toMatch(/model v\d+ over [\d,]+ customers/);
+    expect(stdout).toContain(`Report: s3://${bucket}/results/analytics/generated_marketing/report.html`);
+  }, 200_000);
+});
