@@ -98,7 +98,15 @@ async function main(argv: readonly string[]): Promise<void> {
       log,
     };
     process.stderr.write(`${part.name}...\n`);
-    const report = await part.run(context);
+    let report: BenchReport;
+    try {
+      report = await part.run(context);
+    } catch (error) {
+      // one broken part must not hide the others' figures
+      process.stdout.write(`\n## ${part.name}: FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+      continue;
+    }
     printReport(part, report);
     const resultsFile = join(benchDir, `results-${part.name}.json`);
     const results = {
