@@ -44,7 +44,7 @@ export interface StreamingProps {
  *   topics are made by a custom resource (MSK Serverless has no CloudFormation topic resource).
  * - `provisioned`: two brokers; the topics are `AWS::MSK::Topic` resources (Kafka 3.6 or newer).
  * - `existing`: nothing is created: no cluster, no VPC, no topics (create them with
- *   `npx pipeline topics create --cluster-arn ...`); the functions are wired to the given ARN.
+ *   `npx pipeline topics ensure --cluster-arn ...`); the functions are wired to the given ARN.
  *
  * The VPC has interface endpoints for Lambda and STS (the Kafka event source's pollers call them
  * from the cluster's subnets), for the MSK API (the topic custom resource looks up the brokers)
