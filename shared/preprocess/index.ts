@@ -9,12 +9,15 @@ export { cleanMarketing, MARKETING_LIMITS, MARKETING_TYPES, MarketingReasons, is
 export { cleanAuto, MAX_ONE_HOT_LEVELS } from './auto.js';
 export { OUTPUT_FILES, REJECTED_FILES, renderOutputs, rejectsCsv } from './outputs.js';
 export {
+  cleanInput,
   datasetPrefix,
   preprocessBytes,
   preprocessObject,
   processedPrefix,
   PROCESSED_PREFIX,
   RAW_PREFIX,
+  writeCleaned,
+  type CleanedInput,
   type LatestPointer,
   type ObjectOutcome,
   type OutputLocation,

@@ -1,5 +1,5 @@
 import { InputError, NotFoundError } from '../errors.js';
-import type { ObjectStore } from '../ports/object-store.js';
+import type { ObjectStore, StoredObject } from '../ports/object-store.js';
 import { cleanCsv, type CleanOptions } from './clean.js';
 import { cleanedReport, CONTENT_TYPES, rejectedOutputs, rejectedReport, renderOutputs, type OutputFile } from './outputs.js';
 import type { CleanResult, PreprocessReport } from './report.js';
@@ -12,25 +12,54 @@ export interface OutputLocation {
   readonly onWrite?: (file: OutputFile, bytes: number) => void;
 }
 
+/** An input cleaned and reported, ready to be written; the input bytes are no longer referenced. */
+export interface CleanedInput {
+  readonly result: CleanResult;
+  readonly report: PreprocessReport;
+}
+
 /**
- * Cleans CSV bytes and writes the outputs under `out`, `report.json` last. A stale `report.json`
- * at the same place is removed first, so a run that fails midway leaves no report beside its
- * partial outputs. An input that cannot be read at all throws its {@link InputError} before
- * anything is written.
+ * Cleans CSV bytes and builds the report (synchronous: no I/O). Throws {@link InputError} for an
+ * input that is not CSV text. Callers that hold a large input should drop their reference to it
+ * after this call, before {@link writeCleaned}: the parsed input is the larger part of the memory.
+ *
+ * @example
+ * const cleaned = cleanInput(bytes, { source: 'marketing.csv' });
+ */
+export function cleanInput(bytes: Uint8Array, options: CleanOptions): CleanedInput {
+  const { data, result } = cleanCsv(bytes, options);
+  return { result, report: cleanedReport(data, result, options.source, bytes.length) };
+}
+
+/**
+ * Writes the outputs of a cleaned input under `out`, `report.json` last. A stale `report.json` at
+ * the same place is removed first, so a run that fails midway leaves no report beside its
+ * partial outputs.
+ *
+ * @example
+ * await writeCleaned(cleanInput(bytes, { source }), { store: new FolderStore('out'), prefix: '' });
+ */
+export async function writeCleaned(cleaned: CleanedInput, out: OutputLocation): Promise<PreprocessReport> {
+  await writeFiles(out, renderOutputs(cleaned.result, cleaned.report));
+  return cleaned.report;
+}
+
+/**
+ * {@link cleanInput} then {@link writeCleaned}. An input that cannot be read at all rejects with
+ * its {@link InputError} before anything is written.
  *
  * @example
  * const report = await preprocessBytes(bytes, { source: 'marketing.csv' }, { store: new FolderStore('out'), prefix: '' });
  */
-export async function preprocessBytes(bytes: Uint8Array, options: CleanOptions, out: OutputLocation): Promise<PreprocessReport> {
-  const { result, report } = clean(bytes, options);
-  await writeFiles(out, renderOutputs(result, report));
-  return report;
-}
-
-/** Cleans and reports, letting go of the parsed input (the larger part of the memory) on return. */
-function clean(bytes: Uint8Array, options: CleanOptions): { result: CleanResult; report: PreprocessReport } {
-  const { data, result } = cleanCsv(bytes, options);
-  return { result, report: cleanedReport(data, result, options.source, bytes.length) };
+export function preprocessBytes(bytes: Uint8Array, options: CleanOptions, out: OutputLocation): Promise<PreprocessReport> {
+  // not an async function: its frame, and so the bytes, is gone before the writing starts
+  let cleaned: CleanedInput;
+  try {
+    cleaned = cleanInput(bytes, options);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+  return writeCleaned(cleaned, out);
 }
 
 async function writeFiles(out: OutputLocation, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
@@ -107,31 +136,34 @@ export interface ObjectOutcome {
  * await preprocessObject(openStore(config, 'raw'), 'raw/marketing_campaign.csv', openStore(config, 'processed'));
  */
 export async function preprocessObject(raw: ObjectStore, key: string, processed: ObjectStore, options: Pick<CleanOptions, 'schema' | 'onProgress'> = {}): Promise<ObjectOutcome> {
-  let object;
+  let object: StoredObject | undefined;
   try {
     object = await raw.get(key);
   } catch (error) {
     if (error instanceof NotFoundError) return { status: 'missing', key, prefix: '' };
     throw error;
   }
-  const version = object.versionId ?? object.etag;
-  const prefix = processedPrefix(key, version);
+  const { etag, size } = object;
+  const prefix = processedPrefix(key, object.versionId ?? etag);
   const out = { store: processed, prefix };
   const earlier = await readReport(processed, `${prefix}report.json`);
   if (earlier !== undefined) {
-    if (earlier.status === 'cleaned') await pointLatest(raw, processed, key, object.etag, prefix, earlier);
+    if (earlier.status === 'cleaned') await pointLatest(raw, processed, key, etag, prefix, earlier);
     return { status: earlier.status, key, prefix, report: earlier, reused: true };
   }
-  let report: PreprocessReport;
+  let cleaned: CleanedInput;
   try {
-    report = await preprocessBytes(object.body, { ...options, source: key }, out);
+    cleaned = cleanInput(object.body, { ...options, source: key });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const rejected = rejectedReport(key, object.body.length, error);
+    const rejected = rejectedReport(key, size, error);
     await writeFiles(out, rejectedOutputs(rejected, error));
     return { status: 'rejected', key, prefix, report: rejected };
   }
-  await pointLatest(raw, processed, key, object.etag, prefix, report);
+  // the body is the larger part of the memory and is not needed for writing
+  object = undefined;
+  const report = await writeCleaned(cleaned, out);
+  await pointLatest(raw, processed, key, etag, prefix, report);
   return { status: 'cleaned', key, prefix, report };
 }
 

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { FolderStore } from '../../adapters/folder-store.js';
 import { S3Store, s3ClientFor } from '../../adapters/s3-store.js';
 import { InputError, NotFoundError } from '../../errors.js';
-import { OUTPUT_FILES, preprocessBytes, type OutputLocation, type PreprocessReport } from '../../preprocess/index.js';
+import { cleanInput, OUTPUT_FILES, writeCleaned, type OutputLocation, type PreprocessReport } from '../../preprocess/index.js';
 import { parseLocation } from '../../stores.js';
 import type { CliContext } from '../main.js';
 import { progress } from '../progress.js';
@@ -22,16 +22,15 @@ const BAR_BYTES = 8 * 1024 * 1024;
 export async function runPreprocess(input: string, options: PreprocessOptions, context: CliContext): Promise<void> {
   const started = performance.now();
   const { out, where } = outputLocation(input, options.out, context);
-  const bytes = await load(input, context);
-  // reading and cleaning take about 40% of the time, each output file about an eighth of the rest
-  const bar = bytes.length >= BAR_BYTES ? progress('preprocessing', 100, '%', context.stderr) : undefined;
+  let bytes: Uint8Array | undefined = await load(input, context);
   const size = bytes.length;
+  // reading and cleaning take about 40% of the time, each output file about an eighth of the rest
+  const bar = size >= BAR_BYTES ? progress('preprocessing', 100, '%', context.stderr) : undefined;
+  const cleaned = cleanInput(bytes, { source: input, schema: options.schema, ...(bar ? { onProgress: (read: number) => bar.update((40 * read) / size) } : {}) });
+  // the input is the larger part of the memory, and writing does not need it
+  bytes = undefined;
   let written = 0;
-  const report = await preprocessBytes(
-    bytes,
-    { source: input, schema: options.schema, ...(bar ? { onProgress: (read: number) => bar.update((40 * read) / size) } : {}) },
-    { ...out, onWrite: () => bar?.update(40 + (60 * ++written) / OUTPUT_FILES.length) },
-  );
+  const report = await writeCleaned(cleaned, { ...out, onWrite: () => bar?.update(40 + (60 * ++written) / OUTPUT_FILES.length) });
   const seconds = (performance.now() - started) / 1000;
   bar?.done(`in ${seconds.toFixed(1)} s`);
   context.stdout.write(summary(input, report, seconds, where));
