@@ -4,6 +4,8 @@
  * - On LocalStack (`LOCALSTACK_ENDPOINT`, or one answering on http://localhost:4566): deploys the
  *   `local` stage with cdklocal, checks the buckets and functions exist and that the raw/
  *   notification points at the preprocess function, then runs the bridge.
+ *   That needs LocalStack with Docker: in host mode (no Docker) LocalStack refuses to create a
+ *   function ("Error while creating lambda: Docker not available"; README, "On LocalStack").
  * - Without LocalStack: the same bridge run against moto's S3 (the test run's S3 server), on the
  *   bucket names the local stage deploys. Moto's CloudFormation cannot deploy the stage (it has
  *   no AWS::S3::BucketPolicy, and fails the change set), so the deploy checks need LocalStack.
