@@ -9,14 +9,19 @@ import { AGE_BANDS, INCOME_BANDS } from './bands.js';
 import { categories, numbers } from './columns.js';
 import { byBands, byCategory, byInteger, cross, type Grouping } from './kernels.js';
 
-const memos = new WeakMap<ColumnTable, Map<string, Grouping>>();
+const memos = new WeakMap<ColumnTable, Map<string, unknown>>();
 
-function memo(table: ColumnTable, key: string, compute: () => Grouping): Grouping {
+/**
+ * `compute()`, once per table and key: what the table keeps with it while it is in memory.
+ *
+ * @example
+ * const mask = memo(table, 'campaign mask', () => buildMask(table));
+ */
+export function memo<T>(table: ColumnTable, key: string, compute: () => T): T {
   let entries = memos.get(table);
   if (!entries) memos.set(table, (entries = new Map()));
-  let grouping = entries.get(key);
-  if (!grouping) entries.set(key, (grouping = compute()));
-  return grouping;
+  if (!entries.has(key)) entries.set(key, compute());
+  return entries.get(key) as T;
 }
 
 /**

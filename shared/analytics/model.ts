@@ -112,10 +112,20 @@ export function responseModelFrom(document: unknown, source: string): ResponseMo
       const out = new Float64Array(n).fill(constant);
       for (let start = 0; start < n; start += BLOCK) {
         const end = Math.min(n, start + BLOCK);
-        for (const { values, weight } of columns) for (let i = start; i < end; i++) out[i] += weight * values[i]!;
-        for (const { codes, weights } of lookups) for (let i = start; i < end; i++) out[i] += weights[codes[i]!]!;
+        for (const { values, weight } of columns) addScaled(out, values, weight, start, end);
+        for (const { codes, weights } of lookups) addLookedUp(out, codes, weights, start, end);
       }
       return out;
     },
   };
+}
+
+// The loops of the scorer, each in a function of its own so that it is optimised once and stays so.
+
+function addScaled(out: Float64Array, values: Numbers, weight: number, start: number, end: number): void {
+  for (let i = start; i < end; i++) out[i] += weight * values[i]!;
+}
+
+function addLookedUp(out: Float64Array, codes: Int32Array, weights: Float64Array, start: number, end: number): void {
+  for (let i = start; i < end; i++) out[i] += weights[codes[i]!]!;
 }

@@ -3,8 +3,8 @@ import type { ColumnTable } from 'arquero';
 import { CAMPAIGN_COLUMNS, LABEL } from '../../preprocess/features.js';
 import { ALL } from '../bands.js';
 import { numbers } from '../columns.js';
-import { childrenGroups, incomeBands, segments } from '../dimensions.js';
-import { counts, single, sums, type Grouping } from '../kernels.js';
+import { childrenGroups, incomeBands, memo, segments } from '../dimensions.js';
+import { counts, sums, type Grouping } from '../kernels.js';
 import type { Analysis, Row } from '../types.js';
 
 /** The campaigns compared: the five earlier ones, then the last (the label, `Response`). */
@@ -14,17 +14,57 @@ export const CAMPAIGNS = [...CAMPAIGN_COLUMNS, LABEL] as const;
 export const DIMENSIONS = ['all', 'segment', 'income band', 'children'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-function grouping(table: ColumnTable, dimension: Dimension): Grouping {
-  switch (dimension) {
-    case 'all':
-      return single(table.numRows(), ALL);
-    case 'segment':
-      return segments(table);
-    case 'income band':
-      return incomeBands(table);
-    case 'children':
-      return childrenGroups(table);
+/** The breakdowns other than 'all', whose slots partition the customers. */
+const PARTITIONS = {
+  segment: segments,
+  'income band': incomeBands,
+  children: childrenGroups,
+} as const satisfies Record<Exclude<Dimension, 'all'>, (table: ColumnTable) => Grouping>;
+
+/**
+ * Each row's acceptances as bits (bit c: campaign c of {@link CAMPAIGNS}), kept with the table;
+ * undefined when a campaign column holds anything but 0 and 1.
+ */
+function acceptanceBits(table: ColumnTable): Uint8Array | undefined {
+  return memo(table, 'campaign bits', () => {
+    const bits = new Uint8Array(table.numRows());
+    for (let c = 0; c < CAMPAIGNS.length; c++) {
+      const column = numbers(table, CAMPAIGNS[c]!);
+      for (let i = 0; i < column.length; i++) {
+        const v = column[i]!;
+        if (v !== 0 && v !== 1) return undefined;
+        bits[i]! |= v << c;
+      }
+    }
+    return bits;
+  });
+}
+
+/** Rows per (slot, code): `out[slot * codes + code]`; a loop in a function of its own, optimised once. */
+function pairCounts(ids: Int32Array, codes: Uint8Array, slots: number, width: number): Float64Array {
+  const out = new Float64Array(slots * width);
+  for (let i = 0; i < ids.length; i++) out[ids[i]! * width + codes[i]!]++;
+  return out;
+}
+
+/** Customers per slot and acceptances per campaign and slot (`accepted[c][slot]`). */
+function tally(table: ColumnTable, groups: Grouping): { customers: Float64Array; accepted: Float64Array[] } {
+  const bits = acceptanceBits(table);
+  if (bits === undefined) return { customers: counts(groups), accepted: CAMPAIGNS.map((campaign) => sums(groups, numbers(table, campaign))) };
+  // one pass: a histogram of (slot, acceptance bits); the sums follow from its cells
+  const combos = 1 << CAMPAIGNS.length;
+  const histogram = pairCounts(groups.ids, bits, groups.size, combos);
+  const customers = new Float64Array(groups.size);
+  const accepted = CAMPAIGNS.map(() => new Float64Array(groups.size));
+  for (let slot = 0; slot < groups.size; slot++) {
+    for (let combo = 0; combo < combos; combo++) {
+      const count = histogram[slot * combos + combo]!;
+      if (count === 0) continue;
+      customers[slot] += count;
+      for (let c = 0; c < CAMPAIGNS.length; c++) if (combo & (1 << c)) accepted[c]![slot] += count;
+    }
   }
+  return { customers, accepted };
 }
 
 /**
@@ -37,19 +77,25 @@ function grouping(table: ColumnTable, dimension: Dimension): Grouping {
  */
 export function campaignEffectiveness(table: ColumnTable): Row[] {
   const columns = { dimension: [] as string[], group: [] as string[], campaign: [] as string[], customers: [] as number[], accepted: [] as number[] };
-  for (const dimension of DIMENSIONS) {
-    const groups = grouping(table, dimension);
-    const customers = counts(groups);
-    const accepted = CAMPAIGNS.map((campaign) => sums(groups, numbers(table, campaign)));
+  const push = (dimension: string, group: string, customers: number, accepted: (c: number) => number) => {
+    CAMPAIGNS.forEach((campaign, c) => {
+      columns.dimension.push(dimension);
+      columns.group.push(group);
+      columns.campaign.push(campaign);
+      columns.customers.push(customers);
+      columns.accepted.push(accepted(c));
+    });
+  };
+  const tallies = Object.entries(PARTITIONS).map(([dimension, grouping]) => {
+    const groups = grouping(table);
+    return { dimension, groups, ...tally(table, groups) };
+  });
+  // 'all' is the sum of any partition's slots: no pass of its own
+  const first = tallies[0]!;
+  if (table.numRows() > 0) push(ALL, ALL, table.numRows(), (c) => first.accepted[c]!.reduce((a, b) => a + b, 0));
+  for (const { dimension, groups, customers, accepted } of tallies) {
     for (let slot = 0; slot < groups.size; slot++) {
-      if (customers[slot] === 0) continue;
-      CAMPAIGNS.forEach((campaign, c) => {
-        columns.dimension.push(dimension);
-        columns.group.push(groups.labels[slot]!);
-        columns.campaign.push(campaign);
-        columns.customers.push(customers[slot]!);
-        columns.accepted.push(accepted[c]![slot]!);
-      });
+      if (customers[slot] !== 0) push(dimension, groups.labels[slot]!, customers[slot]!, (c) => accepted[c]![slot]!);
     }
   }
   return aq

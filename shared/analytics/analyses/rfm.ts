@@ -1,7 +1,7 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
-import { numbers, withParams } from '../columns.js';
-import { quantiles } from '../kernels.js';
+import { numbers, withParams, type Numbers } from '../columns.js';
+import { countAbove, quantiles } from '../kernels.js';
 import type { Analysis, Row } from '../types.js';
 
 /** The RFM segments, best first; {@link rfmSegment} assigns them. */
@@ -55,6 +55,24 @@ export function rfmCuts(table: ColumnTable): { recency: number[]; frequency: num
 }
 
 /**
+ * One pass: each row's (R, F, M) cell among the 125 (from its above-cut counts), with the cell's
+ * count and sums of recency, frequency and monetary value, 4 numbers per cell. Many cells rather
+ * than 6 segments keep consecutive rows from waiting on each other's accumulator; a function of
+ * its own so the loop is optimised once and stays so.
+ */
+function rfmCells(r: Uint8Array, f: Uint8Array, m: Uint8Array, recency: Numbers, frequency: Numbers, monetary: Numbers): Float64Array {
+  const cells = new Float64Array(125 * 4);
+  for (let i = 0; i < r.length; i++) {
+    const at = (r[i]! * 25 + f[i]! * 5 + m[i]!) * 4;
+    cells[at]++;
+    cells[at + 1] += recency[i]!;
+    cells[at + 2] += frequency[i]!;
+    cells[at + 3] += monetary[i]!;
+  }
+  return cells;
+}
+
+/**
  * RFM segments with their size and value: customers, share, mean recency, purchases and spend,
  * total spend and its share, and the mean R, F and M scores. R scores Recency (fewer days since the
  * last purchase scores higher: 6 - its quintile score), F TotalPurchases, M TotalSpend, each by
@@ -69,27 +87,28 @@ export function rfm(table: ColumnTable): Row[] {
   const frequency = numbers(table, 'TotalPurchases');
   const monetary = numbers(table, 'TotalSpend');
   const cuts = rfmCuts(table);
-  const [r1, r2, r3, r4] = cuts.recency as [number, number, number, number];
-  const [f1, f2, f3, f4] = cuts.frequency as [number, number, number, number];
-  const [m1, m2, m3, m4] = cuts.monetary as [number, number, number, number];
+  // per row, how many cut points each value exceeds (0..4): R = 5 - that, F and M = 1 + that
+  const r = countAbove(recency, cuts.recency);
+  const f = countAbove(frequency, cuts.frequency);
+  const m = countAbove(monetary, cuts.monetary);
+  const cells = rfmCells(r, f, m, recency, frequency, monetary);
   const width = SUMS.length;
   const acc = new Float64Array(RFM_SEGMENTS.length * width);
-  // one pass: score, segment and accumulate each row (the scores are never stored)
-  for (let i = 0; i < recency.length; i++) {
-    const rv = recency[i]!;
-    const fv = frequency[i]!;
-    const mv = monetary[i]!;
-    const r = 5 - ((rv > r1 ? 1 : 0) + (rv > r2 ? 1 : 0) + (rv > r3 ? 1 : 0) + (rv > r4 ? 1 : 0));
-    const f = 1 + (fv > f1 ? 1 : 0) + (fv > f2 ? 1 : 0) + (fv > f3 ? 1 : 0) + (fv > f4 ? 1 : 0);
-    const m = 1 + (mv > m1 ? 1 : 0) + (mv > m2 ? 1 : 0) + (mv > m3 ? 1 : 0) + (mv > m4 ? 1 : 0);
-    const at = rfmSegment(r, f + m) * width;
-    acc[at]++;
-    acc[at + 1] += rv;
-    acc[at + 2] += fv;
-    acc[at + 3] += mv;
-    acc[at + 4] += r;
-    acc[at + 5] += f;
-    acc[at + 6] += m;
+  for (let cell = 0; cell < 125; cell++) {
+    const count = cells[cell * 4]!;
+    if (count === 0) continue;
+    // above-cut counts to scores: R is reversed (fewer days since the last purchase is better)
+    const rScore = 5 - Math.floor(cell / 25);
+    const fScore = 1 + (Math.floor(cell / 5) % 5);
+    const mScore = 1 + (cell % 5);
+    const at = rfmSegment(rScore, fScore + mScore) * width;
+    acc[at] += count;
+    acc[at + 1] += cells[cell * 4 + 1]!;
+    acc[at + 2] += cells[cell * 4 + 2]!;
+    acc[at + 3] += cells[cell * 4 + 3]!;
+    acc[at + 4] += rScore * count;
+    acc[at + 5] += fScore * count;
+    acc[at + 6] += mScore * count;
   }
   const columns: Record<string, Array<string | number>> = { segment: [], ...Object.fromEntries(SUMS.map((name) => [name, []])) };
   let allSpend = 0;

@@ -3,7 +3,7 @@ import type { ColumnTable } from 'arquero';
 import { ALL } from '../bands.js';
 import { numbers } from '../columns.js';
 import { ageBands } from '../dimensions.js';
-import { counts, single, sums } from '../kernels.js';
+import { counts, sums } from '../kernels.js';
 import type { Analysis, Row } from '../types.js';
 
 /** Spend columns and the category each is reported as. */
@@ -34,25 +34,30 @@ const MEASURES = [
  */
 export function spendMix(table: ColumnTable): Row[] {
   const columns = { ageBand: [] as string[], customers: [] as number[], measure: [] as string[], category: [] as string[], total: [] as number[], bandTotal: [] as number[] };
-  for (const groups of [single(table.numRows(), ALL), ageBands(table)]) {
-    const customers = counts(groups);
-    const measures = MEASURES.map(([measure, categories]) => {
-      const entries = Object.entries(categories);
-      return { measure, entries, totals: entries.map(([column]) => sums(groups, numbers(table, column))) };
-    });
-    for (let slot = 0; slot < groups.size; slot++) {
-      if (customers[slot] === 0) continue;
-      for (const { measure, entries, totals } of measures) {
-        const bandTotal = totals.reduce((sum, t) => sum + t[slot]!, 0);
-        entries.forEach(([, category], c) => {
-          columns.ageBand.push(groups.labels[slot]!);
-          columns.customers.push(customers[slot]!);
-          columns.measure.push(measure);
-          columns.category.push(category);
-          columns.total.push(totals[c]![slot]!);
-          columns.bandTotal.push(bandTotal);
-        });
-      }
+  const bands = ageBands(table);
+  const customers = counts(bands);
+  const measures = MEASURES.map(([measure, categories]) => {
+    const entries = Object.entries(categories);
+    return { measure, entries, totals: entries.map(([column]) => sums(bands, numbers(table, column))) };
+  });
+  // 'all' is the sum of the bands' slots: no pass of its own
+  const total = (values: Float64Array) => values.reduce((a, b) => a + b, 0);
+  const groups = [
+    ...(table.numRows() > 0 ? [{ label: ALL as string, customers: table.numRows(), of: total }] : []),
+    ...bands.labels.flatMap((label, slot) => (customers[slot] === 0 ? [] : [{ label, customers: customers[slot]!, of: (values: Float64Array) => values[slot]! }])),
+  ];
+  for (const group of groups) {
+    for (const { measure, entries, totals } of measures) {
+      const amounts = totals.map((values) => group.of(values));
+      const bandTotal = amounts.reduce((a, b) => a + b, 0);
+      entries.forEach(([, category], c) => {
+        columns.ageBand.push(group.label);
+        columns.customers.push(group.customers);
+        columns.measure.push(measure);
+        columns.category.push(category);
+        columns.total.push(amounts[c]!);
+        columns.bandTotal.push(bandTotal);
+      });
     }
   }
   return aq
