@@ -33,5 +33,9 @@ export function createStreamHandler(deps: { store: ObjectStore; limits?: Limits 
 let configured: ((event: MSKEvent | KafkaEvent) => Promise<StreamResult>) | undefined;
 
 /** The Lambda entry point (MSK trigger on `sensor_data`), configured once from the environment. */
-export const handler = (event: MSKEvent | KafkaEvent): Promise<StreamResult> =>
-  (configured ??= createStreamHandler({ store: openStore(loadConfig(process.env), 'results') }))(event);
+export const handler = (event: MSKEvent | KafkaEvent): Promise<StreamResult> => (configured ??= fromEnvironment())(event);
+
+function fromEnvironment() {
+  const config = loadConfig(process.env);
+  return createStreamHandler({ store: openStore(config, 'results'), limits: { ...DefaultLimits, ...config.stream.limits } });
+}

@@ -9,6 +9,12 @@ export { Metrics, type Metric } from './metrics.js';
  */
 export const MetricBound = 1e12;
 
+/** A value as an error message shows it: JSON, cut at 60 characters. */
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+};
+
 /** Largest and smallest epoch milliseconds a JavaScript Date can hold. */
 const maxTime = 8.64e15;
 
@@ -28,10 +34,20 @@ const metric = z.number().gt(-MetricBound).lt(MetricBound).nullish();
  */
 export const SensorReadingSchema = z.looseObject({
   sensorId: z.string().regex(/\S/, 'must be a non-empty string'),
-  ts: z.union([
-    z.number().gte(-maxTime).lte(maxTime),
-    z.iso.datetime({ offset: true }).refine((text) => !Number.isNaN(Date.parse(text)), 'is not a valid time'),
-  ]),
+  ts: z.union(
+    [
+      z.number().gte(-maxTime).lte(maxTime),
+      z.iso
+        .datetime({ offset: true, error: (issue) => `must be an ISO-8601 date-time with a zone (such as 2024-05-01T12:00:00Z), got ${shown(issue.input)}` })
+        .refine((text) => !Number.isNaN(Date.parse(text)), { error: 'is not a valid time', when: (payload) => payload.issues.length === 0 }),
+    ],
+    {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is missing'
+          : `must be epoch milliseconds or an ISO-8601 date-time with a zone (such as 2024-05-01T12:00:00Z), got ${shown(issue.input)}`,
+    },
+  ),
   temperature: metric,
   humidity: metric,
   pressure: metric,

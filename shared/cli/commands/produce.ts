@@ -1,0 +1,172 @@
+/**
+ * `pipeline produce <source>`: writes synthetic events to a Kafka topic. `produce sensors` writes
+ * readings to `sensor_data` (data/generators/sensors.ts). Each source is a subcommand of
+ * `produce`; add one by registering it on {@link produceCommand}.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { PipelineConfig } from '../../config.js';
+import type { EventLog, OutgoingMessage } from '../../ports/event-log.js';
+import type { CliContext } from '../main.js';
+import { parseCount, parseSeed } from '../options.js';
+
+/**
+ * The `produce` command, created on first use, so that another module can add its own source as
+ * a subcommand beside `sensors`.
+ *
+ * @example
+ * produceCommand(program).command('cdc').description('change events').action(...);
+ */
+export function produceCommand(program: Command): Command {
+  return (
+    program.commands.find((command) => command.name() === 'produce')
+    ?? program.command('produce').description('write synthetic events to a Kafka topic (KAFKA_BROKERS or --cluster-arn)').exitOverride()
+  );
+}
+
+/** Options of {@link produceMessages}. */
+export interface ProduceOptions {
+  /** Messages per second (wall clock); undefined: as fast as the log takes them. */
+  readonly rate?: number;
+  /** Stop after this long even if messages remain. */
+  readonly durationMs?: number;
+  /** Messages per produce call when unthrottled. @default 1000 */
+  readonly chunk?: number;
+  readonly onProgress?: (sent: number) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Produces `messages` to `topic`, at `rate` per second when given (in small chunks, so the rate
+ * holds), and resolves to how many were sent and how long it took.
+ *
+ * @example
+ * await produceMessages(log, 'sensor_data', sensorMessages({ count: 1000 }), { rate: 500 });
+ */
+export async function produceMessages(
+  log: EventLog,
+  topic: string,
+  messages: Iterable<OutgoingMessage>,
+  options: ProduceOptions = {},
+): Promise<{ sent: number; seconds: number }> {
+  const iterator = messages[Symbol.iterator]();
+  const started = performance.now();
+  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
+  let sent = 0;
+  for (let done = false; !done; ) {
+    const now = performance.now();
+    if (now >= deadline) break;
+    const due = options.rate === undefined ? (options.chunk ?? 1000) : Math.floor(((now - started) / 1000) * options.rate) - sent;
+    if (due <= 0) {
+      await sleep(Math.min(20, deadline - now));
+      continue;
+    }
+    const chunk: OutgoingMessage[] = [];
+    while (chunk.length < due) {
+      const next = iterator.next();
+      if (next.done) {
+        done = true;
+        break;
+      }
+      chunk.push(next.value);
+    }
+    if (chunk.length > 0) await log.produce(topic, chunk);
+    sent += chunk.length;
+    options.onProgress?.(sent);
+  }
+  return { sent, seconds: (performance.now() - started) / 1000 };
+}
+
+interface SensorsOptions {
+  sensors: number;
+  rate?: number;
+  count?: number;
+  duration?: number;
+  badRatio: number;
+  seed: number;
+  start?: number;
+  topic?: string;
+  clusterArn?: string;
+}
+
+/**
+ * Adds `produce sensors` to the program.
+ *
+ * @example
+ * register(program, context); // then: pipeline produce sensors --count 10k --bad-ratio 0.01
+ */
+export function register(program: Command, context: CliContext): void {
+  produceCommand(program)
+    .command('sensors')
+    .description('sensor readings (temperature, humidity, pressure, battery) keyed by sensorId, to SENSOR_TOPIC')
+    .option('--sensors <k>', 'number of sensors (keys)', (text: string) => parseCount(text, { min: 1 }), 10)
+    .option('--rate <r>', 'messages per second; event time advances at the same pace (default: as fast as possible)', parsePositive)
+    .option('--count <n>', 'messages to send, e.g. 1000, 100k (default 1000 unless --duration)', (text: string) => parseCount(text, { min: 1 }))
+    .option('--duration <s>', 'send for this many seconds instead of a count', parsePositive)
+    .option('--bad-ratio <p>', 'share of malformed messages, 0 to 1', parseRatio, 0)
+    .option('--seed <n>', 'the same seed sends the same readings', parseSeed, 1)
+    .option('--start <time>', 'event time of the first reading, ISO-8601 or epoch ms (default: now)', parseTime)
+    .option('--topic <name>', 'the topic (default SENSOR_TOPIC)')
+    .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
+    .action(async (options: SensorsOptions) => {
+      if (options.count !== undefined && options.duration !== undefined) throw new InvalidArgumentError('give --count or --duration, not both.');
+      const config = context.config();
+      const { sensorMessages } = await import('../../../data/generators/sensors.js');
+      const topic = options.topic ?? config.kafka.sensorTopic;
+      const log = await openLog(config, options.clusterArn, 'pipeline produce');
+      try {
+        await log.ensureTopic(topic, config.kafka.sensorPartitions);
+        let bad = 0;
+        const messages = sensorMessages({
+          sensors: options.sensors,
+          count: options.count ?? (options.duration === undefined ? 1000 : Number.POSITIVE_INFINITY),
+          seed: options.seed,
+          badRatio: options.badRatio,
+          start: options.start ?? Date.now(),
+          ...(options.rate === undefined ? {} : { intervalMs: 1000 / options.rate }),
+        });
+        const outgoing = (function* () {
+          for (const m of messages) {
+            if (m.bad !== undefined) bad++;
+            yield { key: m.key, value: m.value };
+          }
+        })();
+        const { sent, seconds } = await produceMessages(log, topic, outgoing, {
+          rate: options.rate,
+          durationMs: options.duration === undefined ? undefined : options.duration * 1000,
+        });
+        context.stdout.write(
+          `produced ${sent.toLocaleString('en')} readings (${bad.toLocaleString('en')} malformed) from ${options.sensors} sensors to ${topic} `
+          + `in ${seconds.toFixed(1)} s (${Math.round(sent / Math.max(seconds, 1e-3)).toLocaleString('en')} msg/s)\n`,
+        );
+      } finally {
+        await log.close();
+      }
+    });
+}
+
+/** The configured Kafka (this command makes no sense on the in-process log, which dies with it). */
+export async function openLog(config: PipelineConfig, clusterArn: string | undefined, purpose: string): Promise<EventLog> {
+  const { openKafkaLog } = await import('../../logs.js');
+  return openKafkaLog(config, clusterArn === undefined ? {} : { clusterArn }, purpose);
+}
+
+/** Parses a positive number (commander option parser). */
+export function parsePositive(text: string): number {
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(`expected a positive number, got '${text}'.`);
+  return value;
+}
+
+function parseRatio(text: string): number {
+  const value = Number(text);
+  if (!(value >= 0 && value <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1, got '${text}'.`);
+  return value;
+}
+
+/** Parses an ISO-8601 time or epoch milliseconds (commander option parser). */
+export function parseTime(text: string): number {
+  const value = /^-?\d+$/.test(text.trim()) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(value)) throw new InvalidArgumentError(`expected an ISO-8601 time or epoch milliseconds, got '${text}'.`);
+  return value;
+}

@@ -1,0 +1,52 @@
+/**
+ * `pipeline stream stats`: the streaming function's results, merged: per sensor and minute,
+ * each metric's count, mean, min, max and standard deviation; anomalies; dead letters.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from '../main.js';
+import { parsePositive, parseTime } from './produce.js';
+
+interface StatsOptions {
+  sensor?: string;
+  since?: number;
+  json?: boolean;
+  zScore?: number;
+  limit: number;
+}
+
+/**
+ * Adds `stream stats` to the program.
+ *
+ * @example
+ * register(program, context); // then: pipeline stream stats --sensor s-001 --json
+ */
+export function register(program: Command, context: CliContext): void {
+  program
+    .command('stream')
+    .description('the streaming function: its merged results')
+    .command('stats')
+    .description('merge the partial aggregates: per sensor and minute count, mean, min, max, stddev; anomalies; dead letters')
+    .option('--sensor <id>', 'only this sensor')
+    .option('--since <time>', 'only windows from this time on (ISO-8601 or epoch ms)', parseTime)
+    .option('--z-score <z>', 'flag a minute whose max or min lies this many standard deviations from the sensor mean (default STREAM_ZSCORE or 4)', parsePositive)
+    .option('--json', 'print {"windows": [...], "anomalies": [...], "deadLetters": n} as JSON')
+    .option('--limit <n>', 'anomalies to list in the text output', (text: string) => Number(text), 20)
+    .action(async (options: StatsOptions) => {
+      const config = context.config();
+      const { openStore } = await import('../../stores.js');
+      const { readStreamStats } = await import('../../stream/read.js');
+      const store = openStore(config, 'results');
+      const result = await readStreamStats(store, {
+        ...(options.sensor === undefined ? {} : { sensor: options.sensor }),
+        ...(options.since === undefined ? {} : { since: options.since }),
+        ...((options.zScore ?? config.stream.zScore) === undefined ? {} : { zScore: options.zScore ?? config.stream.zScore }),
+      });
+      for (const key of result.uncovered) context.stderr.write(`warning: ${key} overlaps the other partials and was not counted\n`);
+      if (options.json) {
+        context.stdout.write(`${JSON.stringify({ windows: result.windows, anomalies: result.anomalies, deadLetters: result.deadLetters }, null, 2)}\n`);
+        return;
+      }
+      const { formatStats } = await import('../../stream/format.js');
+      context.stdout.write(formatStats(result, { anomalies: options.limit, source: store.name }));
+    });
+}

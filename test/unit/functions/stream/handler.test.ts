@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Random } from '../../../../data/generators/random.js';
+import { sensorMessages } from '../../../../data/generators/sensors.js';
+import { createStreamHandler } from '../../../../functions/stream/handler.js';
+import { FolderStore } from '../../../../shared/adapters/folder-store.js';
+import { MemoryLog } from '../../../../shared/adapters/memory-log.js';
+import { createEventSource, encodeKafkaEvent, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
+import { readStreamStats } from '../../../../shared/stream/read.js';
+import { expectedStats, expectMatches, type Produced } from '../../../integration/stream/oracle.js';
+
+const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
+const store = async () => new FolderStore(await mkdtemp(join(tmpdir(), 'stream-')));
+
+async function produce(log: MemoryLog, count: number, badRatio: number): Promise<Produced[]> {
+  await log.ensureTopic('sensor_data', 3);
+  const messages = [...sensorMessages({ count, seed: 11, badRatio, sensors: 7 })];
+  const placed = await log.produce('sensor_data', messages.map((m) => ({ key: m.key, value: m.value })));
+  return messages.map((m, i) => ({ ...placed[i]!, value: m.value, bad: m.bad }));
+}
+
+describe('stream handler', () => {
+  it('dead-letters a value that is not a reading, as in the recorded MSK event', async () => {
+    const s = await store();
+    const result = await createStreamHandler({ store: s })(fixture('msk-powertools-base.json'));
+    expect(result.written).toEqual([
+      'results/stream/dead-letters/mytopic/0/00000000000000000015-00000000000000000015.json',
+      'results/stream/partials/mytopic/0/00000000000000000015-00000000000000000015.json',
+    ]);
+    const letters = JSON.parse(new TextDecoder().decode((await s.get(result.written[0]!)).body));
+    expect(letters.deadLetters).toEqual([
+      { topic: 'mytopic', partition: 0, offset: 15, reason: 'sensorId: Invalid input: expected string, received undefined; ts: is missing', key: 'recordKey', value: '{"key":"value"}' },
+    ]);
+  });
+
+  it('rewrites identical bytes when a batch is delivered again', async () => {
+    const s = await store();
+    const log = new MemoryLog();
+    await produce(log, 300, 0.05);
+    const records = await log.fetch('sensor_data', 1, 0, { maxRecords: 500 });
+    const event = encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b' });
+    const handle = createStreamHandler({ store: s });
+    const { written } = await handle(event);
+    const first = await Promise.all(written.map((k) => s.get(k).then((o) => o.etag)));
+    await handle(event);
+    expect(await Promise.all(written.map((k) => s.get(k).then((o) => o.etag)))).toEqual(first);
+  });
+
+  it('counts every reading once under the emulator, despite crashes and a handler failing after its writes', async () => {
+    const s = await store();
+    const log = new MemoryLog();
+    const produced = await produce(log, 20_000, 0.01);
+    const handler = createStreamHandler({ store: s });
+    const rng = new Random(3);
+    let failures = 0;
+    const faulty: KafkaHandler = async (event) => {
+      await handler(event);
+      if (rng.chance(0.05)) {
+        failures++;
+        throw new Error('injected: failed after writing');
+      }
+    };
+    let delivered = 0;
+    const open = (): EventSource =>
+      createEventSource({
+        log,
+        topic: 'sensor_data',
+        group: 'stream',
+        handler: faulty,
+        batchSize: 100,
+        maxBatchingWindowMs: 20,
+        pollWaitMs: 20,
+        retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
+        onEvent: (e) => void (e.type === 'success' && (delivered += e.records)),
+      });
+    for (const crashAt of [3_000, 8_000, 13_000]) {
+      const source = open();
+      await source.start();
+      while (delivered < crashAt) await new Promise((r) => setTimeout(r, 2));
+      source.abort();
+    }
+    const last = open();
+    await last.runUntilIdle({ idleMs: 100, timeoutMs: 60_000 });
+    await last.stop();
+    expect(failures).toBeGreaterThan(10);
+    expect(delivered).toBeGreaterThan(20_000);
+    const stats = await readStreamStats(s);
+    expect(stats.uncovered).toEqual([]);
+    expectMatches(stats, expectedStats(produced));
+  });
+});
