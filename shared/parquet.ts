@@ -18,8 +18,8 @@ const wasm = (): Promise<ParquetWasm> => (loading ??= import('parquet-wasm/node'
 
 /** Rows per row group, and per slice handed to the writer: bounds the working memory. */
 const ROW_GROUP_ROWS = 128 * 1024;
-const SAMPLE_ROWS = 16384;
-const MAX_DICTIONARY = 1024;
+const SAMPLE_ROWS = 2048;
+const MAX_DICTIONARY = 256;
 
 const encoder = new TextEncoder();
 
@@ -130,8 +130,8 @@ export async function writeParquet(table: Table): Promise<Uint8Array> {
     const arrow = tableFromColumns(names.map((name, i) => [name, sources[i]!.slice(start, end)] as [string, Column<unknown>]));
     return pw.Table.fromIPCStream(tableToIPC(arrow, { format: 'stream' })!);
   };
-  // a table without rows still needs its schema: one empty slice, written whole
-  if (rows === 0) return pw.writeParquet(slice(0), builder.build());
+  // one row group (or none: a table without rows still needs its schema) is written whole, without a stream
+  if (rows <= ROW_GROUP_ROWS) return pw.writeParquet(slice(0), builder.build());
   let offset = 0;
   const batches = new ReadableStream({
     pull(controller) {
