@@ -261,8 +261,12 @@ class PartitionWorker {
 
   async caughtUp(): Promise<boolean> {
     if (this.busy || this.buffer.length > 0 || this.committedOffset === undefined) return false;
-    const { high } = await this.ctx.options.log.offsets(this.ctx.options.topic, this.partition);
-    return this.committedOffset >= high;
+    try {
+      const { high } = await this.ctx.options.log.offsets(this.ctx.options.topic, this.partition);
+      return this.committedOffset >= high;
+    } catch {
+      return false; // the log is unreachable for now: not known to be caught up
+    }
   }
 
   private async run(): Promise<void> {
