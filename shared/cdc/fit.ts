@@ -197,11 +197,12 @@ export function metricsOf(scores: Float64Array, labels: Uint8Array, threshold: n
  */
 export function evaluate(fit: Fit, rows: Iterable<Row>, layout: Layout = LAYOUT): Metrics {
   const score = scorer(fit, layout);
-  const scores: number[] = [];
-  const labels: number[] = [];
-  for (const row of rows) {
-    scores.push(score(row));
-    labels.push(row[layout.width]!);
+  const list = Array.isArray(rows) ? (rows as readonly Row[]) : [...rows];
+  const scores = new Float64Array(list.length);
+  const labels = new Uint8Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    scores[i] = score(list[i]!);
+    labels[i] = list[i]![layout.width]!;
   }
-  return metricsOf(Float64Array.from(scores), Uint8Array.from(labels), fit.threshold);
+  return metricsOf(scores, labels, fit.threshold);
 }

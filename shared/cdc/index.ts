@@ -16,7 +16,7 @@ export { cdcKeys } from './keys.js';
 export type { CdcKeys } from './keys.js';
 export { encodeCustomer, featureValue, LAYOUT, NUMERIC_SCALE, OTHER_LEVEL } from './layout.js';
 export type { Encoded, FeatureDef, Layout, Row } from './layout.js';
-export { allRows, fitCurrentTable, publishModel, PublishDefaults } from './model.js';
+export { allRows, fitCurrentTable, ModelPublisher, publishModel, PublishDefaults } from './model.js';
 export type { ModelDocument, PublishOptions, PublishReport } from './model.js';
 export { CdcService } from './service.js';
 export type { BatchReport, CdcCounters, CdcServiceOptions, PartitionRecord } from './service.js';

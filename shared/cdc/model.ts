@@ -25,12 +25,13 @@ export interface ModelDocument extends Fit {
 export interface PublishOptions {
   readonly fit?: FitOptions;
   /**
-   * Metrics need every row's score. Up to this many rows they are measured on every publish; above
-   * it, on every `metricsEvery`-th version (the document says which version they belong to), so
-   * that a large table is not re-read on every batch. @default 250,000
+   * Metrics need every row's score (about 1 µs a row). Up to this many rows they are measured on
+   * every publish; above it, on every `metricsEvery`-th version (the document says which version
+   * and how many rows they were measured on), so that a large table is not scored on every batch.
+   * `model fit` always measures the current table. @default 20,000
    */
   readonly metricsMaxRows?: number;
-  /** @default 20 */
+  /** @default 50 */
   readonly metricsEvery?: number;
   /** Attempts at the conditional write before giving up. @default 30 */
   readonly maxAttempts?: number;
@@ -38,7 +39,7 @@ export interface PublishOptions {
   readonly backoff?: (attempt: number) => Promise<void>;
 }
 
-export const PublishDefaults = { metricsMaxRows: 250_000, metricsEvery: 20, maxAttempts: 30 } as const;
+export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50, maxAttempts: 30 } as const;
 
 /** What a publish did. */
 export interface PublishReport {
@@ -50,45 +51,73 @@ export interface PublishReport {
 }
 
 /**
- * Publishes the merged model of a topic's partitions: reads `current.json`, every partition's
- * manifest, fits, and writes `current.json` (If-Match) and then `versions/<n>.json`. Does nothing
- * when the current model already reflects the same offsets.
+ * Publishes a topic's merged model, remembering what it last read or wrote of `current.json`, so
+ * that a publish costs two writes when this process is the only publisher: the remembered ETag is
+ * used for If-Match, and a lost race (someone else published) re-reads it. Partition states come
+ * from the state store's knowledge, re-read where the stored model is ahead of it, so a publish
+ * never moves a partition's offset backwards.
+ *
+ * @example
+ * const publisher = new ModelPublisher(states);
+ * const { model, written } = await publisher.publish('customer_updates');
+ */
+export class ModelPublisher {
+  private current: { doc: ModelDocument; etag: string } | undefined;
+
+  constructor(
+    readonly states: CdcStateStore,
+    private readonly options: PublishOptions = {},
+  ) {}
+
+  /** Publishes the merged model of the topic's partitions (nothing when it is already current). */
+  async publish(topic: string): Promise<PublishReport> {
+    const { store, keys } = this.states;
+    const maxAttempts = this.options.maxAttempts ?? PublishDefaults.maxAttempts;
+    let conflicts = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.current ??= await readCurrent(this.states);
+        const current = this.current;
+        const partitions = await this.states.partitionsFor(topic, current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {});
+        const offsets = offsetsOf(topic, partitions);
+        if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
+          await repairVersion(this.states, current.doc);
+          return { model: current.doc, written: false, conflicts };
+        }
+        const version = (current?.doc.version ?? 0) + 1;
+        const model = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+        const body = `${JSON.stringify(model, null, 2)}\n`;
+        const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
+        this.current = { doc: model, etag };
+        await store.put(keys.version(version), body, { contentType: 'application/json' });
+        return { model, written: true, conflicts };
+      } catch (error) {
+        this.current = undefined;
+        if (!lostRace(error) || attempt >= maxAttempts) throw error;
+        conflicts++;
+        await (this.options.backoff ?? jitterBackoff)(attempt);
+      }
+    }
+  }
+}
+
+/**
+ * Publishes the merged model of a topic once (see {@link ModelPublisher}).
  *
  * @example
  * const { model, written } = await publishModel(states, 'customer_updates');
- * model.rows; // customers in the table
  */
-export async function publishModel(states: CdcStateStore, topic: string, options: PublishOptions = {}): Promise<PublishReport> {
-  const { store, keys } = states;
-  const maxAttempts = options.maxAttempts ?? PublishDefaults.maxAttempts;
-  let conflicts = 0;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      let current: { doc: ModelDocument; etag: string } | undefined;
-      try {
-        const got = await store.get(keys.current);
-        current = { doc: JSON.parse(new TextDecoder().decode(got.body)) as ModelDocument, etag: got.etag };
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      // read after current.json: the manifests are at least as new as what it reflects
-      const partitions = await states.loadAll(topic);
-      const offsets = offsetsOf(topic, partitions);
-      if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
-        await repairVersion(states, current.doc);
-        return { model: current.doc, written: false, conflicts };
-      }
-      const version = (current?.doc.version ?? 0) + 1;
-      const model = await modelOf(states, partitions, { ...options, name: states.modelName, version, previous: current?.doc });
-      const body = `${JSON.stringify(model, null, 2)}\n`;
-      await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
-      await store.put(keys.version(version), body, { contentType: 'application/json' });
-      return { model, written: true, conflicts };
-    } catch (error) {
-      if (!lostRace(error) || attempt >= maxAttempts) throw error;
-      conflicts++;
-      await (options.backoff ?? jitterBackoff)(attempt);
-    }
+export function publishModel(states: CdcStateStore, topic: string, options: PublishOptions = {}): Promise<PublishReport> {
+  return new ModelPublisher(states, options).publish(topic);
+}
+
+async function readCurrent(states: CdcStateStore): Promise<{ doc: ModelDocument; etag: string } | undefined> {
+  try {
+    const got = await states.store.get(states.keys.current);
+    return { doc: JSON.parse(new TextDecoder().decode(got.body)) as ModelDocument, etag: got.etag };
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
   }
 }
 

@@ -9,7 +9,7 @@ import { applyChanges } from './apply.js';
 import { jitterBackoff, lostRace } from './errors.js';
 import { parseRecord, type CdcRecord, type ChangeEvent } from './events.js';
 import type { FitOptions } from './fit.js';
-import { publishModel, type PublishOptions, type PublishReport } from './model.js';
+import { ModelPublisher, type PublishOptions, type PublishReport } from './model.js';
 import { CdcStateStore, type DeadLetter, type StateOptions } from './state-store.js';
 
 export interface CdcServiceOptions {
@@ -69,10 +69,12 @@ export class CdcService {
   readonly states: CdcStateStore;
   readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
   private readonly options: CdcServiceOptions;
+  private readonly publisher: ModelPublisher;
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
     this.states = new CdcStateStore(options.store, options.modelName, options.state);
+    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, backoff: options.backoff });
   }
 
   /** Applies records (grouped by topic and partition, each group in offset order), then publishes each topic's model. */
@@ -138,7 +140,7 @@ export class CdcService {
 
   /** Publishes the merged model of a topic (nothing is written when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
-    const report = await publishModel(this.states, topic, { ...this.options.publish, fit: this.options.fit, backoff: this.options.backoff });
+    const report = await this.publisher.publish(topic);
     this.counters.modelConflicts += report.conflicts;
     if (report.written) this.counters.modelWrites++;
     return report;

@@ -161,13 +161,37 @@ export class CdcStateStore {
 
   /** Every partition of a topic that has state, freshly read, in partition order. */
   async loadAll(topic: string): Promise<PartitionState[]> {
-    const listed = await this.store.list(this.keys.manifests(topic));
-    const partitions = listed
+    const partitions = await this.listPartitions(topic);
+    return mapLimit(partitions, this.options.concurrency, (p) => this.load(topic, p, { fresh: true }));
+  }
+
+  /**
+   * The topic's partitions for a model publish, cheaply: what this process knows, re-read only
+   * where `atLeast` (the offsets of the stored model) is ahead of it, or where this process knows
+   * nothing. The partition list is read once per process; a partition created later by another
+   * process shows up in the stored model's offsets once its writer has published.
+   */
+  async partitionsFor(topic: string, atLeast: Readonly<Record<string, number>> = {}): Promise<PartitionState[]> {
+    let listed = this.listed.get(topic);
+    if (listed === undefined) this.listed.set(topic, (listed = new Set(await this.listPartitions(topic))));
+    const ids = new Set([...listed, ...Object.keys(atLeast).map(Number)]);
+    for (const id of this.known.keys()) if (id.startsWith(`${topic}/`)) ids.add(Number(id.slice(topic.length + 1)));
+    const states = await mapLimit([...ids].sort((a, b) => a - b), this.options.concurrency, async (p) => {
+      const known = this.known.get(`${topic}/${p}`);
+      const stale = known === undefined || known.etag === undefined || (atLeast[String(p)] ?? -1) > known.manifest.lastOffset;
+      return stale ? this.load(topic, p, { fresh: true }) : known;
+    });
+    return states.filter((state) => state.etag !== undefined);
+  }
+
+  private readonly listed = new Map<string, Set<number>>();
+
+  private async listPartitions(topic: string): Promise<number[]> {
+    return (await this.store.list(this.keys.manifests(topic)))
       .map((o) => /\/(\d+)\.json$/.exec(o.key)?.[1])
       .filter((p): p is string => p !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
-    return mapLimit(partitions, this.options.concurrency, (p) => this.load(topic, p, { fresh: true }));
   }
 
   /**

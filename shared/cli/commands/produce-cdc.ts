@@ -1,0 +1,83 @@
+/**
+ * `pipeline produce cdc`: writes Debezium-style change events for the customers of a cleaned
+ * table to CDC_TOPIC (data/generators/cdc.ts): a snapshot, then inserts, updates and deletes.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { CliContext } from '../main.js';
+import { parseCount, parseSeed } from '../options.js';
+import { openLog, parsePositive, produceCommand, produceMessages } from './produce.js';
+
+interface ProduceCdcOptions {
+  from: string;
+  count: number;
+  updateRatio: number;
+  deleteRatio: number;
+  duplicateRatio: number;
+  beforeRatio: number;
+  badRatio: number;
+  snapshot: boolean;
+  seed: number;
+  rate?: number;
+  topic?: string;
+  clusterArn?: string;
+}
+
+const ratio = (text: string): number => {
+  const value = Number(text);
+  if (!(value >= 0 && value <= 1)) throw new InvalidArgumentError(`expected a number from 0 to 1, got '${text}'.`);
+  return value;
+};
+
+/**
+ * Adds `produce cdc` to the program.
+ *
+ * @example
+ * register(program, context); // then: pipeline produce cdc --from data/processed/m/cleaned.parquet --count 5000
+ */
+export function register(program: Command, context: CliContext): void {
+  produceCommand(program)
+    .command('cdc')
+    .description('change events (snapshot, then inserts, updates, deletes) for the customers of a cleaned table, keyed by ID, to CDC_TOPIC')
+    .requiredOption('--from <cleaned>', 'cleaned.csv or cleaned.parquet: a path or s3://bucket/key')
+    .option('--count <n>', 'changes after the snapshot, e.g. 5000, 100k', (text: string) => parseCount(text), 1000)
+    .option('--update-ratio <u>', 'share of changes that update a customer', ratio, 0.3)
+    .option('--delete-ratio <d>', 'share of changes that delete one (the rest insert new customers)', ratio, 0.1)
+    .option('--duplicate-ratio <p>', 'share of messages sent twice, as at-least-once delivery does', ratio, 0)
+    .option('--before-ratio <b>', 'share of updates and deletes with a full before image', ratio, 0.5)
+    .option('--bad-ratio <p>', 'share of malformed messages', ratio, 0)
+    .option('--no-snapshot', 'skip the snapshot (op r) of the table')
+    .option('--seed <n>', 'the same seed sends the same events', parseSeed, 1)
+    .option('--rate <r>', 'messages per second (default: as fast as possible)', parsePositive)
+    .option('--topic <name>', 'the topic (default CDC_TOPIC)')
+    .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
+    .action(async (options: ProduceCdcOptions) => {
+      if (options.updateRatio + options.deleteRatio > 1) throw new InvalidArgumentError('--update-ratio and --delete-ratio add up to more than 1.');
+      const config = context.config();
+      const [{ cdcMessages }, { readCustomers }, { readLocation }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../../stores.js')]);
+      const { bytes, name } = await readLocation(options.from, config);
+      const customers = await readCustomers(bytes, name);
+      const topic = options.topic ?? config.kafka.cdcTopic;
+      const counts: Record<string, number> = {};
+      const outgoing = (function* () {
+        for (const m of cdcMessages({ ...options, customers })) {
+          const kind = m.duplicate ? 'duplicate' : m.kind;
+          counts[kind] = (counts[kind] ?? 0) + 1;
+          yield { key: m.key, value: m.value };
+        }
+      })();
+      const log = await openLog(config, options.clusterArn, 'pipeline produce');
+      try {
+        await log.ensureTopic(topic, config.kafka.cdcPartitions);
+        const { sent, seconds } = await produceMessages(log, topic, outgoing, { rate: options.rate });
+        const parts = Object.entries({ r: 'snapshot', c: 'inserts', u: 'updates', d: 'deletes', duplicate: 'duplicates', bad: 'malformed' })
+          .filter(([k]) => counts[k])
+          .map(([k, label]) => `${counts[k]!.toLocaleString('en')} ${label}`);
+        context.stdout.write(
+          `produced ${sent.toLocaleString('en')} change events (${parts.join(', ')}) for ${customers.length.toLocaleString('en')} customers of ${name} to ${topic} `
+          + `in ${seconds.toFixed(1)} s (${Math.round(sent / Math.max(seconds, 1e-3)).toLocaleString('en')} msg/s)\n`,
+        );
+      } finally {
+        await log.close();
+      }
+    });
+}
