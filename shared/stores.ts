@@ -1,5 +1,6 @@
 import type { PipelineConfig } from './config.js';
-import { PipelineError } from './errors.js';
+import { readFile } from 'node:fs/promises';
+import { InputError, NotFoundError, PipelineError } from './errors.js';
 import { FolderStore } from './adapters/folder-store.js';
 import { S3Store, s3ClientFor } from './adapters/s3-store.js';
 import type { ObjectStore } from './ports/object-store.js';
@@ -32,4 +33,30 @@ export function parseLocation(text: string): Location {
   if (match) return { kind: 's3', bucket: match[1]!, key: match[2]! };
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new PipelineError(`unsupported location '${text}': use a local path or s3://bucket/key`);
   return { kind: 'file', path: text };
+}
+
+/**
+ * The bytes of a file named on the command line: a local path or `s3://bucket/key`. A missing
+ * file or object is an InputError naming it.
+ *
+ * @example
+ * const { bytes, name } = await readLocation('s3://pipeline/processed/m/cleaned.parquet', config);
+ */
+export async function readLocation(text: string, config: PipelineConfig): Promise<{ bytes: Uint8Array; name: string }> {
+  const location = parseLocation(text);
+  if (location.kind === 's3') {
+    try {
+      return { bytes: (await new S3Store(s3ClientFor(config), location.bucket).get(location.key)).body, name: text };
+    } catch (error) {
+      if (error instanceof NotFoundError) throw new InputError(text, 'does not exist', { cause: error });
+      throw error;
+    }
+  }
+  try {
+    const buffer = await readFile(location.path);
+    return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), name: location.path };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InputError(location.path, code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : (error as Error).message, { cause: error });
+  }
 }
