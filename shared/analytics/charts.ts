@@ -7,7 +7,7 @@ import type { ChartSpec } from './types.js';
 /** Look shared by every chart of the report. */
 const CONFIG = {
   font: 'Helvetica, Arial, sans-serif',
-  view: { stroke: null },
+  view: { stroke: null, continuousWidth: 440, continuousHeight: 260 },
   axis: { labelFontSize: 10, titleFontSize: 11, labelLimit: 180 },
   legend: { labelFontSize: 10, titleFontSize: 11 },
   title: { fontSize: 13, anchor: 'start' },
@@ -23,7 +23,7 @@ const CONFIG = {
 export async function renderSvg(spec: ChartSpec): Promise<string> {
   const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
   // a copy: vega tags the data objects it is given (Symbol(vega_id)), and the rows are the caller's
-  const full = structuredClone({ width: 420, ...spec, config: { ...CONFIG, ...(spec.config as object | undefined) } });
+  const full = structuredClone({ ...spec, config: { ...CONFIG, ...(spec.config as object | undefined) } });
   const compiled = vegaLite.compile(full as unknown as Parameters<typeof vegaLite.compile>[0]).spec;
   // a loader that refuses every URL: a report chart never fetches anything
   const loader = vega.loader({ mode: 'file' });

@@ -116,13 +116,21 @@ export const campaignEffectivenessAnalysis: Analysis = {
     vconcat: DIMENSIONS.map((dimension) => ({
       title: { text: dimension, fontSize: 12, anchor: 'start' },
       transform: [{ filter: { field: 'dimension', equal: dimension } }],
+      width: { step: 58 },
+      height: { step: 17 },
       encoding: {
-        x: { field: 'campaign', type: 'nominal', sort: [...CAMPAIGNS], title: null },
+        x: { field: 'campaign', type: 'nominal', sort: [...CAMPAIGNS], title: null, axis: { labelAngle: 0, orient: 'top', labelExpr: "replace(datum.label, 'AcceptedCmp', 'Cmp ')" } },
         y: { field: 'group', type: 'nominal', sort: null, title: null },
       },
       layer: [
-        { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', title: 'rate', scale: { scheme: 'blues' } } } },
-        { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'rate', type: 'quantitative', format: '.0%' } } },
+        { mark: 'rect', encoding: { color: { field: 'rate', type: 'quantitative', title: 'rate', scale: { scheme: 'blues' }, legend: { format: '.0%' } } } },
+        {
+          mark: { type: 'text', fontSize: 10 },
+          encoding: {
+            text: { field: 'rate', type: 'quantitative', format: '.1%' },
+            color: { condition: { test: 'datum.rate > 0.25', value: 'white' }, value: 'black' },
+          },
+        },
       ],
     })),
     resolve: { scale: { color: 'shared' } },

@@ -35,7 +35,7 @@ export const cohortsAnalysis: Analysis = {
     encoding: { x: { field: 'month', type: 'ordinal', title: 'enrolment month' } },
     layer: [
       { mark: { type: 'bar', color: '#9ecae1' }, encoding: { y: { field: 'customers', type: 'quantitative' } } },
-      { mark: { type: 'line', color: '#d62728', point: true }, encoding: { y: { field: 'meanSpend', type: 'quantitative', title: 'mean spend' } } },
+      { mark: { type: 'line', color: '#d62728', point: { color: '#d62728' } }, encoding: { y: { field: 'meanSpend', type: 'quantitative', title: 'mean spend' } } },
     ],
     resolve: { scale: { y: 'independent' } },
   }),

@@ -26,13 +26,21 @@ export const correlationsAnalysis: Analysis = {
   chart: (rows) => ({
     title: 'Pearson correlation',
     data: { values: rows },
+    width: { step: 86 },
+    height: { step: 26 },
     encoding: {
-      x: { field: 'x', type: 'nominal', sort: [...CORRELATED], title: null },
+      x: { field: 'x', type: 'nominal', sort: [...CORRELATED], title: null, axis: { labelAngle: 0, orient: 'top' } },
       y: { field: 'y', type: 'nominal', sort: [...CORRELATED], title: null },
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'r', type: 'quantitative', scale: { domain: [-1, 1], scheme: 'redblue', reverse: true } } } },
-      { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'r', type: 'quantitative', format: '.2f' } } },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: {
+          text: { field: 'r', type: 'quantitative', format: '.2f' },
+          color: { condition: { test: 'abs(datum.r) > 0.6', value: 'white' }, value: 'black' },
+        },
+      },
     ],
   }),
 };

@@ -78,6 +78,7 @@ export const predictedResponseAnalysis: Analysis = {
     data: { values: rows },
     transform: [{ fold: ['observed', 'predicted'], as: ['rate', 'value'] }],
     mark: 'bar',
+    height: { step: 20 },
     encoding: {
       y: { field: 'segment', type: 'nominal', sort: null, title: null },
       yOffset: { field: 'rate', type: 'nominal' },

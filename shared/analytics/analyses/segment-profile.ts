@@ -51,12 +51,21 @@ export const segmentProfileAnalysis: Analysis = {
     title: 'Mean spend by segment (number: customers)',
     data: { values: rows },
     encoding: {
-      x: { field: 'Marital_Status', type: 'nominal', title: 'Marital status' },
+      x: { field: 'Marital_Status', type: 'nominal', title: 'Marital status', axis: { labelAngle: 0, orient: 'top' } },
       y: { field: 'Education', type: 'nominal' },
     },
+    width: { step: 70 },
+    height: { step: 24 },
+    transform: [{ joinaggregate: [{ op: 'max', field: 'meanSpend', as: 'maxSpend' }] }],
     layer: [
       { mark: 'rect', encoding: { color: { field: 'meanSpend', type: 'quantitative', title: 'mean spend' } } },
-      { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'customers', type: 'quantitative' } } },
+      {
+        mark: { type: 'text', fontSize: 10 },
+        encoding: {
+          text: { field: 'customers', type: 'quantitative', format: ',' },
+          color: { condition: { test: 'datum.meanSpend > 0.7 * datum.maxSpend', value: 'white' }, value: 'black' },
+        },
+      },
     ],
   }),
 };
