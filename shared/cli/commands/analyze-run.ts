@@ -2,7 +2,6 @@
  * The body of `pipeline analyze` (loaded only when the command runs: arquero, Parquet and the
  * charts stay out of `pipeline --help`).
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { FolderStore } from '../../adapters/folder-store.js';
 import { S3Store, s3ClientFor } from '../../adapters/s3-store.js';
@@ -14,24 +13,9 @@ import { selectAnalyses } from '../../analytics/registry.js';
 import type { PipelineConfig } from '../../config.js';
 import { InputError } from '../../errors.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { openStore, parseLocation } from '../../stores.js';
+import { openStore, parseLocation, readLocation } from '../../stores.js';
 import type { CliContext } from '../main.js';
 import type { AnalyzeOptions } from './analyze.js';
-
-/** An object named on the command line: a local file or an S3 object. */
-async function readLocation(location: string, config: PipelineConfig): Promise<{ bytes: Uint8Array; name: string }> {
-  const parsed = parseLocation(location);
-  if (parsed.kind === 's3') {
-    const object = await new S3Store(s3ClientFor(config), parsed.bucket).get(parsed.key);
-    return { bytes: object.body, name: location };
-  }
-  try {
-    return { bytes: await readFile(parsed.path), name: parsed.path };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(parsed.path, code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder; give the cleaned.parquet file' : (error as Error).message, { cause: error });
-  }
-}
 
 /** A name for the report of a file given by path: its folder's name for `.../<name>/cleaned.parquet`. */
 function datasetOf(path: string): string {
