@@ -190,7 +190,7 @@ const text = (bytes: Uint8Array): string => (Buffer.isBuffer(bytes) ? bytes.toSt
 export function aggregatePartition(records: readonly StreamInput[], limits: Limits = DefaultLimits): PartitionResult {
   if (records.length === 0) throw new RangeError('aggregatePartition needs at least one record');
   const { topic, partition } = records[0]!;
-  const windows = new Map<string, WindowAccumulator>();
+  const sensors = new Map<string, { last: WindowAccumulator | undefined; windows: Map<number, WindowAccumulator> }>();
   const anomalies: LimitAnomaly[] = [];
   const deadLetters: DeadLetter[] = [];
   const checks = Metrics.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
@@ -217,9 +217,15 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     }
     const reading = parsed.reading;
     const windowStart = Math.floor(reading.ts / WindowMs) * WindowMs;
-    const id = `${windowStart}|${reading.sensorId}`;
-    let window = windows.get(id);
-    if (window === undefined) windows.set(id, (window = new WindowAccumulator(reading.sensorId, windowStart)));
+    // a sensor's readings mostly fall in the window of its previous one: look there first
+    let sensor = sensors.get(reading.sensorId);
+    let window = sensor?.last;
+    if (window === undefined || window.windowStart !== windowStart) {
+      if (sensor === undefined) sensors.set(reading.sensorId, (sensor = { last: undefined, windows: new Map() }));
+      window = sensor.windows.get(windowStart);
+      if (window === undefined) sensor.windows.set(windowStart, (window = new WindowAccumulator(reading.sensorId, windowStart)));
+      sensor.last = window;
+    }
     window.add(reading);
     for (let i = 0; i < Metrics.length; i++) {
       const check = checks[i];
@@ -240,7 +246,7 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
       });
     }
   }
-  const partials = [...windows.values()].map((w) => w.partial()).sort(byWindow);
+  const partials = [...sensors.values()].flatMap((sensor) => [...sensor.windows.values()].map((w) => w.partial())).sort(byWindow);
   anomalies.sort((a, b) => a.offset - b.offset || Metrics.indexOf(a.metric) - Metrics.indexOf(b.metric));
   deadLetters.sort((a, b) => a.offset - b.offset);
   return {

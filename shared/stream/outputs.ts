@@ -80,15 +80,19 @@ export interface StreamObject {
  */
 export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits): StreamObject[] {
   const groups = new Map<string, StreamInput[]>();
+  let group: StreamInput[] | undefined;
   for (const record of records) {
-    const id = `${record.topic}\u0000${record.partition}`;
-    let group = groups.get(id);
-    if (group === undefined) groups.set(id, (group = []));
+    // records come grouped by partition: look the group up only when the partition changes
+    if (group === undefined || group[0]!.partition !== record.partition || group[0]!.topic !== record.topic) {
+      const id = `${record.topic}\u0000${record.partition}`;
+      group = groups.get(id);
+      if (group === undefined) groups.set(id, (group = []));
+    }
     group.push(record);
   }
   const objects: StreamObject[] = [];
-  for (const group of groups.values()) {
-    const { partial, deadLetters } = aggregatePartition(group, limits);
+  for (const members of groups.values()) {
+    const { partial, deadLetters } = aggregatePartition(members, limits);
     if (deadLetters.length > 0) {
       const file: DeadLetterFile = { version: 1, ...rangeOf(partial), deadLetters };
       objects.push({ key: deadLetterKey(partial), body: `${JSON.stringify(file)}\n` });

@@ -54,12 +54,12 @@ describe('quickReading', () => {
     fc.integer({ min: -9e15, max: 9e15 }),
     fc.date({ min: new Date(-1e14), max: new Date(1e14), noInvalidDate: true }).map((d) => d.toISOString()),
     fc
-      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('Z', '+05:30', '-24:00', '+00:60', ''))
-      .map(([y, mo, d, h, mi, z]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:00${z}`),
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 61 }), fc.constantFrom('', '.', '.5', '.123456789', '.1234567890', '.12a'), fc.constantFrom('Z', '+05:30', '-24:00', '+00:60', '', 'Zx', '+0530', '+05:3'))
+      .map(([y, mo, d, h, mi, f, z]) => `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T${String(h).padStart(2, '0')}:${String(mi).padStart(2, '0')}:00${f}${z}`),
     fc.string(),
   );
   const reading = fc.record(
-    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value },
+    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom('\u00a0', ' x', '\t', '\u2003s'), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value },
     { requiredKeys: [] },
   );
 
