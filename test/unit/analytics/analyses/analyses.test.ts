@@ -2,6 +2,7 @@
  * Every analysis but predicted-response (see its own file) against an independent computation
  * (test/unit/analytics/reference.ts: loops over row objects) on each dataset.
  */
+import * as aq from 'arquero';
 import { describe, expect, it } from 'vitest';
 import { campaignEffectiveness } from '../../../../shared/analytics/analyses/campaign-effectiveness.js';
 import { cohorts } from '../../../../shared/analytics/analyses/cohorts.js';
@@ -30,5 +31,18 @@ describe.each(DATASETS)('analyses on $label', ({ load }) => {
     const rows = analysis(table);
     expect(rows.length).toBeGreaterThan(0);
     expectRowsClose(rows, independent(customersOf(table)));
+  });
+});
+
+describe('campaign-effectiveness', () => {
+  it('sums campaign columns that are not all 0 or 1 instead of counting them as bits', async () => {
+    const table = await DATASETS[0]!.load!();
+    // the first row accepted campaign 1 "twice": outside the contract, but still a sum
+    const odd = table.derive({ AcceptedCmp1: (d) => (aq.op.row_number() === 1 ? 2 : d.AcceptedCmp1) }).reify();
+    const rows = campaignEffectiveness(odd);
+    expectRowsClose(rows, reference.campaignEffectiveness(customersOf(odd)));
+    expect(rows[0]).toMatchObject({ dimension: 'all', campaign: 'AcceptedCmp1' });
+    const before = table.get('AcceptedCmp1', 0) as number;
+    expect(rows[0]!.accepted).toBe(reference.campaignEffectiveness(customersOf(table))[0]!.accepted - before + 2);
   });
 });
