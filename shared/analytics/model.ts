@@ -30,7 +30,7 @@ const OTHER_LEVEL = '(other)';
 /** Rows scored together: the block of scores stays in L1/L2 cache while each column streams past. */
 const BLOCK = 4096;
 
-interface ModelNumbers {
+export interface ModelNumbers {
   readonly kind?: unknown;
   readonly version?: unknown;
   readonly rows?: unknown;
@@ -58,17 +58,24 @@ function check(document: unknown, source: string): ModelNumbers {
   return doc as ModelNumbers;
 }
 
+/** The model's score as one linear form over the table's columns (see {@link linearForm}). */
+export interface LinearForm {
+  readonly constant: number;
+  /** Weight of each numeric column. */
+  readonly numeric: ReadonlyMap<string, number>;
+  /** Weight of each level of each categorical column (`(other)` for values outside the levels). */
+  readonly oneHot: ReadonlyMap<string, ReadonlyMap<string, number>>;
+}
+
 /**
- * Reads a model document (already parsed from JSON) into a {@link ResponseModel}. A document
- * without the numbers a linear model needs is an {@link InputError} naming `source`; a feature the
- * table lacks is one too, raised when scoring.
+ * Folds the standardisation into the coefficients: `b0 + Σ β_j (x_j - mean_j) / std_j` becomes
+ * `constant + Σ w_j x_j` with `w_j = β_j / std_j`; a one-hot feature's weight goes to its level.
+ * Features with a zero coefficient or a zero std drop out.
  *
  * @example
- * const model = responseModelFrom(JSON.parse(text), 'models/response/current.json');
- * const scores = model.score(table);
+ * linearForm(model).numeric.get('Income'); // the weight of one unit of Income
  */
-export function responseModelFrom(document: unknown, source: string): ResponseModel {
-  const doc = check(document, source);
+export function linearForm(doc: Pick<ModelNumbers, 'features' | 'standardisation' | 'parameters'>): LinearForm {
   const numeric = new Map<string, number>();
   const oneHot = new Map<string, Map<string, number>>();
   let constant = doc.parameters.intercept;
@@ -88,6 +95,21 @@ export function responseModelFrom(document: unknown, source: string): ResponseMo
       numeric.set(name, weight);
     }
   });
+  return { constant, numeric, oneHot };
+}
+
+/**
+ * Reads a model document (already parsed from JSON) into a {@link ResponseModel}. A document
+ * without the numbers a linear model needs is an {@link InputError} naming `source`; a feature the
+ * table lacks is one too, raised when scoring.
+ *
+ * @example
+ * const model = responseModelFrom(JSON.parse(text), 'models/response/current.json');
+ * const scores = model.score(table);
+ */
+export function responseModelFrom(document: unknown, source: string): ResponseModel {
+  const doc = check(document, source);
+  const { constant, numeric, oneHot } = linearForm(doc);
   const summary = `${typeof doc.kind === 'string' ? doc.kind : 'linear model'}${typeof doc.version === 'number' ? ` version ${doc.version}` : ''}${typeof doc.rows === 'number' ? `, trained on ${doc.rows.toLocaleString('en-US')} customers` : ''}`;
   return {
     source,

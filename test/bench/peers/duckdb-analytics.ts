@@ -18,6 +18,7 @@ import { CORRELATED } from '../../../shared/analytics/analyses/correlations.js';
 import { RFM_SEGMENTS } from '../../../shared/analytics/analyses/rfm.js';
 import { CHANNELS, SPEND_CATEGORIES } from '../../../shared/analytics/analyses/spend-mix.js';
 import { PROFILE, TOP } from '../../../shared/analytics/analyses/top-customers.js';
+import { linearForm, type ModelNumbers } from '../../../shared/analytics/model.js';
 import { median } from '../../../shared/analytics/repeat.js';
 import { CATEGORICAL_FEATURES, MARITAL_STATUS_ALIASES } from '../../../shared/preprocess/features.js';
 
@@ -95,25 +96,9 @@ const double = (value: number) => `${value}::DOUBLE`;
 
 /** The CDC model's score as a SQL expression (shared/analytics/model.ts folds it the same way). */
 function modelExpression(path: string): { expression: string; threshold: number } {
-  const doc = JSON.parse(readFileSync(path, 'utf8')) as {
-    threshold: number;
-    features: string[];
-    standardisation: { mean: number[]; std: number[] };
-    parameters: { intercept: number; coefficients: number[] };
-  };
-  let constant = doc.parameters.intercept;
-  const terms: string[] = [];
-  const levels = new Map<string, Map<string, number>>();
-  doc.features.forEach((name, j) => {
-    const beta = doc.parameters.coefficients[j]!;
-    const sd = doc.standardisation.std[j]!;
-    if (beta === 0 || sd === 0) return;
-    const weight = beta / sd;
-    constant -= weight * doc.standardisation.mean[j]!;
-    const [column, level] = name.split('=') as [string, string | undefined];
-    if (level === undefined) terms.push(`${double(weight)} * ${column === 'Income' ? 'round(Income * 100) / 100' : column}`);
-    else levels.set(column, (levels.get(column) ?? new Map()).set(level, weight));
-  });
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as ModelNumbers;
+  const { constant, numeric, oneHot: levels } = linearForm(doc);
+  const terms = [...numeric].map(([column, weight]) => `${double(weight)} * ${column === 'Income' ? 'round(Income * 100) / 100' : column}`);
   for (const [column, weights] of levels) {
     const known = (CATEGORICAL_FEATURES as Record<string, readonly string[]>)[column]!;
     const aliases = Object.entries(MARITAL_STATUS_ALIASES).map(([from, to]) => `WHEN ${literal(from)} THEN ${literal(to)}`).join(' ');
