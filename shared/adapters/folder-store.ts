@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConflictError, NotFoundError, PipelineError } from '../errors.js';
@@ -21,6 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class FolderStore implements ObjectStore {
   readonly name: string;
   private readonly root: string;
+  private readonly etags = new Map<string, { version: string; etag: string }>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -50,8 +52,8 @@ export class FolderStore implements ObjectStore {
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
       const path = this.path(key);
-      const [body, info] = await Promise.all([readFile(path), stat(path)]);
-      return { key, etag: etagOf(body), size: body.byteLength, lastModified: info.mtime };
+      const info = await stat(path);
+      return { key, etag: await this.etag(path, info), size: info.size, lastModified: info.mtime };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -99,7 +101,7 @@ export class FolderStore implements ObjectStore {
           const key = relative(this.root, full).split(sep).join('/');
           if (key.startsWith(prefix)) {
             const info = await stat(full);
-            out.push({ key, etag: etagOf(await readFile(full)), size: info.size, lastModified: info.mtime });
+            out.push({ key, etag: await this.etag(full, info), size: info.size, lastModified: info.mtime });
           }
         }
       }
@@ -112,6 +114,20 @@ export class FolderStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.path(key), { force: true });
+  }
+
+  /**
+   * The MD5 ETag of a file, hashed once per version of it: every put renames a new file into
+   * place (a new inode), so inode, size and mtime together name a version, and `head` and `list`
+   * need not read unchanged files again.
+   */
+  private async etag(path: string, info: Stats): Promise<string> {
+    const version = `${info.ino}:${info.size}:${info.mtimeMs}`;
+    const known = this.etags.get(path);
+    if (known?.version === version) return known.etag;
+    const etag = etagOf(await readFile(path));
+    this.etags.set(path, { version, etag });
+    return etag;
   }
 
   /** An exclusive lock file beside the object; a lock older than 30 s is taken to be abandoned. */

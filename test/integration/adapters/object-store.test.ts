@@ -22,6 +22,16 @@ function contract(name: string, open: () => Promise<ObjectStore>, skip = false) 
       expect((await store.head('raw/a b.csv'))?.size).toBe(4);
     });
 
+    it('reports the new ETag in head and list after an object is rewritten', async () => {
+      const store = await open();
+      const first = await store.put('results/x.json', '1');
+      expect((await store.head('results/x.json'))?.etag).toBe(first.etag);
+      const second = await store.put('results/x.json', '22');
+      expect(second.etag).not.toBe(first.etag);
+      expect((await store.head('results/x.json'))?.etag).toBe(second.etag);
+      expect((await store.list('results/')).find((o) => o.key === 'results/x.json')?.etag).toBe(second.etag);
+    });
+
     it('raises NotFoundError for a missing key and head answers undefined', async () => {
       const store = await open();
       await expect(store.get('raw/missing.csv')).rejects.toBeInstanceOf(NotFoundError);
