@@ -28,6 +28,7 @@ export interface KafkaLauncher {
     runDir: string;
     detached?: boolean;
     watchPid?: number;
+    quickJit?: boolean;
     timeoutMs?: number;
     log?: (line: string) => void;
   }): Promise<{ brokers: string[]; pid: number; runDir: string; logFile: string; startedInMs: number; stop: () => Promise<void> }>;
@@ -103,6 +104,7 @@ export async function ensurePlannedBroker(plan: BrokerPlan): Promise<string[]> {
         runDir: join(plan.runDir, 'broker'),
         detached: true, // outlives this test file's process; the global teardown stops it
         watchPid: plan.ownerPid,
+        quickJit: true,
         timeoutMs: 90_000,
       });
       process.stderr.write(`[kafka] test broker up at ${broker.brokers.join(',')} in ${(broker.startedInMs / 1000).toFixed(1)} s\n`);
@@ -159,7 +161,7 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   const plan = await planBroker();
   const runDir = join(plan.runDir, 'broker');
   const start = () =>
-    launcher.startBroker({ port: plan.port, controllerPort: plan.controllerPort, runDir, detached: false, watchPid: process.pid, timeoutMs: 90_000 });
+    launcher.startBroker({ port: plan.port, controllerPort: plan.controllerPort, runDir, detached: false, watchPid: process.pid, quickJit: true, timeoutMs: 90_000 });
   const first = await start();
   return {
     brokers: first.brokers,
