@@ -244,6 +244,11 @@ class PartitionWorker {
   private position: number | undefined;
   /** Offset up to which everything is committed (next to read). */
   private committedOffset: number | undefined;
+  /** Offset after the last batch done with (delivered or given up); commits trail it. */
+  private doneOffset: number | undefined;
+  /** The offset to commit next, while a commit is in flight or failing. */
+  private pendingCommit: number | undefined;
+  private committing: Promise<void> | undefined;
   /** Fetched but not yet delivered. */
   private buffer: LogRecord[] = [];
   private busy = false;
@@ -260,7 +265,7 @@ class PartitionWorker {
   }
 
   async caughtUp(): Promise<boolean> {
-    if (this.busy || this.buffer.length > 0 || this.committedOffset === undefined) return false;
+    if (this.busy || this.buffer.length > 0 || this.committedOffset === undefined || this.pendingCommit !== undefined || this.committing) return false;
     try {
       const { high } = await this.ctx.options.log.offsets(this.ctx.options.topic, this.partition);
       return this.committedOffset >= high;
@@ -270,40 +275,86 @@ class PartitionWorker {
   }
 
   private async run(): Promise<void> {
-    const { options, state } = this.ctx;
+    const { state } = this.ctx;
     let failures = 0;
+    let next: Promise<LogRecord[]> | undefined;
     while (!state.stopping) {
       try {
         if (this.position === undefined) await this.initialise();
-        const batch = await this.collect();
+        const batch = await (next ?? this.collect());
+        next = undefined;
         if (batch.length === 0 || state.stopping) continue;
+        // gather the next batch while this one is with the handler (Lambda's pollers read ahead
+        // too); only one batch of a partition is ever with the handler
+        next = this.collect();
+        next.catch(() => {}); // its failure is handled where it is awaited
         this.busy = true;
         await this.deliver(batch, 1);
-        if (state.aborted) return;
-        const next = batch[batch.length - 1]!.offset + 1;
-        await options.log.commit(options.group, options.topic, this.partition, next);
-        this.committedOffset = next;
-        this.ctx.stats.commits++;
-        this.ctx.emit({ type: 'commit', partition: this.partition, offset: next });
-        this.ctx.touch();
+        this.busy = false;
+        if (state.aborted) break;
+        this.doneOffset = batch[batch.length - 1]!.offset + 1;
+        this.commit(this.doneOffset);
         failures = 0;
       } catch (error) {
-        if (error instanceof Aborted || state.aborted) return;
-        // the log (or the on-failure store) failed: start over from the committed offset, unless
-        // retrying cannot help (a missing topic, an offset out of range): then the partition stops
+        this.busy = false;
+        // let a read-ahead settle before starting over, so it cannot refill the buffer after
+        if (next !== undefined) await next.catch(() => {});
+        next = undefined;
+        if (error instanceof Aborted || state.aborted) break;
+        // the log (or the on-failure store) failed: start over after the last batch done with,
+        // unless retrying cannot help (a missing topic, an offset out of range): then stop
         const fatal = !isRetriable(error);
         this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal });
         if (fatal) {
           this.fatal = error;
-          return;
+          break;
         }
-        this.position = undefined;
+        this.position = this.doneOffset;
         this.buffer = [];
         failures++;
         await sleep(backoffMs({ ...this.ctx.retry, maxBackoffMs: 5_000 }, failures));
-      } finally {
-        this.busy = false;
       }
+    }
+    if (next !== undefined) await next.catch(() => {});
+    // a graceful stop commits what was done; a crash (abort) does not
+    while (!state.aborted && (this.committing || this.pendingCommit !== undefined)) {
+      await (this.committing ?? (this.committing = this.flushCommits(5)));
+    }
+  }
+
+  /** Commits `offset` soon: commits run one at a time per partition, and a newer offset replaces a waiting one. */
+  private commit(offset: number): void {
+    this.pendingCommit = offset;
+    this.committing ??= this.flushCommits(Number.POSITIVE_INFINITY);
+  }
+
+  private async flushCommits(attempts: number): Promise<void> {
+    const { log, group, topic } = this.ctx.options;
+    try {
+      for (let failures = 0; this.pendingCommit !== undefined && !this.ctx.state.aborted; ) {
+        const offset = this.pendingCommit;
+        try {
+          await log.commit(group, topic, this.partition, offset);
+        } catch (error) {
+          const fatal = !isRetriable(error) || ++failures >= attempts;
+          this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal });
+          if (fatal) {
+            this.fatal ??= error;
+            this.pendingCommit = undefined;
+            return;
+          }
+          await sleep(backoffMs({ ...this.ctx.retry, maxBackoffMs: 5_000 }, failures));
+          continue;
+        }
+        failures = 0;
+        if (this.pendingCommit === offset) this.pendingCommit = undefined;
+        this.committedOffset = Math.max(this.committedOffset ?? 0, offset);
+        this.ctx.stats.commits++;
+        this.ctx.emit({ type: 'commit', partition: this.partition, offset });
+        this.ctx.touch();
+      }
+    } finally {
+      this.committing = undefined;
     }
   }
 
@@ -316,6 +367,7 @@ class PartitionWorker {
       position = committed === undefined && (this.ctx.options.startingPosition ?? EventSourceDefaults.startingPosition) === 'LATEST' ? high : low;
     }
     this.position = position;
+    this.doneOffset = position;
     this.committedOffset = committed === undefined ? undefined : position;
     if (committed === undefined) {
       // a new group: record where it starts, so `caughtUp` has a committed offset to compare

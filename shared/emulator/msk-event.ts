@@ -92,8 +92,9 @@ function decodeRecord(raw: unknown, where: string): KafkaEventRecord {
   if (typeof topic !== 'string' || topic === '') throw new InputError('the Kafka event', `${where} has no topic`);
   if (!Number.isInteger(partition) || partition < 0) throw new InputError('the Kafka event', `${where} has partition ${JSON.stringify(r.partition)}, not a whole number`);
   if (!Number.isInteger(offset) || offset < 0) throw new InputError('the Kafka event', `${where} has offset ${JSON.stringify(r.offset)}, not a whole number`);
-  const headers: Record<string, Buffer> = {};
-  if (Array.isArray(r.headers)) {
+  let headers: Record<string, Buffer> = noHeaders;
+  if (Array.isArray(r.headers) && r.headers.length > 0) {
+    headers = {};
     for (const header of r.headers as unknown[]) {
       for (const [name, bytes] of Object.entries((header ?? {}) as Record<string, unknown>)) {
         // Lambda sends byte arrays; some tools record base64 strings instead
@@ -101,16 +102,39 @@ function decodeRecord(raw: unknown, where: string): KafkaEventRecord {
       }
     }
   }
-  return {
+  return new DecodedRecord(
     topic,
     partition,
     offset,
-    timestamp: Number(r.timestamp),
-    timestampType: String(r.timestampType ?? 'CREATE_TIME'),
-    key: typeof r.key === 'string' ? Buffer.from(r.key, 'base64') : null,
-    value: typeof r.value === 'string' ? Buffer.from(r.value, 'base64') : null,
+    Number(r.timestamp),
+    String(r.timestampType ?? 'CREATE_TIME'),
+    typeof r.key === 'string' ? r.key : undefined,
+    typeof r.value === 'string' ? Buffer.from(r.value, 'base64') : null,
     headers,
-  };
+  );
+}
+
+const noHeaders: Readonly<Record<string, Buffer>> = Object.freeze({});
+
+/** A decoded record; the key is decoded on first use (most handlers never read it). */
+class DecodedRecord implements KafkaEventRecord {
+  private decodedKey: Buffer | null | undefined;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly timestampType: string,
+    private readonly rawKey: string | undefined,
+    readonly value: Buffer | null,
+    readonly headers: Readonly<Record<string, Buffer>>,
+  ) {}
+
+  get key(): Buffer | null {
+    if (this.decodedKey === undefined) this.decodedKey = this.rawKey === undefined ? null : Buffer.from(this.rawKey, 'base64');
+    return this.decodedKey;
+  }
 }
 
 /**

@@ -247,6 +247,27 @@ describe('event source delivery', () => {
 });
 
 describe('event source concurrency', () => {
+  it('commits in the background, one commit at a time, the newest offset replacing a waiting one', async () => {
+    const log = await topic(1, 200);
+    const commit = log.commit.bind(log);
+    let inFlight = 0;
+    let overlapped = false;
+    log.commit = async (...args: Parameters<MemoryLog['commit']>) => {
+      overlapped ||= ++inFlight > 1;
+      await sleep(40);
+      inFlight--;
+      return commit(...args);
+    };
+    let batches = 0;
+    const es = source(log, { batchSize: 10, handler: async () => void batches++ });
+    await es.runUntilIdle({ idleMs: 50 });
+    await es.stop();
+    expect(batches).toBe(20);
+    expect(overlapped).toBe(false);
+    expect(es.stats.commits).toBeLessThan(20);
+    expect(await log.committed('g', 't', 0)).toBe(200);
+  });
+
   it('runs partitions in parallel with one batch in flight per partition', async () => {
     const log = await topic(3, 300);
     let inFlight = 0;

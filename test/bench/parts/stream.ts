@@ -1,0 +1,271 @@
+/**
+ * Benchmark part "stream": sensor readings through a real Kafka broker (KAFKA_BROKERS, or a
+ * private KRaft broker started for the run): the producer; the event-source emulator driving the
+ * streaming function (writing partials to the embedded folder store) draining a backlog; the same
+ * with producer and consumer running together (sustained end to end, and end-to-end latency from
+ * produce to partial written at 5,000 records/s); and the function alone on a 10,000-record
+ * MSKEvent. The peer: a bare kafkajs consumer group that only JSON-parses each value, the ceiling
+ * of any consumer written on kafkajs.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { sensorMessages, type SensorMessage } from '../../../data/generators/sensors.js';
+import { createStreamHandler } from '../../../functions/stream/handler.js';
+import { FolderStore } from '../../../shared/adapters/folder-store.js';
+import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
+import { produceMessages } from '../../../shared/cli/commands/produce.js';
+import { createEventSource, encodeKafkaEvent, type KafkaHandler } from '../../../shared/emulator/index.js';
+import type { LogRecord } from '../../../shared/ports/event-log.js';
+import type { ObjectStore } from '../../../shared/ports/object-store.js';
+import { startPrivateBroker } from '../../helpers/kafka.js';
+import type { BenchContext, BenchReport, Column, Row, Target } from '../lib/part.js';
+import { sizeLabel } from '../lib/sizes.js';
+import { median, ratio } from '../lib/stats.js';
+
+export const name = 'stream';
+export const description = 'sensor_data on a real Kafka broker: producer, emulator + stream function, end to end; peer: a bare kafkajs consumer that only JSON-parses';
+
+/** Streaming sizes above this are skipped: a backlog this size already runs for seconds. */
+const MAX_RECORDS = 200_000;
+const LATENCY_RATE = 5_000;
+const LATENCY_SECONDS = 15;
+
+const columns: readonly Column[] = [
+  { key: 'measure', title: 'measurement', format: 'text' },
+  { key: 'records', title: 'records', format: 'count' },
+  { key: 'ms', title: 'time', format: 'duration' },
+  { key: 'rate', title: 'ours', format: 'perSecond' },
+  { key: 'peer', title: 'kafkajs JSON.parse only', format: 'perSecond' },
+  { key: 'ratio', title: 'ours/peer', format: 'ratio' },
+  { key: 'p50', title: 'latency p50', format: 'duration' },
+  { key: 'p99', title: 'latency p99', format: 'duration' },
+];
+
+const nullStore: ObjectStore = {
+  name: 'nowhere',
+  get: () => Promise.reject(new Error('not stored')),
+  head: () => Promise.resolve(undefined),
+  put: () => Promise.resolve({ etag: '""' }),
+  list: () => Promise.resolve([]),
+  delete: () => Promise.resolve(),
+};
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(context: BenchContext): Promise<BenchReport> {
+  const given = process.env.KAFKA_BROKERS?.trim();
+  let broker: Awaited<ReturnType<typeof startPrivateBroker>> | undefined;
+  if (!given) {
+    context.log('no KAFKA_BROKERS: starting a private Kafka broker for this part');
+    broker = await startPrivateBroker();
+  }
+  const brokers = given ? given.split(',') : broker!.brokers;
+  const log = new KafkaLog({ brokers, clientId: 'bench-stream', ssl: false, source: given ? 'KAFKA_BROKERS' : 'private broker' });
+  const rows: Row[] = [];
+  const measured = { handler: Number.NaN, e2e: Number.NaN, p99: Number.NaN };
+  const runId = Date.now().toString(36);
+  try {
+    const handlerRows = await handlerAlone(context);
+    rows.push(...handlerRows.rows);
+    measured.handler = handlerRows.rate;
+
+    for (const size of context.sizes.filter((s) => s <= MAX_RECORDS)) {
+      const label = sizeLabel(size);
+      const topic = `bench-sensors-${runId}-${label}`;
+      await log.ensureTopic(topic, 3);
+      const messages = [...sensorMessages({ count: size, sensors: 50, seed: context.seed, badRatio: 0.01 })];
+
+      context.log(`${label}: producing`);
+      const produced = await produceMessages(log, topic, messages.map((m) => ({ key: m.key, value: m.value })), { chunk: 5_000 });
+      rows.push({ measure: `${label}: producer (acks=all, idempotent)`, records: size, ms: produced.seconds * 1000, rate: size / produced.seconds });
+
+      context.log(`${label}: kafkajs peer draining the topic`);
+      const peer = await kafkajsPeer(brokers, topic, size);
+      for (const batchSize of [100, 1_000]) {
+        context.log(`${label}: emulator + stream function draining the topic, batch ${batchSize}`);
+        const store = freshStore(context, `drain-${label}-${batchSize}`);
+        const drained = await drain(log, topic, `bench-${runId}-${label}-${batchSize}`, createStreamHandler({ store }), size, batchSize);
+        rows.push({
+          measure: `${label}: emulator + stream function, backlog, batch ${batchSize.toLocaleString('en')}`,
+          records: size,
+          ms: drained.ms,
+          rate: size / (drained.ms / 1000),
+          peer: size / (peer.ms / 1000),
+          ratio: ratio(peer.ms, drained.ms),
+        });
+      }
+
+      context.log(`${label}: producer and emulator together, as fast as they go`);
+      const live = await endToEnd(context, log, `${topic}-live`, messages, undefined, `bench-${runId}-${label}-live`);
+      rows.push({ measure: `${label}: end to end, produce -> partial written (batch 1,000)`, records: size, ms: live.ms, rate: size / (live.ms / 1000), p50: live.p50, p99: live.p99 });
+      measured.e2e = Math.max(Number.isNaN(measured.e2e) ? 0 : measured.e2e, size / (live.ms / 1000));
+    }
+
+    const latencyCount = LATENCY_RATE * LATENCY_SECONDS;
+    context.log(`end-to-end latency at ${LATENCY_RATE.toLocaleString('en')} records/s for ${LATENCY_SECONDS} s`);
+    const paced = [...sensorMessages({ count: latencyCount, sensors: 50, seed: context.seed + 1, badRatio: 0.01 })];
+    const latency = await endToEnd(context, log, `bench-sensors-${runId}-paced`, paced, LATENCY_RATE, `bench-${runId}-paced`, 100);
+    rows.push({
+      measure: `end to end at ${LATENCY_RATE.toLocaleString('en')}/s (Lambda defaults: batch 100, window 500 ms)`,
+      records: latencyCount,
+      ms: latency.ms,
+      rate: latencyCount / (latency.ms / 1000),
+      p50: latency.p50,
+      p99: latency.p99,
+    });
+    measured.p99 = latency.p99;
+  } finally {
+    await log.close();
+    await broker?.dispose();
+  }
+
+  const targets: Target[] = [
+    { name: 'stream function alone >= 200,000 records/s (10,000-record MSKEvent)', measured: `${Math.round(measured.handler).toLocaleString('en')} records/s`, met: measured.handler >= 200_000 },
+    {
+      name: 'end to end >= 20,000 records/s sustained',
+      measured: Number.isNaN(measured.e2e) ? 'not run (no size <= 200k)' : `${Math.round(measured.e2e).toLocaleString('en')} records/s`,
+      met: Number.isNaN(measured.e2e) ? undefined : measured.e2e >= 20_000,
+    },
+    { name: `end-to-end p99 < 1 s at ${LATENCY_RATE.toLocaleString('en')} records/s`, measured: `${Math.round(measured.p99)} ms`, met: measured.p99 < 1_000 },
+  ];
+  const notes = [
+    'Rates of the emulator and the peer run from the first record received to the last one processed (the consumer-group join of kafkajs and the emulator start are not counted); the topics have 3 partitions, 1% of the readings are malformed (dead-lettered).',
+    'End to end: the producer sends while the emulator consumes; latency is from the Kafka record timestamp (set by the producer) to the moment the function has written the batch partial (folder store).',
+    `Sizes above ${MAX_RECORDS.toLocaleString('en')} are skipped in this part. The machine is shared: the broker, producer and consumer run on the same cores.`,
+  ];
+  return { columns, rows, targets, notes };
+}
+
+/** The stream function on a 10,000-record MSKEvent: compute only, and with its writes to a folder. */
+async function handlerAlone(context: BenchContext): Promise<{ rows: Row[]; rate: number }> {
+  const encoder = new TextEncoder();
+  const records: LogRecord[] = [...sensorMessages({ count: 10_000, sensors: 50, seed: context.seed, badRatio: 0.01 })].map((m, offset) => ({
+    topic: 'sensor_data',
+    partition: 0,
+    offset,
+    key: encoder.encode(m.key),
+    value: encoder.encode(m.value),
+    headers: {},
+    timestamp: m.timestamp,
+    timestampType: 'CREATE_TIME',
+  }));
+  const event = encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/bench/x', bootstrapServers: 'bench:9092' });
+  const runs = Math.max(15, context.repeats(10_000) * 3);
+  const time = async (handler: KafkaHandler): Promise<number> => {
+    for (let i = 0; i < 3; i++) await handler(event);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await handler(event);
+      times.push(performance.now() - started);
+    }
+    return median(times);
+  };
+  context.log('stream function alone on a 10,000-record MSKEvent');
+  const compute = await time(createStreamHandler({ store: nullStore }));
+  const written = await time(createStreamHandler({ store: freshStore(context, 'handler-alone') }));
+  return {
+    rows: [
+      { measure: 'stream function alone, 10,000-record MSKEvent, no writes', records: 10_000, ms: compute, rate: 10_000 / (compute / 1000) },
+      { measure: 'stream function alone, 10,000-record MSKEvent, writing to a folder', records: 10_000, ms: written, rate: 10_000 / (written / 1000) },
+    ],
+    rate: 10_000 / (written / 1000),
+  };
+}
+
+function freshStore(context: BenchContext, name: string): FolderStore {
+  const dir = join(context.workDir, name);
+  rmSync(dir, { recursive: true, force: true });
+  return new FolderStore(dir);
+}
+
+/** Drains `count` records of `topic` with the emulator; ms from the first invocation to the last success. */
+async function drain(log: KafkaLog, topic: string, group: string, handler: KafkaHandler, count: number, batchSize: number): Promise<{ ms: number }> {
+  let first = Number.NaN;
+  let last = Number.NaN;
+  let delivered = 0;
+  const source = createEventSource({
+    log,
+    topic,
+    group,
+    handler,
+    batchSize,
+    onEvent: (e) => {
+      if (e.type === 'invoke' && Number.isNaN(first)) first = performance.now();
+      if (e.type === 'success') {
+        delivered += e.records;
+        last = performance.now();
+      }
+    },
+  });
+  await source.start();
+  while (delivered < count) await sleep(5);
+  await source.stop();
+  return { ms: last - first };
+}
+
+/** Produces `messages` (at `rate`, or unthrottled) while the emulator consumes; latency per record. */
+async function endToEnd(
+  context: BenchContext,
+  log: KafkaLog,
+  topic: string,
+  messages: readonly SensorMessage[],
+  rate: number | undefined,
+  group: string,
+  batchSize = 1_000,
+): Promise<{ ms: number; p50: number; p99: number }> {
+  await log.ensureTopic(topic, 3);
+  const handler = createStreamHandler({ store: freshStore(context, `e2e-${topic}`) });
+  const latencies: number[] = [];
+  let delivered = 0;
+  let last = 0;
+  const timed: KafkaHandler = async (event) => {
+    await handler(event);
+    const now = Date.now();
+    last = performance.now();
+    for (const list of Object.values(event.records)) {
+      for (const record of list) latencies.push(now - record.timestamp);
+      delivered += list.length;
+    }
+  };
+  const source = createEventSource({ log, topic, group, handler: timed, batchSize, startingPosition: 'TRIM_HORIZON' });
+  await source.start();
+  const started = performance.now();
+  await produceMessages(log, topic, messages.map((m) => ({ key: m.key, value: m.value })), rate === undefined ? { chunk: 2_000 } : { rate });
+  while (delivered < messages.length) await sleep(5);
+  await source.stop();
+  latencies.sort((a, b) => a - b);
+  return { ms: last - started, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+}
+
+/** The peer: a kafkajs consumer group reading the topic from the start, JSON-parsing each value. */
+async function kafkajsPeer(brokers: string[], topic: string, count: number): Promise<{ ms: number }> {
+  const kafka = new Kafka({ clientId: 'bench-peer', brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `peer-${topic}`, maxBytes: 16 * 1024 * 1024 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  let first = Number.NaN;
+  let last = Number.NaN;
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      if (Number.isNaN(first)) first = performance.now();
+      for (const message of batch.messages) {
+        try {
+          JSON.parse(message.value?.toString('utf8') ?? 'null');
+        } catch {
+          // malformed readings count as consumed
+        }
+        seen++;
+      }
+      last = performance.now();
+    },
+  });
+  while (seen < count) await sleep(5);
+  await consumer.disconnect();
+  return { ms: last - first };
+}
+
