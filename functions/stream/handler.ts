@@ -1,5 +1,5 @@
 import type { MSKEvent } from 'aws-lambda';
-import { loadConfig } from '../../shared/config.js';
+import { loadConfig, type PipelineConfig } from '../../shared/config.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../shared/emulator/msk-event.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { openStore } from '../../shared/stores.js';
@@ -33,10 +33,15 @@ export function createStreamHandler(deps: { store: ObjectStore; limits?: Limits 
 
 let configured: ((event: MSKEvent | KafkaEvent) => Promise<StreamResult>) | undefined;
 
-/** The Lambda entry point (MSK trigger on `sensor_data`), configured once from the environment. */
-export const handler = (event: MSKEvent | KafkaEvent): Promise<StreamResult> => (configured ??= fromEnvironment())(event);
-
-function fromEnvironment() {
-  const config = loadConfig(process.env);
+/**
+ * The function as configured by `config`: the `results` store and the hard limits.
+ *
+ * @example
+ * const handle = handlerFor(loadConfig(process.env));
+ */
+export function handlerFor(config: PipelineConfig): (event: MSKEvent | KafkaEvent) => Promise<StreamResult> {
   return createStreamHandler({ store: openStore(config, 'results'), limits: { ...DefaultLimits, ...config.stream.limits } });
 }
+
+/** The Lambda entry point (MSK trigger on `sensor_data`), configured once from the environment. */
+export const handler = (event: MSKEvent | KafkaEvent): Promise<StreamResult> => (configured ??= handlerFor(loadConfig(process.env)))(event);

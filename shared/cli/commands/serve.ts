@@ -39,22 +39,25 @@ export const KafkaFunctions = {
 export type KafkaFunctionName = keyof typeof KafkaFunctions;
 
 /**
- * Loads a function's handler lazily (the CDC function may not be there at all).
+ * Loads a function's handler lazily (the CDC function may not be there at all): the module's
+ * `handler`, configured from the environment as on Lambda, or, given a configuration and when the
+ * module offers it, the same handler built by its `handlerFor(config)`.
  *
  * @example
  * const handler = await loadHandler('stream');
  */
-export async function loadHandler(name: KafkaFunctionName): Promise<KafkaHandler> {
+export async function loadHandler(name: KafkaFunctionName, config?: PipelineConfig): Promise<KafkaHandler> {
   const fn: KafkaFunction = KafkaFunctions[name];
-  let module: { handler?: unknown };
+  let module: { handler?: unknown; handlerFor?: unknown };
   try {
-    module = (await import(fn.module)) as { handler?: unknown };
+    module = (await import(fn.module)) as typeof module;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(fn.source.replace(/\.ts$/, ''))) {
       throw new PipelineError(`the ${name} function is not there: ${fn.source} does not exist`, { cause: error });
     }
     throw error;
   }
+  if (config !== undefined && typeof module.handlerFor === 'function') return (module.handlerFor as (c: PipelineConfig) => KafkaHandler)(config);
   if (typeof module.handler !== 'function') throw new PipelineError(`${fn.source} does not export a function named handler`);
   return module.handler as KafkaHandler;
 }
@@ -90,7 +93,7 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
     log,
     topic: topic.name,
     group: options.group ?? `pipeline-${name}`,
-    handler: options.handler ?? (await loadHandler(name)),
+    handler: options.handler ?? (await loadHandler(name, config)),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(options.maxBatchingWindowMs === undefined ? {} : { maxBatchingWindowMs: options.maxBatchingWindowMs }),
     ...(options.startingPosition === undefined ? {} : { startingPosition: options.startingPosition }),
@@ -152,7 +155,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
     .action(async (name: KafkaFunctionName, options: ServeCliOptions) => {
       const config = context.config();
-      const handler = await loadHandler(name);
+      const handler = await loadHandler(name, config);
       const log = await openLog(config, options.clusterArn, `pipeline serve ${name}`);
       const stop = new AbortController();
       const onSignal = () => stop.abort();

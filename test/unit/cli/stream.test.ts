@@ -1,0 +1,100 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sensorMessages } from '../../../data/generators/sensors.js';
+import { MemoryLog } from '../../../shared/adapters/memory-log.js';
+import { produceMessages } from '../../../shared/cli/commands/produce.js';
+import { loadHandler, serveFunction } from '../../../shared/cli/commands/serve.js';
+import { main } from '../../../shared/cli/main.js';
+import { loadConfig } from '../../../shared/config.js';
+
+/** Runs the CLI and returns its exit code and what it printed. */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const code = await main(['node', 'pipeline', ...args], { PATH: process.env.PATH, ...env });
+    return { code, out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('produceMessages', () => {
+  it('holds the rate asked for', async () => {
+    const log = new MemoryLog();
+    await log.ensureTopic('t', 1);
+    const messages = Array.from({ length: 300 }, (_, i) => ({ value: String(i) }));
+    const { sent, seconds } = await produceMessages(log, 't', messages, { rate: 1_000 });
+    expect(sent).toBe(300);
+    expect(seconds).toBeGreaterThan(0.25);
+    expect((await log.offsets('t', 0)).high).toBe(300);
+  });
+
+  it('stops after the duration even when messages remain', async () => {
+    const log = new MemoryLog();
+    await log.ensureTopic('t', 1);
+    const endless = (function* () {
+      for (;;) yield { value: 'x' };
+    })();
+    const { sent, seconds } = await produceMessages(log, 't', endless, { rate: 500, durationMs: 200 });
+    expect(seconds).toBeLessThan(1);
+    expect(sent).toBeGreaterThan(50);
+    expect(sent).toBeLessThan(200);
+  });
+});
+
+describe('serve and stream stats', () => {
+  it('runs the stream function until idle, and stream stats --json prints the merged windows', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'serve-'));
+    const config = loadConfig({ PIPELINE_DATA_DIR: dataDir });
+    const log = new MemoryLog();
+    await log.ensureTopic(config.kafka.sensorTopic, 3);
+    const messages = [...sensorMessages({ count: 2_000, seed: 4, badRatio: 0.02 })];
+    await log.produce(config.kafka.sensorTopic, messages.map((m) => ({ key: m.key, value: m.value })));
+    const stats = await serveFunction('stream', log, config, { untilIdleMs: 100 });
+    expect(stats).toMatchObject({ delivered: 2_000, failed: 0 });
+
+    const { code, out } = await cli(['stream', 'stats', '--json'], { PIPELINE_DATA_DIR: dataDir });
+    expect(code).toBe(0);
+    const printed = JSON.parse(out) as { windows: Array<Record<string, unknown>>; anomalies: unknown[]; deadLetters: number };
+    expect(Object.keys(printed)).toEqual(['windows', 'anomalies', 'deadLetters']);
+    expect(printed.deadLetters).toBe(messages.filter((m) => m.bad !== undefined).length);
+    expect(printed.windows.reduce((a, w) => a + (w.readings as number), 0)).toBe(2_000 - printed.deadLetters);
+    expect(printed.windows[0]).toMatchObject({ sensorId: 's-001', windowStart: '2024-05-01T00:00:00.000Z', temperature: { count: expect.any(Number), mean: expect.any(Number), min: expect.any(Number), max: expect.any(Number), stddev: expect.any(Number) } });
+
+    const sensor = await cli(['stream', 'stats', '--json', '--sensor', 's-002', '--since', '2024-05-01T00:02:00Z'], { PIPELINE_DATA_DIR: dataDir });
+    const filtered = JSON.parse(sensor.out) as { windows: Array<{ sensorId: string; windowStart: string }> };
+    expect(filtered.windows.length).toBeGreaterThan(0);
+    for (const w of filtered.windows) expect(w.sensorId === 's-002' && w.windowStart >= '2024-05-01T00:02:00.000Z').toBe(true);
+
+    const text = await cli(['stream', 'stats'], { PIPELINE_DATA_DIR: dataDir });
+    expect(text.out).toMatch(/sensor-minutes from 10 sensors/);
+    expect(text.out).toMatch(/malformed records dead-lettered/);
+  });
+
+  it('says there is nothing yet when the function has not run', async () => {
+    const { code, out } = await cli(['stream', 'stats'], { PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'empty-')) });
+    expect(code).toBe(0);
+    expect(out).toMatch(/no stream results/);
+  });
+
+  it('rejects a function it does not know, and needs Kafka to produce or serve', async () => {
+    expect((await cli(['serve', 'nope'])).code).toBe(2);
+    const produce = await cli(['produce', 'sensors', '--count', '10']);
+    expect(produce.code).toBe(1);
+    expect(produce.err).toMatch(/KAFKA_BROKERS .*required by pipeline produce/);
+    expect((await cli(['produce', 'sensors', '--count', '10', '--duration', '5'])).code).not.toBe(0);
+  });
+
+  it('loads the handlers of both Kafka-triggered functions', async () => {
+    expect(typeof (await loadHandler('stream'))).toBe('function');
+    expect(typeof (await loadHandler('cdc'))).toBe('function');
+  });
+});
