@@ -10,9 +10,10 @@
  * already applied. Objects the new manifest no longer points to are deleted after the swap.
  *
  * Cost per batch: one journal object (the batch's changes) and the manifest, whatever the table's
- * size. The journal is folded into the chunks when it outgrows `max(foldMinEntries, rows *
- * foldFraction)` entries (rewriting only the chunks it touches), and compacted into one object when
- * it has `journalMaxObjects` pieces; both are amortised to a bounded number of rows per event.
+ * size. Journal objects are merged size-tiered (the newest two while the older is at most twice
+ * the newer), so a change is rewritten a logarithmic number of times; the journal is folded into
+ * the chunks when it outgrows `max(foldMinEntries, rows * foldFraction)` entries, rewriting only
+ * the chunks it touches: about 1/foldFraction rows per change, whatever the table's size.
  *
  * Chunks and journals are immutable, so they are cached by key (LRU, `cacheRows` rows): a warm
  * function reads only the manifest and what it has not seen.
@@ -21,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, chunkFor, decodeChunk, decodeJournal, encodeChunk, encodeJournal, splitRows, type Changes } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, decodeJournal, encodeChunk, encodeJournal, mergeChanges, Overlay, splitRows, type Changes } from './chunks.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats, type StatsJson } from './exact-stats.js';
 import { cdcKeys, type CdcKeys } from './keys.js';
@@ -33,9 +34,13 @@ export interface StateOptions {
   readonly chunkRows?: number;
   /** The journal is folded into the chunks above max(this, rows * foldFraction) entries. @default 4096 */
   readonly foldMinEntries?: number;
-  /** @default 1/16 */
+  /** @default 1/4 */
   readonly foldFraction?: number;
-  /** The journal is compacted into one object when it has this many. @default 16 */
+  /**
+   * The journal's newest objects are merged while the older of the last two is at most twice the
+   * newer (so each change is rewritten O(log) times, like a binary counter), and whenever there
+   * are more than this many. @default 16
+   */
   readonly journalMaxObjects?: number;
   /** Rows of chunks and journals kept in memory across batches. @default 1,500,000 */
   readonly cacheRows?: number;
@@ -46,7 +51,7 @@ export interface StateOptions {
 export const StateDefaults = {
   chunkRows: 2048,
   foldMinEntries: 4096,
-  foldFraction: 1 / 16,
+  foldFraction: 1 / 4,
   journalMaxObjects: 16,
   cacheRows: 1_500_000,
   concurrency: 16,
@@ -88,8 +93,8 @@ export interface PartitionState {
   /** undefined: no manifest exists yet (the first commit writes with If-None-Match). */
   readonly etag: string | undefined;
   readonly stats: ExactStats;
-  /** Rows changed since the last fold (null: deleted), the journal read back. */
-  readonly overlay: ReadonlyMap<string, Row | null>;
+  /** Rows changed since the last fold (null: deleted): the journal read back, one layer per object. */
+  readonly overlay: Overlay;
 }
 
 /** A record the partition could not use, as written to the dead-letter location. */
@@ -203,14 +208,14 @@ export class CdcStateStore {
     const chunkKeys = new Set<string>();
     for (const key of keys) {
       if (overlay.has(key)) continue;
-      const ref = manifest.chunks[chunkFor(key, this.prefixes(manifest))];
+      const ref = manifest.chunks[this.index(manifest).find(key)];
       if (ref?.key) chunkKeys.add(ref.key);
     }
     const loaded = new Map<string, Chunk>();
     await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
     return (key) => {
       if (overlay.has(key)) return overlay.get(key) ?? undefined;
-      const ref = manifest.chunks[chunkFor(key, this.prefixes(manifest))];
+      const ref = manifest.chunks[this.index(manifest).find(key)];
       return ref?.key ? loaded.get(ref.key)?.get(key) : undefined;
     };
   }
@@ -235,31 +240,27 @@ export class CdcStateStore {
 
     let chunks: Record<string, ChunkRef> = { ...manifest.chunks };
     let journal: JournalRef[] = [...manifest.journal];
+    let overlay = state.overlay;
     const superseded: string[] = [];
-    let overlay = state.overlay as Map<string, Row | null>;
     const rows = result.stats.count();
-    let pending = overlay.size;
-    for (const key of result.changes.keys()) if (!overlay.has(key)) pending++;
-
-    if (pending > Math.max(this.options.foldMinEntries, Math.ceil(rows * this.options.foldFraction))) {
-      const combined = new Map(overlay);
-      for (const [key, row] of result.changes) combined.set(key, row);
-      chunks = await this.fold(manifest, combined, version, superseded);
+    if (overlay.entries + result.changes.size > Math.max(this.options.foldMinEntries, Math.ceil(rows * this.options.foldFraction))) {
+      chunks = await this.fold(manifest, mergeChanges([...overlay.layers, result.changes]), version, superseded);
       superseded.push(...journal.map((j) => j.key));
       journal = [];
-      overlay = new Map();
+      overlay = new Overlay();
     } else if (result.changes.size > 0) {
-      if (journal.length + 1 >= this.options.journalMaxObjects) {
-        const combined = new Map(overlay);
-        for (const [key, row] of result.changes) combined.set(key, row);
-        superseded.push(...journal.map((j) => j.key));
-        journal = [await this.writeJournal(topic, partition, version, combined, width)];
-        overlay = combined;
-      } else {
-        journal.push(await this.writeJournal(topic, partition, version, result.changes, width));
-        overlay = new Map(overlay);
-        for (const [key, row] of result.changes) overlay.set(key, row);
+      // size-tiered: merge the newest two while the older is at most twice the newer
+      const pieces: Array<{ ref: JournalRef | undefined; changes: ReadonlyMap<string, Row | null> }> = journal.map((ref, i) => ({ ref, changes: overlay.layers[i]! }));
+      pieces.push({ ref: undefined, changes: result.changes });
+      while (pieces.length >= 2) {
+        const [older, newer] = pieces.slice(-2) as [(typeof pieces)[number], (typeof pieces)[number]];
+        if (older.changes.size > 2 * newer.changes.size && pieces.length <= this.options.journalMaxObjects) break;
+        pieces.splice(-2, 2, { ref: undefined, changes: mergeChanges([older.changes, newer.changes]) });
+        for (const { ref } of [older, newer]) if (ref !== undefined) superseded.push(ref.key);
       }
+      const written = await mapLimit(pieces, this.options.concurrency, async (piece) => piece.ref ?? (await this.writeJournal(topic, partition, version, piece.changes, width)));
+      journal = written;
+      overlay = new Overlay(pieces.map((p) => p.changes));
     }
 
     const next: Manifest = {
@@ -295,13 +296,14 @@ export class CdcStateStore {
   async *rows(state: PartitionState): AsyncGenerator<[string, Row]> {
     const refs = Object.values(state.manifest.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
     const step = this.options.concurrency;
+    const changed = state.overlay.changes();
     for (let i = 0; i < refs.length; i += step) {
       const chunks = await Promise.all(refs.slice(i, i + step).map((r) => this.chunk(r.key)));
       for (const chunk of chunks) {
-        for (const entry of chunk.entries()) if (!state.overlay.has(entry[0])) yield entry;
+        for (const entry of chunk.entries()) if (!changed.has(entry[0])) yield entry;
       }
     }
-    for (const [key, row] of state.overlay) if (row !== null) yield [key, row];
+    for (const [key, row] of changed) if (row !== null) yield [key, row];
   }
 
   /**
@@ -342,7 +344,7 @@ export class CdcStateStore {
       },
       etag: undefined,
       stats,
-      overlay: new Map(),
+      overlay: new Overlay(),
     };
   }
 
@@ -370,18 +372,16 @@ export class CdcStateStore {
       throw new CorruptStateError(this.keys.manifest(manifest.topic, manifest.partition), (error as Error).message, { cause: error });
     }
     const journals = await mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key));
-    const overlay = new Map<string, Row | null>();
-    for (const changes of journals) for (const [key, row] of changes) overlay.set(key, row);
-    return { manifest, etag, stats, overlay };
+    return { manifest, etag, stats, overlay: new Overlay(journals) };
   }
 
   private async fold(manifest: Manifest, combined: Changes, version: number, superseded: string[]): Promise<Record<string, ChunkRef>> {
     const { topic, partition } = manifest;
     const width = this.layout.width + 1;
-    const prefixes = this.prefixes(manifest);
+    const index = this.index(manifest);
     const groups = new Map<string, Map<string, Row | null>>();
     for (const [key, row] of combined) {
-      const prefix = chunkFor(key, prefixes);
+      const prefix = index.find(key);
       let group = groups.get(prefix);
       if (group === undefined) groups.set(prefix, (group = new Map()));
       group.set(key, row);
@@ -389,23 +389,20 @@ export class CdcStateStore {
     const chunks: Record<string, ChunkRef> = { ...manifest.chunks };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = manifest.chunks[prefix]!;
-      const rows = new Map<string, Row>(ref.key === null ? [] : (await this.chunk(ref.key)).entries());
-      for (const [key, row] of group) {
-        if (row === null) rows.delete(key);
-        else rows.set(key, row);
-      }
+      const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(group);
+      // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
+      const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
       delete chunks[prefix];
-      for (const [bits, part] of splitRows(prefix, rows, this.options.chunkRows)) {
-        if (part.size === 0) {
+      for (const [bits, chunk] of parts) {
+        if (chunk.size === 0) {
           chunks[bits] = { key: null, rows: 0 };
           continue;
         }
-        const chunk = Chunk.of(part, width);
-        const text = encodeChunk(chunk);
-        const key = this.keys.chunk(topic, partition, bits, version, hashOf(text));
-        await this.store.put(key, text, { contentType: 'application/json' });
+        const bytes = Buffer.from(encodeChunk(chunk));
+        const key = this.keys.chunk(topic, partition, bits, version, hashOf(bytes));
+        await this.store.put(key, bytes, { contentType: 'application/json' });
         this.remember(key, chunk, chunk.size);
-        chunks[bits] = { key, rows: part.size };
+        chunks[bits] = { key, rows: chunk.size };
       }
       if (ref.key !== null) superseded.push(ref.key);
     });
@@ -413,9 +410,9 @@ export class CdcStateStore {
   }
 
   private async writeJournal(topic: string, partition: number, version: number, changes: Changes, width: number): Promise<JournalRef> {
-    const text = encodeJournal(changes, width);
-    const key = this.keys.journal(topic, partition, version, hashOf(text));
-    await this.store.put(key, text, { contentType: 'application/json' });
+    const bytes = Buffer.from(encodeJournal(changes, width));
+    const key = this.keys.journal(topic, partition, version, hashOf(bytes));
+    await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, new Map(changes), changes.size);
     return { key, entries: changes.size };
   }
@@ -470,16 +467,17 @@ export class CdcStateStore {
     this.cachedRows -= entry.weight;
   }
 
-  private readonly prefixSets = new WeakMap<Manifest, ReadonlySet<string>>();
+  private readonly indexes = new WeakMap<Manifest, ChunkIndex>();
 
-  private prefixes(manifest: Manifest): ReadonlySet<string> {
-    let set = this.prefixSets.get(manifest);
-    if (set === undefined) this.prefixSets.set(manifest, (set = new Set(Object.keys(manifest.chunks))));
-    return set;
+  private index(manifest: Manifest): ChunkIndex {
+    let index = this.indexes.get(manifest);
+    if (index === undefined) this.indexes.set(manifest, (index = new ChunkIndex(Object.keys(manifest.chunks))));
+    return index;
   }
 }
 
-const hashOf = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
+// names immutable objects by content, so racing writers of one version never collide (not security)
+const hashOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
 
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight, keeping the order.
