@@ -8,8 +8,6 @@ import type { Row } from './layout.js';
 
 /** A chunk of a partition's table: keys sorted, rows packed into one Int32Array. */
 export class Chunk {
-  private index: Map<string, number> | undefined;
-
   constructor(
     readonly keys: readonly string[],
     /** `keys.length * width` stored integers, row after row. */
@@ -21,11 +19,18 @@ export class Chunk {
     return this.keys.length;
   }
 
-  /** The row of `key`, or undefined. */
+  /** The row of `key`, or undefined (binary search over the sorted keys: no index to build). */
   get(key: string): Row | undefined {
-    this.index ??= new Map(this.keys.map((k, i) => [k, i]));
-    const i = this.index.get(key);
-    return i === undefined ? undefined : this.row(i);
+    let lo = 0;
+    let hi = this.keys.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const k = this.keys[mid]!;
+      if (k === key) return this.row(mid);
+      if (k < key) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
   }
 
   /** Row `i` (a view into the packed data). */
@@ -128,33 +133,98 @@ function unpackRows(base64: string, rows: number, width: number, source: string)
 export type Changes = ReadonlyMap<string, Row | null>;
 
 /**
- * Serialises changes: upserted keys with their packed rows, and deleted keys, in the map's order
- * (a replay of the same events builds the same map, so the same bytes).
+ * Changes packed as a journal holds them: the upserted rows in one Int32Array, keys in a map to
+ * their row (or to -1 for a deletion). Read-only, and a few objects however many rows, so that a
+ * large journal kept in memory costs the garbage collector little.
  */
-export function encodeJournal(changes: Changes, width: number): string {
-  const keys: string[] = [];
-  const deleted: string[] = [];
-  for (const [key, row] of changes) (row === null ? deleted : keys).push(key);
-  const data = new Int32Array(keys.length * width);
-  keys.forEach((key, i) => data.set(changes.get(key)!, i * width));
-  return `{"format":"pipeline.cdc-journal/2","width":${width},"keys":${JSON.stringify(keys)},"data":"${packRows(data)}","deleted":${JSON.stringify(deleted)}}`;
-}
+export class PackedChanges implements ReadonlyMap<string, Row | null> {
+  private constructor(
+    private readonly index: ReadonlyMap<string, number>,
+    private readonly data: Int32Array,
+    readonly width: number,
+  ) {}
 
-/**
- * Reads changes written by {@link encodeJournal}.
- *
- * @example
- * decodeJournal(encodeJournal(new Map([['7', null]]), 2), 2).get('7'); // null
- */
-export function decodeJournal(text: string, width: number, source = 'journal'): Map<string, Row | null> {
-  const parsed = JSON.parse(text) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown; deleted?: unknown };
-  if (parsed.format !== 'pipeline.cdc-journal/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string' || !Array.isArray(parsed.deleted)) {
-    throw new RangeError(`${source} is not a CDC journal of width ${width}`);
+  /**
+   * Packs changes (a map of rows, null for deletions), in the map's order.
+   *
+   * @example
+   * PackedChanges.of(new Map([['7', [1, 0]], ['8', null]]), 2).get('8'); // null
+   */
+  static of(changes: ReadonlyMap<string, Row | null>, width: number): PackedChanges {
+    if (changes instanceof PackedChanges) return changes;
+    let rows = 0;
+    for (const row of changes.values()) if (row !== null) rows++;
+    const data = new Int32Array(rows * width);
+    const index = new Map<string, number>();
+    let at = 0;
+    for (const [key, row] of changes) {
+      if (row === null) index.set(key, -1);
+      else {
+        data.set(row, at * width);
+        index.set(key, at++);
+      }
+    }
+    return new PackedChanges(index, data, width);
   }
-  const chunk = new Chunk(parsed.keys as string[], unpackRows(parsed.data, parsed.keys.length, width, source), width);
-  const out = new Map<string, Row | null>(chunk.entries());
-  for (const key of parsed.deleted as string[]) out.set(key, null);
-  return out;
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  get(key: string): Row | null | undefined {
+    const i = this.index.get(key);
+    if (i === undefined) return undefined;
+    return i < 0 ? null : this.data.subarray(i * this.width, (i + 1) * this.width);
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  *entries(): MapIterator<[string, Row | null]> {
+    for (const [key, i] of this.index) yield [key, i < 0 ? null : this.data.subarray(i * this.width, (i + 1) * this.width)];
+  }
+
+  keys(): MapIterator<string> {
+    return this.index.keys();
+  }
+
+  *values(): MapIterator<Row | null> {
+    for (const [, row] of this.entries()) yield row;
+  }
+
+  forEach(fn: (value: Row | null, key: string, map: ReadonlyMap<string, Row | null>) => void): void {
+    for (const [key, row] of this.entries()) fn(row, key, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Row | null]> {
+    return this.entries();
+  }
+
+  /** Serialises the changes: upserted keys and their packed rows, then deleted keys, in order. */
+  encode(): string {
+    const keys: string[] = [];
+    const deleted: string[] = [];
+    for (const [key, i] of this.index) (i < 0 ? deleted : keys).push(key);
+    return `{"format":"pipeline.cdc-journal/2","width":${this.width},"keys":${JSON.stringify(keys)},"data":"${packRows(this.data)}","deleted":${JSON.stringify(deleted)}}`;
+  }
+
+  /**
+   * Reads changes written by {@link PackedChanges.encode}.
+   *
+   * @example
+   * PackedChanges.decode(PackedChanges.of(changes, 2).encode(), 2).size === changes.size; // true
+   */
+  static decode(text: string, width: number, source = 'journal'): PackedChanges {
+    const parsed = JSON.parse(text) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown; deleted?: unknown };
+    if (parsed.format !== 'pipeline.cdc-journal/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string' || !Array.isArray(parsed.deleted)) {
+      throw new RangeError(`${source} is not a CDC journal of width ${width}`);
+    }
+    const keys = parsed.keys as string[];
+    const index = new Map<string, number>(keys.map((key, i) => [key, i]));
+    for (const key of parsed.deleted as string[]) index.set(key, -1);
+    return new PackedChanges(index, unpackRows(parsed.data, keys.length, width, source), width);
+  }
 }
 
 /**
@@ -265,11 +335,7 @@ export class Overlay {
 
   /** Every key's newest change, the layers merged (computed once). */
   changes(): ReadonlyMap<string, Row | null> {
-    if (this.merged === undefined) {
-      this.merged = new Map();
-      for (const layer of this.layers) for (const [key, row] of layer) this.merged.set(key, row);
-    }
-    return this.merged;
+    return (this.merged ??= mergeChanges(this.layers));
   }
 }
 
@@ -280,5 +346,7 @@ export class Overlay {
  * mergeChanges([new Map([['7', row]]), new Map([['7', null]])]).get('7'); // null
  */
 export function mergeChanges(layers: ReadonlyArray<ReadonlyMap<string, Row | null>>): Map<string, Row | null> {
-  return new Map(new Overlay(layers).changes());
+  const merged = new Map<string, Row | null>();
+  for (const layer of layers) for (const [key, row] of layer) merged.set(key, row);
+  return merged;
 }

@@ -4,7 +4,8 @@
  * ```
  * models/<name>/current.json                                   the merged model (If-Match)
  * models/<name>/versions/<n>.json                               every model version
- * models/<name>/state/<topic>/manifests/<partition>.json        a partition's statistics, offset, chunk and journal refs (If-Match)
+ * models/<name>/state/<topic>/manifests/<partition>.json        a partition's statistics, offset, chunk index and journal refs (If-Match)
+ * models/<name>/state/<topic>/partitions/<p>/index/<v>-<hash>.json            which chunk holds which key-hash prefix (immutable)
  * models/<name>/state/<topic>/partitions/<p>/chunks/p<bits>/<v>-<hash>.json   rows whose key hash starts with <bits> (immutable)
  * models/<name>/state/<topic>/partitions/<p>/journal/<v>-<hash>.json           rows changed since the last fold (immutable)
  * models/<name>/dead-letter/<topic>/<partition>/<offset>.json  a record that could not be used, with the reason
@@ -33,6 +34,7 @@ export function cdcKeys(modelName: string) {
     partitionPrefix: (topic: string, p: number) => `${partition(topic, p)}/`,
     chunk: (topic: string, p: number, bits: string, version: number, hash: string) => `${partition(topic, p)}/chunks/p${bits}/${version}-${hash}.json`,
     journal: (topic: string, p: number, version: number, hash: string) => `${partition(topic, p)}/journal/${version}-${hash}.json`,
+    chunkIndex: (topic: string, p: number, version: number, hash: string) => `${partition(topic, p)}/index/${version}-${hash}.json`,
     deadLetter: (topic: string, p: number, offset: number) => `${model}/dead-letter/${topic}/${p}/${String(offset).padStart(20, '0')}.json`,
   } as const;
 }

@@ -3,15 +3,16 @@
  *
  * The manifest (`state/<topic>/manifests/<p>.json`) is the one mutable object: it holds the exact
  * statistics, the last applied offset, the counts, and the keys of the immutable objects that hold
- * the rows: chunks (rows by key hash, at most `chunkRows` each) and the journal (rows changed since
- * the last fold, one object per batch). A commit writes the new immutable objects under fresh keys,
+ * the rows: the chunk index (which chunk holds which key-hash prefix; rewritten only by a fold, so
+ * the manifest keeps a constant size however many chunks there are), the chunks (rows by key hash,
+ * at most `chunkRows` each) and the journal (rows changed since the last fold). A commit writes the new immutable objects under fresh keys,
  * then swaps the manifest with If-Match on the ETag it read: either the whole batch (statistics,
  * rows and offset together) becomes visible or none of it does, and a replay finds its offsets
  * already applied. Objects the new manifest no longer points to are deleted after the swap.
  *
  * Cost per batch: one journal object (the batch's changes) and the manifest, whatever the table's
- * size. Journal objects are merged size-tiered (the newest two while the older is at most twice
- * the newer), so a change is rewritten a logarithmic number of times; the journal is folded into
+ * size. Journal objects are merged size-tiered (`journalFanout` of one level into one of the next),
+ * so a change is rewritten a logarithmic number of times; the journal is folded into
  * the chunks when it outgrows `max(foldMinEntries, rows * foldFraction)` entries, rewriting only
  * the chunks it touches: about 1/foldFraction rows per change, whatever the table's size.
  *
@@ -22,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, ChunkIndex, decodeChunk, decodeJournal, encodeChunk, encodeJournal, mergeChanges, Overlay, splitRows, type Changes } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, mergeChanges, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats, type StatsJson } from './exact-stats.js';
 import { cdcKeys, type CdcKeys } from './keys.js';
@@ -37,12 +38,13 @@ export interface StateOptions {
   /** @default 1/4 */
   readonly foldFraction?: number;
   /**
-   * The journal's newest objects are merged while the older of the last two is at most twice the
-   * newer (so each change is rewritten O(log) times, like a binary counter), and whenever there
-   * are more than this many. @default 16
+   * Journal objects merge size-tiered: `journalFanout` objects of one level into one of the next,
+   * so a change is rewritten about log_fanout(journal / batch) times. @default 4
    */
+  readonly journalFanout?: number;
+  /** The newest two journal objects also merge while there are more than this many. @default 32 */
   readonly journalMaxObjects?: number;
-  /** Rows of chunks and journals kept in memory across batches. @default 1,500,000 */
+  /** Rows of chunks and journals kept in memory across batches (about 200 bytes each). @default 2,500,000 */
   readonly cacheRows?: number;
   /** Parallel object reads and writes. @default 16 */
   readonly concurrency?: number;
@@ -52,8 +54,9 @@ export const StateDefaults = {
   chunkRows: 2048,
   foldMinEntries: 4096,
   foldFraction: 1 / 4,
-  journalMaxObjects: 16,
-  cacheRows: 1_500_000,
+  journalFanout: 4,
+  journalMaxObjects: 32,
+  cacheRows: 2_500_000,
   concurrency: 16,
 } as const satisfies Required<StateOptions>;
 
@@ -65,11 +68,18 @@ interface ChunkRef {
 interface JournalRef {
   readonly key: string;
   readonly entries: number;
+  /** 0: one batch's changes; n + 1: `journalFanout` pieces of level n merged. */
+  readonly level?: number;
 }
+
+/** The chunk index object: chunk by hash-bit prefix; the prefixes cover every hash exactly once. */
+type ChunkTable = Readonly<Record<string, ChunkRef>>;
+
+const EMPTY_TABLE: ChunkTable = { '': { key: null, rows: 0 } };
 
 /** The manifest document. */
 export interface Manifest {
-  readonly format: 'pipeline.cdc-state/1';
+  readonly format: 'pipeline.cdc-state/2';
   readonly topic: string;
   readonly partition: number;
   /** Incremented by every commit; names the immutable objects that commit wrote. */
@@ -81,8 +91,8 @@ export interface Manifest {
   readonly counts: { readonly applied: number; readonly deadLettered: number };
   readonly features: readonly string[];
   readonly stats: StatsJson;
-  /** Chunk by hash-bit prefix; the prefixes cover every hash exactly once. */
-  readonly chunks: Readonly<Record<string, ChunkRef>>;
+  /** The chunk index object (null: no chunks yet) and how many chunks it lists. */
+  readonly chunkIndex: { readonly key: string | null; readonly chunks: number };
   /** Oldest first; a later entry for a key wins. */
   readonly journal: readonly JournalRef[];
 }
@@ -93,6 +103,8 @@ export interface PartitionState {
   /** undefined: no manifest exists yet (the first commit writes with If-None-Match). */
   readonly etag: string | undefined;
   readonly stats: ExactStats;
+  /** The chunk index read back. */
+  readonly chunks: ChunkTable;
   /** Rows changed since the last fold (null: deleted): the journal read back, one layer per object. */
   readonly overlay: Overlay;
 }
@@ -109,7 +121,7 @@ export interface DeadLetter {
   readonly valueBase64?: string;
 }
 
-type Cached = Chunk | Map<string, Row | null>;
+type Cached = Chunk | PackedChanges | ChunkTable;
 
 /**
  * Reads and commits partitions' CDC state through an {@link ObjectStore}.
@@ -204,18 +216,20 @@ export class CdcStateStore {
    * Keys not asked for answer from what happens to be loaded, or undefined.
    */
   async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
-    const { manifest, overlay } = state;
+    const { chunks, overlay } = state;
+    const index = this.index(chunks);
     const chunkKeys = new Set<string>();
     for (const key of keys) {
-      if (overlay.has(key)) continue;
-      const ref = manifest.chunks[this.index(manifest).find(key)];
+      if (overlay.get(key) !== undefined) continue;
+      const ref = chunks[index.find(key)];
       if (ref?.key) chunkKeys.add(ref.key);
     }
     const loaded = new Map<string, Chunk>();
     await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
     return (key) => {
-      if (overlay.has(key)) return overlay.get(key) ?? undefined;
-      const ref = manifest.chunks[this.index(manifest).find(key)];
+      const changed = overlay.get(key);
+      if (changed !== undefined) return changed ?? undefined;
+      const ref = chunks[index.find(key)];
       return ref?.key ? loaded.get(ref.key)?.get(key) : undefined;
     };
   }
@@ -238,33 +252,44 @@ export class CdcStateStore {
       }),
     );
 
-    let chunks: Record<string, ChunkRef> = { ...manifest.chunks };
+    let chunks = state.chunks;
+    let chunkIndex = manifest.chunkIndex;
     let journal: JournalRef[] = [...manifest.journal];
     let overlay = state.overlay;
     const superseded: string[] = [];
     const rows = result.stats.count();
     if (overlay.entries + result.changes.size > Math.max(this.options.foldMinEntries, Math.ceil(rows * this.options.foldFraction))) {
-      chunks = await this.fold(manifest, mergeChanges([...overlay.layers, result.changes]), version, superseded);
+      chunks = await this.fold(state, mergeChanges([...overlay.layers, result.changes]), version, superseded);
+      chunkIndex = await this.writeChunkTable(topic, partition, version, chunks);
+      if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
       superseded.push(...journal.map((j) => j.key));
       journal = [];
       overlay = new Overlay();
     } else if (result.changes.size > 0) {
-      // size-tiered: merge the newest two while the older is at most twice the newer
-      const pieces: Array<{ ref: JournalRef | undefined; changes: ReadonlyMap<string, Row | null> }> = journal.map((ref, i) => ({ ref, changes: overlay.layers[i]! }));
-      pieces.push({ ref: undefined, changes: result.changes });
-      while (pieces.length >= 2) {
-        const [older, newer] = pieces.slice(-2) as [(typeof pieces)[number], (typeof pieces)[number]];
-        if (older.changes.size > 2 * newer.changes.size && pieces.length <= this.options.journalMaxObjects) break;
-        pieces.splice(-2, 2, { ref: undefined, changes: mergeChanges([older.changes, newer.changes]) });
-        for (const { ref } of [older, newer]) if (ref !== undefined) superseded.push(ref.key);
+      // size-tiered: a batch's changes enter at level 0; `journalFanout` pieces of one level at the
+      // tail merge into one of the next level, so a change is rewritten once per level (log_k)
+      const fanout = this.options.journalFanout;
+      const pieces: Array<{ ref: JournalRef | undefined; level: number; changes: ReadonlyMap<string, Row | null> }> = journal.map((ref, i) => ({ ref, level: ref.level ?? 0, changes: overlay.layers[i]! }));
+      pieces.push({ ref: undefined, level: 0, changes: result.changes });
+      for (;;) {
+        const tail = pieces.slice(-fanout);
+        const full = tail.length === fanout && tail.every((p) => p.level === tail[0]!.level);
+        if (!full && pieces.length <= this.options.journalMaxObjects) break;
+        const merging = full ? tail : pieces.slice(-2);
+        pieces.splice(-merging.length, merging.length, { ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: mergeChanges(merging.map((p) => p.changes)) });
+        for (const { ref } of merging) if (ref !== undefined) superseded.push(ref.key);
       }
-      const written = await mapLimit(pieces, this.options.concurrency, async (piece) => piece.ref ?? (await this.writeJournal(topic, partition, version, piece.changes, width)));
-      journal = written;
-      overlay = new Overlay(pieces.map((p) => p.changes));
+      const written = await mapLimit(pieces, this.options.concurrency, async (piece) => {
+        if (piece.ref !== undefined) return { ref: piece.ref, changes: piece.changes };
+        const packed = PackedChanges.of(piece.changes, width);
+        return { ref: await this.writeJournal(topic, partition, version, packed, piece.level), changes: packed };
+      });
+      journal = written.map((w) => w.ref);
+      overlay = new Overlay(written.map((w) => w.changes));
     }
 
     const next: Manifest = {
-      format: 'pipeline.cdc-state/1',
+      format: 'pipeline.cdc-state/2',
       topic,
       partition,
       version,
@@ -276,7 +301,7 @@ export class CdcStateStore {
       },
       features: manifest.features,
       stats: result.stats.toJSON(),
-      chunks,
+      chunkIndex,
       journal,
     };
     const key = this.keys.manifest(topic, partition);
@@ -284,7 +309,7 @@ export class CdcStateStore {
       ...(state.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: state.etag }),
       contentType: 'application/json',
     });
-    const committed: PartitionState = { manifest: next, etag, stats: result.stats, overlay };
+    const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay };
     this.known.set(`${topic}/${partition}`, committed);
     // what the new manifest no longer points to: no later manifest can point to it again
     await mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined));
@@ -294,7 +319,7 @@ export class CdcStateStore {
 
   /** Every `[key, row]` of the partition's table (chunks read as needed; the journal wins). */
   async *rows(state: PartitionState): AsyncGenerator<[string, Row]> {
-    const refs = Object.values(state.manifest.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
+    const refs = Object.values(state.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
     const step = this.options.concurrency;
     const changed = state.overlay.changes();
     for (let i = 0; i < refs.length; i += step) {
@@ -313,7 +338,9 @@ export class CdcStateStore {
    */
   async sweep(topic: string, partition: number): Promise<number> {
     const state = await this.load(topic, partition, { fresh: true });
-    const live = new Set<string>([...Object.values(state.manifest.chunks).map((c) => c.key), ...state.manifest.journal.map((j) => j.key)].filter((k): k is string => k !== null));
+    const live = new Set<string>(
+      [state.manifest.chunkIndex.key, ...Object.values(state.chunks).map((c) => c.key), ...state.manifest.journal.map((j) => j.key)].filter((k): k is string => k !== null),
+    );
     const dead = (await this.store.list(this.keys.partitionPrefix(topic, partition)))
       .map((o) => o.key)
       .filter((key) => !live.has(key) && Number(/\/(\d+)-[0-9a-f]+\.json$/.exec(key)?.[1] ?? Infinity) <= state.manifest.version);
@@ -330,7 +357,7 @@ export class CdcStateStore {
     const stats = new ExactStats(this.layout.width);
     return {
       manifest: {
-        format: 'pipeline.cdc-state/1',
+        format: 'pipeline.cdc-state/2',
         topic,
         partition,
         version: 0,
@@ -339,11 +366,12 @@ export class CdcStateStore {
         counts: { applied: 0, deadLettered: 0 },
         features: this.layout.features.map((f) => f.name),
         stats: stats.toJSON(),
-        chunks: { '': { key: null, rows: 0 } },
+        chunkIndex: { key: null, chunks: 1 },
         journal: [],
       },
       etag: undefined,
       stats,
+      chunks: EMPTY_TABLE,
       overlay: new Overlay(),
     };
   }
@@ -355,7 +383,7 @@ export class CdcStateStore {
     } catch (error) {
       throw new CorruptStateError(key, 'it is not JSON', { cause: error });
     }
-    if (manifest.format !== 'pipeline.cdc-state/1') throw new CorruptStateError(key, `it has format ${JSON.stringify(manifest.format)}, not pipeline.cdc-state/1`);
+    if (manifest.format !== 'pipeline.cdc-state/2') throw new CorruptStateError(key, `it has format ${JSON.stringify(manifest.format)}, not pipeline.cdc-state/2`);
     if (manifest.topic !== topic || manifest.partition !== partition) throw new CorruptStateError(key, `it belongs to ${manifest.topic}/${manifest.partition}`);
     const names = this.layout.features.map((f) => f.name);
     if (!Array.isArray(manifest.features) || manifest.features.join('\n') !== names.join('\n')) {
@@ -371,14 +399,17 @@ export class CdcStateStore {
     } catch (error) {
       throw new CorruptStateError(this.keys.manifest(manifest.topic, manifest.partition), (error as Error).message, { cause: error });
     }
-    const journals = await mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key));
-    return { manifest, etag, stats, overlay: new Overlay(journals) };
+    const [chunks, journals] = await Promise.all([
+      manifest.chunkIndex.key === null ? EMPTY_TABLE : this.chunkTable(manifest.chunkIndex.key),
+      mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key)),
+    ]);
+    return { manifest, etag, stats, chunks, overlay: new Overlay(journals) };
   }
 
-  private async fold(manifest: Manifest, combined: Changes, version: number, superseded: string[]): Promise<Record<string, ChunkRef>> {
-    const { topic, partition } = manifest;
+  private async fold(state: PartitionState, combined: Changes, version: number, superseded: string[]): Promise<ChunkTable> {
+    const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
-    const index = this.index(manifest);
+    const index = this.index(state.chunks);
     const groups = new Map<string, Map<string, Row | null>>();
     for (const [key, row] of combined) {
       const prefix = index.find(key);
@@ -386,9 +417,9 @@ export class CdcStateStore {
       if (group === undefined) groups.set(prefix, (group = new Map()));
       group.set(key, row);
     }
-    const chunks: Record<string, ChunkRef> = { ...manifest.chunks };
+    const chunks: Record<string, ChunkRef> = { ...state.chunks };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
-      const ref = manifest.chunks[prefix]!;
+      const ref = state.chunks[prefix]!;
       const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(group);
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
@@ -409,20 +440,40 @@ export class CdcStateStore {
     return chunks;
   }
 
-  private async writeJournal(topic: string, partition: number, version: number, changes: Changes, width: number): Promise<JournalRef> {
-    const bytes = Buffer.from(encodeJournal(changes, width));
+  private async writeJournal(topic: string, partition: number, version: number, changes: PackedChanges, level: number): Promise<JournalRef> {
+    const bytes = Buffer.from(changes.encode());
     const key = this.keys.journal(topic, partition, version, hashOf(bytes));
     await this.store.put(key, bytes, { contentType: 'application/json' });
-    this.remember(key, new Map(changes), changes.size);
-    return { key, entries: changes.size };
+    this.remember(key, changes, changes.size);
+    return { key, entries: changes.size, level };
+  }
+
+  private async writeChunkTable(topic: string, partition: number, version: number, chunks: ChunkTable): Promise<Manifest['chunkIndex']> {
+    const bytes = Buffer.from(JSON.stringify({ format: 'pipeline.cdc-chunk-index/1', chunks }));
+    const key = this.keys.chunkIndex(topic, partition, version, hashOf(bytes));
+    await this.store.put(key, bytes, { contentType: 'application/json' });
+    this.remember(key, chunks, 0);
+    return { key, chunks: Object.keys(chunks).length };
+  }
+
+  private chunkTable(key: string): Promise<ChunkTable> {
+    return this.fetch(
+      key,
+      (text) => {
+        const parsed = JSON.parse(text) as { format?: unknown; chunks?: unknown };
+        if (parsed.format !== 'pipeline.cdc-chunk-index/1' || typeof parsed.chunks !== 'object' || parsed.chunks === null) throw new RangeError(`${key} is not a CDC chunk index`);
+        return parsed.chunks as ChunkTable;
+      },
+      () => 0,
+    ) as Promise<ChunkTable>;
   }
 
   private chunk(key: string): Promise<Chunk> {
     return this.fetch(key, (text) => decodeChunk(text, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
   }
 
-  private journal(key: string): Promise<Map<string, Row | null>> {
-    return this.fetch(key, (text) => decodeJournal(text, this.layout.width + 1, key), (m) => m.size) as Promise<Map<string, Row | null>>;
+  private journal(key: string): Promise<PackedChanges> {
+    return this.fetch(key, (text) => PackedChanges.decode(text, this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
   }
 
   private async fetch<T extends Cached>(key: string, decode: (text: string) => T, weight: (value: T) => number): Promise<Cached> {
@@ -467,11 +518,11 @@ export class CdcStateStore {
     this.cachedRows -= entry.weight;
   }
 
-  private readonly indexes = new WeakMap<Manifest, ChunkIndex>();
+  private readonly indexes = new WeakMap<ChunkTable, ChunkIndex>();
 
-  private index(manifest: Manifest): ChunkIndex {
-    let index = this.indexes.get(manifest);
-    if (index === undefined) this.indexes.set(manifest, (index = new ChunkIndex(Object.keys(manifest.chunks))));
+  private index(chunks: ChunkTable): ChunkIndex {
+    let index = this.indexes.get(chunks);
+    if (index === undefined) this.indexes.set(chunks, (index = new ChunkIndex(Object.keys(chunks))));
     return index;
   }
 }

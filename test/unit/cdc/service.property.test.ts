@@ -98,7 +98,7 @@ describe('CdcService (property)', () => {
     await fc.assert(
       fc.asyncProperty(deliveryArb, async ({ steps, plan }) => {
         const store = new MemoryStore();
-        const options = { store, modelName: 'response', state: { chunkRows: 4, foldMinEntries: 6, foldFraction: 0.25, journalMaxObjects: 3 }, backoff: async () => {} };
+        const options = { store, modelName: 'response', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 }, backoff: async () => {} };
         const instances = [new CdcService(options), new CdcService(options)];
         const logs = logsOf(steps);
         const position = logs.map(() => 0);
