@@ -21,7 +21,7 @@ export interface ResponseModel {
   readonly summary: string;
   /** Score at or above which a customer is predicted to respond. */
   readonly threshold: number;
-  /** The model's score (a linear probability) of each row of the table, in row order. */
+  /** The model's score (a linear probability) of each row of the table, in row order; computed once per table and model, then kept with the table. */
   readonly score: (table: ColumnTable) => Float64Array;
 }
 
@@ -115,7 +115,8 @@ export function responseModelFrom(document: unknown, source: string): ResponseMo
     source,
     summary,
     threshold: doc.threshold,
-    score: (table) => {
+    // a warm container keeps the scores with the table, as it keeps the codes: one pass per model
+    score: (table) => memo(table, `model scores ${source} ${JSON.stringify(doc.parameters)} ${JSON.stringify(doc.standardisation)}`, () => {
       const n = table.numRows();
       const { packs, linear } = packColumns(table, [...numeric.keys()]);
       const columns = linear.map((name) => ({ values: cents(numbers(table, name)), weight: numeric.get(name)! }));
@@ -145,7 +146,7 @@ export function responseModelFrom(document: unknown, source: string): ResponseMo
         for (const { codes, weights } of lookups) addLookedUp(out, codes, weights, start, end);
       }
       return out;
-    },
+    }),
   };
 }
 

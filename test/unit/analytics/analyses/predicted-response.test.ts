@@ -43,6 +43,19 @@ describe('predicted-response', () => {
     });
   });
 
+  it.skipIf(DATASETS[0]!.load === undefined)('scores a table once per model and again when the model changes', async () => {
+    const table = await DATASETS[0]!.load!();
+    const fit = fitOn(customersOf(table));
+    const document = JSON.parse(JSON.stringify(fit));
+    const model = responseModelFrom(document, 'models/response/current.json');
+    const first = model.score(table);
+    expect(responseModelFrom(JSON.parse(JSON.stringify(fit)), 'models/response/current.json').score(table)).toBe(first);
+    const changed = { ...document, parameters: { ...document.parameters, intercept: document.parameters.intercept + 0.5 } };
+    const rescored = responseModelFrom(changed, 'models/response/current.json').score(table);
+    expect(rescored).not.toBe(first);
+    expect(rescored[0]).toBeCloseTo(first[0]! + 0.5, 9);
+  });
+
   it('is unavailable without a model, saying why', () => {
     expect(predictedResponseAnalysis.unavailable!({ modelNote: 'no CDC model at models/response/current.json' })).toBe('no CDC model at models/response/current.json');
     expect(predictedResponseAnalysis.unavailable!({})).toBe('no CDC model yet');
