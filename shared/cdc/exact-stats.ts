@@ -12,7 +12,7 @@
  * a product then is `a·a'·2^32 + (a·b' + b·a')·2^16 + b·b'`, three terms below 2^32 each, added into
  * three float64 "limbs" (hi, mid, lo) that stay exact integers below 2^53. Carrying between limbs
  * every 2^19 rows (and before any read) keeps them in range. The cost per row is about
- * 3·D(D+1)/2 multiply-adds: ~10 µs for the model's 42-wide vector, against ~100 µs with BigInt.
+ * 3·D(D+1)/2 multiply-adds: ~3 µs for the model's 42-wide vector, against ~15 µs with BigInt.
  */
 
 const LIMB = 65536;

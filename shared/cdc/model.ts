@@ -25,7 +25,7 @@ export interface ModelDocument extends Fit {
 export interface PublishOptions {
   readonly fit?: FitOptions;
   /**
-   * Metrics need every row's score (about 1 µs a row). Up to this many rows they are measured on
+   * Metrics need every row's score (about 0.3 µs a row). Up to this many rows they are measured on
    * every publish; above it, on every `metricsEvery`-th version (the document says which version
    * and how many rows they were measured on), so that a large table is not scored on every batch.
    * `model fit` always measures the current table. @default 20,000

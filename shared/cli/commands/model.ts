@@ -48,6 +48,16 @@ export function register(program: Command, context: CliContext): void {
       context.stdout.write(current === undefined ? 'no current model to compare with\n' : `${compare(fit, current)}\n`);
     });
   model
+    .command('sweep')
+    .description('delete CDC state objects no manifest can point to again (left by lost races and crashes)')
+    .option('--topic <name>', 'the change topic (default CDC_TOPIC)')
+    .action(async (options: FitOptions) => {
+      const { states, partitions } = await openState(context, options.topic);
+      let removed = 0;
+      for (const state of partitions) removed += await states.sweep(state.manifest.topic, state.manifest.partition);
+      context.stdout.write(`removed ${removed.toLocaleString('en')} unreferenced objects from ${partitions.length} partitions of ${partitions[0]!.manifest.topic}\n`);
+    });
+  model
     .command('predict')
     .description('score customers with the current model: one by ID from the CDC state, or every row of a cleaned CSV/Parquet file')
     .option('--id <ID>', 'a customer in the CDC state')
