@@ -43,7 +43,11 @@ export interface Settings {
   readonly streamBatchSize: number;
   /** @default 5 */
   readonly streamBatchWindowSeconds: number;
-  /** @default 100 */
+  /**
+   * Changes per CDC invocation. Each batch pays a fixed state commit and model publish (two
+   * conditional writes), so large batches carry the throughput: 100 caps a partition near 3,300
+   * events/s, 1,000 reaches about 13,000 (README, CDC benchmark). @default 1000
+   */
   readonly cdcBatchSize: number;
   /** @default 1 */
   readonly cdcBatchWindowSeconds: number;
@@ -95,7 +99,7 @@ export const Defaults = {
   replicationFactor: 2,
   streamBatchSize: 500,
   streamBatchWindowSeconds: 5,
-  cdcBatchSize: 100,
+  cdcBatchSize: 1000,
   cdcBatchWindowSeconds: 1,
   kafkaRetryAttempts: 3,
   startingPosition: 'TRIM_HORIZON',

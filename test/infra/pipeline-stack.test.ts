@@ -124,7 +124,7 @@ describe('the default deployment (dev, MSK Serverless)', () => {
     expect(group.asString()).toBe('Pipeline-dev-stream');
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       Topics: ['customer_updates'],
-      BatchSize: 100,
+      BatchSize: 1000,
       MaximumBatchingWindowInSeconds: 1,
       BisectBatchOnFunctionError: true,
       FunctionName: { Ref: logicalIdOf(stack, template, 'AWS::Lambda::Function', 'Functions/Cdc/Function/Resource') },
