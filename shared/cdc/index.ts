@@ -20,5 +20,5 @@ export { allRows, fitCurrentTable, ModelPublisher, publishModel, PublishDefaults
 export type { ModelDocument, PublishOptions, PublishReport } from './model.js';
 export { CdcService } from './service.js';
 export type { BatchReport, CdcCounters, CdcServiceOptions, PartitionRecord } from './service.js';
-export { CdcStateStore, mapLimit, StateDefaults } from './state-store.js';
+export { CdcStateStore, StateDefaults } from './state-store.js';
 export type { DeadLetter, Manifest, PartitionState, StateOptions } from './state-store.js';

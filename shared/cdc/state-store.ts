@@ -20,6 +20,7 @@
  * function reads only the manifest and what it has not seen.
  */
 import { createHash } from 'node:crypto';
+import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
@@ -529,22 +530,3 @@ export class CdcStateStore {
 
 // names immutable objects by content, so racing writers of one version never collide (not security)
 const hashOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
-
-/**
- * Maps `items` through `fn` with at most `limit` calls in flight, keeping the order.
- *
- * @example
- * await mapLimit(keys, 16, (key) => store.get(key));
- */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

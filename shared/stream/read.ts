@@ -1,4 +1,4 @@
-import { mapLimit } from '../cdc/state-store.js';
+import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { BatchPartial } from './aggregate.js';
