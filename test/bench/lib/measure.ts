@@ -2,8 +2,8 @@
  * Runs a command in a child process and measures its wall time and peak memory.
  *
  * Peak RSS is the peak of the largest process in the child's tree (what GNU time's %M reports),
- * from two sources, the larger kept: every Node process in the tree reports its own getrusage
- * maximum at exit (rss-reporter.mjs, loaded through NODE_OPTIONS), and /proc/<pid>/status VmHWM
+ * from two sources, the larger kept: every Node process in the tree reports its own VmHWM (its
+ * own high-water mark) at exit (rss-reporter.mjs, loaded through NODE_OPTIONS), and /proc/<pid>/status VmHWM
  * of the child and its descendants is sampled while it runs (for commands that are not Node;
  * Linux only).
  */

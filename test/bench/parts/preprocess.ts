@@ -107,7 +107,7 @@ export async function run(context: BenchContext): Promise<BenchReport> {
   ];
   notes.push(
     'Wall time is spawn to exit of one process per run (Node start-up included for both sides); peak RSS is the process\'s '
-      + 'getrusage maximum. DuckDB runs with threads=1. Medians over the runs of each size.',
+      + 'high-water mark (VmHWM). DuckDB runs with threads=1. Medians over the runs of each size.',
   );
   return { columns, rows, targets, notes };
 }
