@@ -153,7 +153,7 @@ export interface BridgeResult {
  * await runBridge({ config: loadConfig(process.env), mode: 'in-process', untilIdleMs: 3000 });
  */
 export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
-  const { serveFunction } = await import('../shared/cli/commands/serve.js');
+  const { serveFunction } = await import('../shared/emulator/functions.js');
   const { openKafkaLog } = await import('../shared/logs.js');
   const { openStore } = await import('../shared/stores.js');
   const { config } = options;

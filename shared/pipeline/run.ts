@@ -157,8 +157,8 @@ export async function streamReadings(context: RunContext, log: EventLog, embedde
   const { config, options, summary } = context;
   const [{ sensorMessages }, { produceMessages }, { serveFunction }, { readStreamStats }] = await Promise.all([
     import('../../data/generators/sensors.js'),
-    import('../cli/commands/produce.js'),
-    import('../cli/commands/serve.js'),
+    import('../producer.js'),
+    import('../emulator/functions.js'),
     import('../stream/read.js'),
   ]);
   const results = openStore(config, 'results');
@@ -201,8 +201,8 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
   const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }, { createCdcHandler }, { CdcService }] = await Promise.all([
     import('../../data/generators/cdc.js'),
     import('../cdc/customers.js'),
-    import('../cli/commands/produce.js'),
-    import('../cli/commands/serve.js'),
+    import('../producer.js'),
+    import('../emulator/functions.js'),
     import('../../functions/cdc/handler.js'),
     import('../cdc/index.js'),
   ]);

@@ -5,7 +5,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
-import { openLog, parsePositive, produceCommand, produceMessages } from './produce.js';
+import { produceMessages } from '../../producer.js';
+import { openLog, parsePositive, produceCommand } from './produce.js';
 
 interface ProduceCdcOptions {
   from: string;

@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { PipelineConfig } from '../../config.js';
-import type { EventLog, OutgoingMessage } from '../../ports/event-log.js';
+import type { EventLog } from '../../ports/event-log.js';
+import { produceMessages } from '../../producer.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
 
@@ -21,60 +22,6 @@ export function produceCommand(program: Command): Command {
     program.commands.find((command) => command.name() === 'produce')
     ?? program.command('produce').description('write synthetic events to a Kafka topic (KAFKA_BROKERS or --cluster-arn)').exitOverride()
   );
-}
-
-/** Options of {@link produceMessages}. */
-export interface ProduceOptions {
-  /** Messages per second (wall clock); undefined: as fast as the log takes them. */
-  readonly rate?: number;
-  /** Stop after this long even if messages remain. */
-  readonly durationMs?: number;
-  /** Messages per produce call when unthrottled. @default 1000 */
-  readonly chunk?: number;
-  readonly onProgress?: (sent: number) => void;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Produces `messages` to `topic`, at `rate` per second when given (in small chunks, so the rate
- * holds), and resolves to how many were sent and how long it took.
- *
- * @example
- * await produceMessages(log, 'sensor_data', sensorMessages({ count: 1000 }), { rate: 500 });
- */
-export async function produceMessages(
-  log: EventLog,
-  topic: string,
-  messages: Iterable<OutgoingMessage>,
-  options: ProduceOptions = {},
-): Promise<{ sent: number; seconds: number }> {
-  const iterator = messages[Symbol.iterator]();
-  const started = performance.now();
-  const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
-  let sent = 0;
-  for (let done = false; !done; ) {
-    const now = performance.now();
-    if (now >= deadline) break;
-    const due = options.rate === undefined ? (options.chunk ?? 1000) : Math.floor(((now - started) / 1000) * options.rate) - sent;
-    if (due <= 0) {
-      await sleep(Math.min(20, deadline - now));
-      continue;
-    }
-    const chunk: OutgoingMessage[] = [];
-    while (chunk.length < due) {
-      const next = iterator.next();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      chunk.push(next.value);
-    }
-    if (chunk.length > 0) await log.produce(topic, chunk);
-    sent += chunk.length;
-    options.onProgress?.(sent);
-  }
-  return { sent, seconds: (performance.now() - started) / 1000 };
 }
 
 interface SensorsOptions {

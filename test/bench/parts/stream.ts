@@ -14,7 +14,7 @@ import { sensorMessages, type SensorMessage } from '../../../data/generators/sen
 import { createStreamHandler } from '../../../functions/stream/handler.js';
 import { FolderStore } from '../../../shared/adapters/folder-store.js';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
-import { produceMessages } from '../../../shared/cli/commands/produce.js';
+import { produceMessages } from '../../../shared/producer.js';
 import { createEventSource, encodeKafkaEvent, type KafkaHandler } from '../../../shared/emulator/index.js';
 import type { LogRecord } from '../../../shared/ports/event-log.js';
 import type { ObjectStore } from '../../../shared/ports/object-store.js';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sensorMessages } from '../../../data/generators/sensors.js';
 import { MemoryLog } from '../../../shared/adapters/memory-log.js';
-import { produceMessages } from '../../../shared/cli/commands/produce.js';
-import { loadHandler, serveFunction } from '../../../shared/cli/commands/serve.js';
+import { produceMessages } from '../../../shared/producer.js';
+import { loadHandler, serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
 
