@@ -1,11 +1,9 @@
 /** The work of `pipeline preprocess`, loaded only when the command runs (it pulls in the CSV reader and Parquet). */
-import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { FolderStore } from '../../adapters/folder-store.js';
 import { S3Store, s3ClientFor } from '../../adapters/s3-store.js';
-import { InputError, NotFoundError } from '../../errors.js';
 import { cleanInput, OUTPUT_FILES, writeCleaned, type OutputLocation, type PreprocessReport } from '../../preprocess/index.js';
-import { parseLocation } from '../../stores.js';
+import { parseLocation, readLocation } from '../../stores.js';
 import type { CliContext } from '../main.js';
 import { progress } from '../progress.js';
 import type { PreprocessOptions } from './preprocess.js';
@@ -22,7 +20,7 @@ const BAR_BYTES = 8 * 1024 * 1024;
 export async function runPreprocess(input: string, options: PreprocessOptions, context: CliContext): Promise<void> {
   const started = performance.now();
   const { out, where } = outputLocation(input, options.out, context);
-  let bytes: Uint8Array | undefined = await load(input, context);
+  let bytes: Uint8Array | undefined = (await readLocation(input, context.config())).bytes;
   const size = bytes.length;
   // reading and cleaning take about 40% of the time, each output file about an eighth of the rest
   const bar = size >= BAR_BYTES ? progress('preprocessing', 100, '%', context.stderr) : undefined;
@@ -34,24 +32,6 @@ export async function runPreprocess(input: string, options: PreprocessOptions, c
   const seconds = (performance.now() - started) / 1000;
   bar?.done(`in ${seconds.toFixed(1)} s`);
   context.stdout.write(summary(input, report, seconds, where));
-}
-
-async function load(input: string, context: CliContext): Promise<Uint8Array> {
-  const location = parseLocation(input);
-  if (location.kind === 's3') {
-    const store = new S3Store(s3ClientFor(context.config()), location.bucket);
-    try {
-      return (await store.get(location.key)).body;
-    } catch (error) {
-      if (error instanceof NotFoundError) throw new InputError(input, 'does not exist', { cause: error });
-      throw error;
-    }
-  }
-  const info = await stat(location.path).catch(() => undefined);
-  if (info === undefined) throw new InputError(input, 'does not exist');
-  if (info.isDirectory()) throw new InputError(input, 'is a folder; give a CSV file');
-  const buffer = await readFile(location.path);
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 function outputLocation(input: string, out: string | undefined, context: CliContext): { out: OutputLocation; where: string } {
