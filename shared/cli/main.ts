@@ -41,12 +41,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     stdout: process.stdout,
     stderr: process.stderr,
   };
+  // commander prints the usage errors it finds while parsing; one thrown from an action it does not
+  let commanderPrinted = false;
   const program = new Command('pipeline')
     .description('Serverless data-processing pipeline: preprocessing, streaming, CDC and in-memory analytics.')
     .option('--debug', 'print stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeErr: (text) => {
+        commanderPrinted = true;
+        process.stderr.write(text);
+      },
+    });
   for (const load of commandModules) (await load()).register(program, context);
   for (const command of program.commands) command.exitOverride();
 
@@ -55,8 +62,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // help and version are "errors" to commander; usage errors were already printed by it
-      return error.exitCode === 0 || error.code === 'commander.helpDisplayed' ? 0 : 2;
+      // help and version are "errors" to commander
+      if (error.exitCode === 0 || error.code === 'commander.helpDisplayed') return 0;
+      if (!commanderPrinted) process.stderr.write(`pipeline: ${error.message.replace(/^error: /, '')}\n`);
+      return 2;
     }
     const debug = argv.includes('--debug');
     process.stderr.write(`pipeline: ${describe(error)}\n`);
