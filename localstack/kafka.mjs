@@ -318,7 +318,11 @@ export async function startBroker({
   const classpath = `${libs}/*`;
   const archive = join(dirname(libs), 'broker.jsa');
   if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const clusterId = randomBytes(16).toString('base64url');
+    // base64url, like Kafka's own ids, but never with a leading '-': StorageTool's argument parser
+    // would read it as an option (one format in 64 failed with "--cluster-id: expected one argument")
+    let clusterId;
+    do clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-'));
     const shared = existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [];
     // a short-lived tool: C1 alone starts it fastest
     const format = spawnSync(java, [...shared, '-XX:TieredStopAtLevel=1', '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], {
