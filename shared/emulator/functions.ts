@@ -83,6 +83,8 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
   const { createEventSource } = await import('./event-source.js');
   const { openStore } = await import('../stores.js');
   const fn: KafkaFunction = KafkaFunctions[name];
+  let stopped: (error: unknown) => void = () => {};
+  const fatal = new Promise<unknown>((resolve) => (stopped = (error) => resolve(error ?? new Error('unknown error'))));
   const topic = fn.topic(config);
   await log.ensureTopic(topic.name, topic.partitions);
   const brokers = config.kafka.brokers.join(',');
@@ -101,17 +103,26 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
     },
     functionArn: `arn:aws:lambda:${config.s3.region}:000000000000:function:pipeline-${name}`,
     onFailure: { store: openStore(config, fn.onFailure.area), prefix: fn.onFailure.prefix },
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    onEvent: (event) => {
+      if (event.type === 'log-error' && event.fatal) stopped(event.error);
+      options.onEvent?.(event);
+    },
   });
   await source.start();
   try {
     if (options.untilIdleMs !== undefined) return await source.runUntilIdle({ idleMs: options.untilIdleMs });
-    await new Promise<void>((resolve) => {
-      if (options.signal?.aborted) resolve();
-      options.signal?.addEventListener('abort', () => resolve(), { once: true });
-    });
+    // until the caller aborts, or a partition stops on an error retrying cannot mend
+    const fault = await Promise.race([aborted(options.signal), fatal]);
+    if (fault !== undefined) throw new PipelineError(`the ${name} function stopped: ${(fault as Error)?.message ?? String(fault)}`, { cause: fault });
     return { ...source.stats };
   } finally {
     await source.stop();
   }
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve(undefined);
+    signal?.addEventListener('abort', () => resolve(undefined), { once: true });
+  });
 }

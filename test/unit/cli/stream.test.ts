@@ -8,6 +8,7 @@ import { produceMessages } from '../../../shared/producer.js';
 import { loadHandler, serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
+import { PipelineError } from '../../../shared/errors.js';
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -47,6 +48,29 @@ describe('produceMessages', () => {
     expect(seconds).toBeLessThan(1);
     expect(sent).toBeGreaterThan(50);
     expect(sent).toBeLessThan(200);
+  });
+});
+
+describe('serveFunction without --until-idle', () => {
+  it('rejects, naming the error, when a partition stops on an error retrying cannot mend', async () => {
+    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
+    const log = new MemoryLog();
+    await log.ensureTopic(config.kafka.sensorTopic, 1);
+    log.fetch = async () => {
+      throw new PipelineError('the broker refused the fetch: topic authorization failed');
+    };
+    const never = new AbortController();
+    await expect(serveFunction('stream', log, config, { signal: never.signal })).rejects.toThrow(
+      'the stream function stopped: the broker refused the fetch: topic authorization failed',
+    );
+  });
+
+  it('resolves with the counts when the caller aborts', async () => {
+    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
+    const log = new MemoryLog();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    await expect(serveFunction('stream', log, config, { signal: stop.signal })).resolves.toMatchObject({ delivered: 0, failed: 0 });
   });
 });
 
