@@ -66,20 +66,36 @@ describe('pipeline run (npm start) on the embedded store and log', () => {
 });
 
 describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run against the real Kafka broker and S3 API server', () => {
-  it('runs the same four tasks through them', async () => {
+  it('runs the same four tasks through them, and a second run adds new readings but leaves the model as it was', async () => {
     const brokers = await kafkaBrokers();
     const bucket = await freshBucket('run');
-    const { stdout } = await pipelineRun({
+    const env = {
       KAFKA_BROKERS: brokers.join(','),
       S3_ENDPOINT: s3Endpoint()!,
       PIPELINE_BUCKET: bucket,
       SENSOR_TOPIC: freshTopic('run-sensors'),
       CDC_TOPIC: freshTopic('run-cdc'),
       PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'pipeline-run-')),
-    });
+    };
+    const { stdout } = await pipelineRun(env);
     expect(stdout).toContain(`Pipeline run (S3 ${s3Endpoint()}, Kafka ${brokers.join(',')})`);
     expect(stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
-    expect(stdout).toMatch(/model v\d+ over [\d,]+ customers/);
     expect(stdout).toContain(`Report: s3://${bucket}/results/analytics/generated_marketing/report.html`);
-  }, 200_000);
+    const model = /model v(\d+) over ([\d,]+) customers, AUC (0\.\d{3})/.exec(stdout);
+    expect(model).not.toBeNull();
+
+    const again = await pipelineRun(env);
+    expect(again.stdout).toMatch(/reused the earlier run of this version/);
+    expect(again.stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
+    // the statistics hold both runs' readings, each once: twice the first run's valid readings
+    const stats = JSON.parse((await run(process.execPath, ['shared/cli/bin.mjs', 'stream', 'stats', '--json'], { env: { ...process.env, ...env } })).stdout) as {
+      windows: Array<{ readings: number }>;
+      deadLetters: number;
+    };
+    expect(stats.windows.reduce((sum, w) => sum + w.readings, 0) + stats.deadLetters).toBe(8_000);
+    const remodel = /model v(\d+) over ([\d,]+) customers, AUC (0\.\d{3})/.exec(again.stdout);
+    expect(Number(remodel![1])).toBeGreaterThan(Number(model![1]));
+    expect(remodel![2]).toBe(model![2]);
+    expect(remodel![3]).toBe(model![3]);
+  }, 400_000);
 });
