@@ -18,6 +18,12 @@ export interface PipelineConfig {
     readonly region: string;
     /** `S3_FORCE_PATH_STYLE`; default true when an endpoint is set (local servers), false on AWS. */
     readonly forcePathStyle: boolean;
+    /**
+     * Sign with placeholder credentials (`test`/`test`): true for a local endpoint when neither
+     * `AWS_ACCESS_KEY_ID` nor `AWS_PROFILE` is set (local servers accept any); otherwise the AWS SDK's
+     * default provider chain applies.
+     */
+    readonly placeholderCredentials: boolean;
   };
   /**
    * Bucket of each area. Every key also carries its area's prefix (`raw/`, `processed/`,
@@ -161,6 +167,7 @@ export function loadConfig(env: Env): PipelineConfig {
       endpoint,
       region: text(env, 'AWS_REGION', text(env, 'AWS_DEFAULT_REGION', 'us-east-1')),
       forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+      placeholderCredentials: endpoint !== undefined && optional(env, 'AWS_ACCESS_KEY_ID') === undefined && optional(env, 'AWS_PROFILE') === undefined,
     },
     buckets: {
       raw: text(env, 'RAW_BUCKET', bucket),

@@ -19,15 +19,12 @@ import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports
  * const client = s3ClientFor(loadConfig(process.env));
  */
 export function s3ClientFor(config: Pick<PipelineConfig, 's3'>): S3Client {
-  const { endpoint, region, forcePathStyle } = config.s3;
+  const { endpoint, region, forcePathStyle, placeholderCredentials } = config.s3;
   return new S3Client({
     region,
     forcePathStyle,
     ...(endpoint === undefined ? {} : { endpoint }),
-    // local servers accept any credentials; on AWS the default provider chain applies
-    ...(endpoint !== undefined && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }
-      : {}),
+    ...(placeholderCredentials ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
   });
 }
 

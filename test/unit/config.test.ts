@@ -22,6 +22,13 @@ describe('loadConfig', () => {
     expect(config.buckets.models).toBe('m');
   });
 
+  it('signs with placeholder credentials only for a local endpoint without real ones', () => {
+    expect(loadConfig({ S3_ENDPOINT: 'http://localhost:4566' }).s3.placeholderCredentials).toBe(true);
+    expect(loadConfig({ S3_ENDPOINT: 'http://localhost:4566', AWS_ACCESS_KEY_ID: 'AKIA' }).s3.placeholderCredentials).toBe(false);
+    expect(loadConfig({ S3_ENDPOINT: 'http://localhost:4566', AWS_PROFILE: 'dev' }).s3.placeholderCredentials).toBe(false);
+    expect(loadConfig({}).s3.placeholderCredentials).toBe(false);
+  });
+
   it('parses a comma-separated broker list', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093' }).kafka.brokers).toEqual(['a:9092', 'b:9093']);
   });
