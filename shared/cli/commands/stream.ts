@@ -29,7 +29,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--sensor <id>', 'only this sensor')
     .option('--since <time>', 'only windows from this time on (ISO-8601 or epoch ms)', parseTime)
     .option('--z-score <z>', 'flag a minute whose max or min lies this many standard deviations from the sensor mean (default STREAM_ZSCORE or 4)', parsePositive)
-    .option('--json', 'print {"windows": [...], "anomalies": [...], "deadLetters": n} as JSON')
+    .option('--json', 'print {"windows": [...], "anomalies": [...], "deadLetters": n} as JSON (deadLetters: every malformed record, not filtered by --sensor or --since)')
     .option('--limit <n>', 'anomalies to list in the text output', (text: string) => Number(text), 20)
     .action(async (options: StatsOptions) => {
       const config = context.config();
