@@ -85,7 +85,14 @@ describe('quickReading', () => {
   });
 
   it('accepts the shapes the generator writes, so they take the fast path', () => {
-    expect(quickReading({ sensorId: 's-001', ts: 1714564800000, temperature: 21.52, humidity: 40.1, pressure: 1013.2, battery: 97.5 })).toBeDefined();
-    expect(quickReading({ sensorId: 's-001', ts: '2024-05-01T12:00:00.000Z', temperature: 21.52 })).toBeDefined();
+    expect(quickReading({ sensorId: 's-001', ts: 1714564800000, temperature: 21.52, humidity: 40.1, pressure: 1013.2, battery: 97.5 })).toEqual({
+      sensorId: 's-001',
+      ts: 1714564800000,
+      temperature: 21.52,
+      humidity: 40.1,
+      pressure: 1013.2,
+      battery: 97.5,
+    });
+    expect(quickReading({ sensorId: 's-001', ts: '2024-05-01T12:00:00.000Z', temperature: 21.52 })).toMatchObject({ sensorId: 's-001', ts: Date.UTC(2024, 4, 1, 12), temperature: 21.52 });
   });
 });
