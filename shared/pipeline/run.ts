@@ -22,23 +22,10 @@ import { PipelineError } from '../errors.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { openStore } from '../stores.js';
+import type { RunOptions } from './options.js';
 
-/** The sizes of a run; the defaults finish in well under a minute on two cores. */
-export interface RunOptions {
-  /** Rows of the generated marketing file. */
-  readonly rows: number;
-  /** Sensor readings to stream. */
-  readonly readings: number;
-  /** Share of malformed sensor readings and change events (dead-lettered). */
-  readonly badRatio: number;
-  /** Change events after the snapshot. */
-  readonly changes: number;
-  readonly seed: number;
-  /** Quiet time after which a consumer counts as caught up. */
-  readonly idleMs: number;
-}
+export { RunDefaults, type RunOptions } from './options.js';
 
-export const RunDefaults: RunOptions = { rows: 10_000, readings: 20_000, badRatio: 0.01, changes: 2_000, seed: 1, idleMs: 1_000 };
 
 /** What the run did, step by step, for the summary. */
 export interface RunSummary {

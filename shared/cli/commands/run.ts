@@ -3,6 +3,7 @@
  * with a task list while it runs (listr2; plain lines when not on a terminal) and a summary at the end.
  */
 import type { Command } from 'commander';
+import { RunDefaults } from '../../pipeline/options.js';
 import type { RunContext, RunSummary } from '../../pipeline/run.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
@@ -26,16 +27,16 @@ export function register(program: Command, context: CliContext): void {
   program
     .command('run')
     .description('run the whole pipeline locally: preprocess, stream, CDC and analytics (npm start)')
-    .option('--rows <n>', 'rows of the generated marketing file', (text: string) => parseCount(text, { min: 1 }), 10_000)
-    .option('--readings <n>', 'sensor readings to stream', (text: string) => parseCount(text, { min: 1 }), 20_000)
-    .option('--changes <n>', 'customer change events after the snapshot', (text: string) => parseCount(text), 2_000)
+    .option('--rows <n>', 'rows of the generated marketing file', (text: string) => parseCount(text, { min: 1 }), RunDefaults.rows)
+    .option('--readings <n>', 'sensor readings to stream', (text: string) => parseCount(text, { min: 1 }), RunDefaults.readings)
+    .option('--changes <n>', 'customer change events after the snapshot', (text: string) => parseCount(text), RunDefaults.changes)
     .option('--bad-ratio <p>', 'share of malformed readings and events, 0 to 1', (text: string) => {
       const value = Number(text);
       if (!(value >= 0 && value <= 1)) throw new Error(`expected a number from 0 to 1, got '${text}'`);
       return value;
-    }, 0.01)
-    .option('--seed <n>', 'seed of the generated data', parseSeed, 1)
-    .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), 1_000)
+    }, RunDefaults.badRatio)
+    .option('--seed <n>', 'seed of the generated data', parseSeed, RunDefaults.seed)
+    .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
       const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../logs.js')]);
