@@ -88,17 +88,24 @@ export function parseReading(text: string): ParseResult {
   if (!parsed.success) {
     return { ok: false, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ') };
   }
-  const r = parsed.data;
+  return { ok: true, reading: readingOf(parsed.data) };
+}
+
+/**
+ * The reading a value accepted by {@link SensorReadingSchema} stands for: the time in epoch ms,
+ * a null metric (a dropout) as a missing one.
+ *
+ * @example
+ * readingOf(SensorReadingSchema.parse({ sensorId: 's-1', ts: '2024-05-01T00:00:00Z', humidity: null })).ts; // 1714521600000
+ */
+export function readingOf(r: z.output<typeof SensorReadingSchema>): SensorReading {
   return {
-    ok: true,
-    reading: {
-      sensorId: r.sensorId,
-      ts: typeof r.ts === 'number' ? r.ts : Date.parse(r.ts),
-      temperature: r.temperature ?? undefined,
-      humidity: r.humidity ?? undefined,
-      pressure: r.pressure ?? undefined,
-      battery: r.battery ?? undefined,
-    },
+    sensorId: r.sensorId,
+    ts: typeof r.ts === 'number' ? r.ts : Date.parse(r.ts),
+    temperature: r.temperature ?? undefined,
+    humidity: r.humidity ?? undefined,
+    pressure: r.pressure ?? undefined,
+    battery: r.battery ?? undefined,
   };
 }
 
