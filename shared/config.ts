@@ -12,7 +12,10 @@ export interface PipelineConfig {
   /** `folder` or `s3` (`PIPELINE_STORE`; default `s3` when `S3_ENDPOINT` is set, else `folder`). */
   readonly store: StoreKind;
   readonly s3: {
-    /** `S3_ENDPOINT`: any S3-compatible server; undefined means AWS itself. */
+    /**
+     * `S3_ENDPOINT`: any S3-compatible server; else the AWS SDK's own `AWS_ENDPOINT_URL_S3` or
+     * `AWS_ENDPOINT_URL` (LocalStack sets the latter inside functions); undefined means AWS itself.
+     */
     readonly endpoint: string | undefined;
     /** `AWS_REGION` (or `AWS_DEFAULT_REGION`), default `us-east-1`. */
     readonly region: string;
@@ -151,7 +154,7 @@ function limits(env: Env, key: string): Partial<Record<Metric, { min?: number; m
  * config.kafka.sensorTopic; // 'sensor_data' unless SENSOR_TOPIC says otherwise
  */
 export function loadConfig(env: Env): PipelineConfig {
-  const endpoint = url(env, 'S3_ENDPOINT');
+  const endpoint = url(env, 'S3_ENDPOINT') ?? url(env, 'AWS_ENDPOINT_URL_S3') ?? url(env, 'AWS_ENDPOINT_URL');
   const bucket = text(env, 'PIPELINE_BUCKET', 'pipeline');
   const brokers = (optional(env, 'KAFKA_BROKERS') ?? '')
     .split(',')

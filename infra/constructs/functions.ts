@@ -3,7 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KafkaDlq, ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,6 +23,9 @@ export type FunctionName = (typeof FunctionNames)[number];
 /** The Kafka topics and the suffix of their dead-letter topics (with `onFailure=kafka`). */
 export const Topics = { sensor: 'sensor_data', cdc: 'customer_updates' } as const;
 export const DeadLetterSuffix = '.dlq';
+
+/** The queue that receives failed asynchronous invocations in the `local` stage. */
+export const LocalFailureQueue = 'pipeline-local-failures';
 
 /**
  * Absolute path of a function's handler, `functions/<name>/handler.ts`.
@@ -61,12 +66,18 @@ export interface FunctionsProps {
 export class Functions extends Construct {
   readonly functions: Partial<Record<FunctionName, PipelineFunction>> = {};
   readonly missing: FunctionName[] = [];
+  /**
+   * The `local` stage's failure destination for asynchronous invocations: LocalStack does not
+   * accept an S3 bucket there (AWS does since 2024), so failed events go to this queue instead.
+   */
+  readonly localFailures: sqs.Queue | undefined;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     const { settings, storage, streaming } = props;
     const entryFor = props.entryFor ?? handlerEntry;
     const local = settings.stage === 'local';
+    this.localFailures = local ? new sqs.Queue(this, 'LocalFailures', { queueName: LocalFailureQueue, enforceSSL: true, retentionPeriod: Duration.days(14) }) : undefined;
     const make = (name: FunctionName, memorySize: number, timeout: Duration): PipelineFunction | undefined => {
       const entry = entryFor(name);
       if (!existsSync(entry)) {
@@ -86,8 +97,10 @@ export class Functions extends Construct {
           PIPELINE_STORE: 's3',
           SENSOR_TOPIC: Topics.sensor,
           CDC_TOPIC: Topics.cdc,
-          // Inside LocalStack's Lambda containers, LocalStack answers at this name.
-          ...(local ? { S3_ENDPOINT: 'http://s3.localhost.localstack.cloud:4566', S3_FORCE_PATH_STYLE: 'true' } : {}),
+          // LocalStack gives each function AWS_ENDPOINT_URL (its own address as the function sees
+          // it, with either Lambda executor), which the configuration uses for S3; path-style
+          // addressing, because bucket subdomains of that address do not resolve.
+          ...(local ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
         },
       });
       this.functions[name] = fn;
@@ -133,7 +146,7 @@ export class Functions extends Construct {
     fn.function.configureAsyncInvoke({
       retryAttempts,
       maxEventAge: Duration.hours(6),
-      onFailure: new S3FailureDestination(storage.deadLetterBucket),
+      onFailure: this.localFailures ? new destinations.SqsDestination(this.localFailures) : new S3FailureDestination(storage.deadLetterBucket),
     });
   }
 

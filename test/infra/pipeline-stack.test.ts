@@ -326,4 +326,22 @@ describe('the local stage (LocalStack)', () => {
       Environment: { Variables: Match.objectLike({ RAW_BUCKET: 'pipeline-local-data', PROCESSED_BUCKET: 'pipeline-local-data', S3_FORCE_PATH_STYLE: 'true' }) },
     });
   });
+
+  it("leaves the S3 endpoint to LocalStack's AWS_ENDPOINT_URL (a DNS name would not resolve without its DNS server)", () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ PIPELINE_STORE: 's3' }) } } }))) {
+      expect(Object.keys(fn.Properties.Environment.Variables)).not.toContain('S3_ENDPOINT');
+    }
+  });
+
+  it('sends failed asynchronous events to an SQS queue (LocalStack refuses an S3 bucket there)', () => {
+    const queue = logicalIdOf(stack, template, 'AWS::SQS::Queue', 'Functions/LocalFailures/Resource');
+    template.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'pipeline-local-failures' });
+    for (const name of ['Preprocess', 'Analytics']) {
+      const fn = logicalIdOf(stack, template, 'AWS::Lambda::Function', `Functions/${name}/Function/Resource`);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fn },
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+      });
+    }
+  });
 });
