@@ -1,68 +1,65 @@
 /**
- * `npm run local:bridge`: what community LocalStack lacks, done beside it.
+ * `npm run local:bridge`: the Kafka triggers of the `local` stage.
  *
- * LocalStack (community) has no Kafka trigger, so the bridge runs Lambda's Kafka event source
- * mapping locally (the event-source emulator, shared/emulator, through `serveFunction`) on the
- * compose Kafka, for `sensor_data` -> stream and `customer_updates` -> cdc. It hands each batch
+ * Community LocalStack has no MSK and no Kafka event source mappings, so the bridge runs Lambda's
+ * Kafka event source mapping here (the event-source emulator, with the stack's batch settings) on
+ * the local Kafka broker, for `sensor_data` -> stream and `customer_updates` -> cdc, and hands each
+ * batch to the function deployed on LocalStack with Lambda `Invoke`. A function error is retried
+ * with backoff and bisected, and a batch that still fails goes to the on-failure destination
+ * (`results/<function>/on-failure/` in the stage's data bucket), as the deployed stage's S3
+ * failure destination would hold it.
  *
- * - to the deployed functions with Lambda Invoke (default; LocalStack with Docker runs them), or
- * - with `--in-process`, to the same handlers imported into this process (LocalStack without
- *   Docker cannot run Lambda code). In that mode it also stands in for S3's notifications, which
- *   LocalStack cannot deliver to a function it cannot run: it watches the data bucket and calls
- *   preprocess for new objects under `raw/` and analytics for new `processed/.../latest.json`,
- *   with the filters the stack configures.
- *
- * Options: --in-process, --until-idle (exit once the topics are drained and nothing arrived for
- * --idle-ms), --outputs <file> (cdklocal's outputs, default cdk.out/local-outputs.json).
- * Environment: S3_ENDPOINT (default http://localhost:4566), KAFKA_BROKERS (default
- * localhost:9092), AWS_REGION.
+ * Options: --until-idle (exit once the topics are drained and quiet for --idle-ms, default 3000),
+ * --functions stream,cdc, --outputs <file> (cdklocal's outputs, default cdk.out/local-outputs.json).
+ * Environment: KAFKA_BROKERS (default localhost:9092), AWS_ENDPOINT_URL (default
+ * http://127.0.0.1:4566), SENSOR_TOPIC, CDC_TOPIC, and the other pipeline settings.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { S3Event } from 'aws-lambda';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LocalBucketNames } from '../infra/pipeline-stack.js';
-import { Areas } from '../infra/constructs/storage.js';
+import { pathToFileURL } from 'node:url';
 import { Defaults } from '../infra/settings.js';
-import type { KafkaHandler, EventSourceStats, EventSourceEvent } from '../shared/emulator/index.js';
-import { s3CreatedEvent } from '../shared/emulator/s3-notification.js';
 import { loadConfig, type PipelineConfig } from '../shared/config.js';
+import type { EventSourceEvent, EventSourceStats, KafkaHandler } from '../shared/emulator/index.js';
 import { PipelineError } from '../shared/errors.js';
-import type { ObjectStore } from '../shared/ports/object-store.js';
+import { deployedStage, localAwsEnvironment, OutputsFile, type DeployedStage } from './deploy.js';
+import { localstackAnswers } from './localstack.js';
 
-/** The Kafka-triggered functions the bridge feeds. */
-export const BridgedFunctions = ['stream', 'cdc'] as const;
-export type BridgedFunction = (typeof BridgedFunctions)[number];
+/** The Kafka-triggered functions the bridge feeds, with the stack's batch settings. */
+export const BridgedFunctions = {
+  stream: { batchSize: Defaults.streamBatchSize, maxBatchingWindowMs: Defaults.streamBatchWindowSeconds * 1000 },
+  cdc: { batchSize: Defaults.cdcBatchSize, maxBatchingWindowMs: Defaults.cdcBatchWindowSeconds * 1000 },
+} as const;
+export type BridgedFunction = keyof typeof BridgedFunctions;
 
 /**
- * The environment of the local stage's functions, for handlers run in this process: the fixed
- * bucket names of the stage and LocalStack's S3 endpoint. Values already set win.
+ * The pipeline configuration the bridge and the deployed functions share: the stage's buckets on
+ * LocalStack's S3, the broker, and whatever else `env` sets.
  *
  * @example
- * Object.assign(process.env, localEnvironment('http://localhost:4566', process.env));
+ * const config = stageConfig(deployedStage(), process.env);
  */
-export function localEnvironment(s3Endpoint: string, env: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
-  const defaults: Record<string, string> = {
+export function stageConfig(stage: DeployedStage, env: NodeJS.ProcessEnv): PipelineConfig {
+  const { AWS_ENDPOINT_URL: endpoint, AWS_REGION: region } = localAwsEnvironment(env);
+  // no credentials named: with an endpoint set, the configuration signs with LocalStack's placeholders
+  const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, AWS_SESSION_TOKEN: _token, AWS_PROFILE: _profile, ...rest } = env;
+  return loadConfig({
+    ...rest,
+    AWS_REGION: region,
     PIPELINE_STORE: 's3',
-    S3_ENDPOINT: s3Endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    RAW_BUCKET: LocalBucketNames.data,
-    PROCESSED_BUCKET: LocalBucketNames.data,
-    RESULTS_BUCKET: LocalBucketNames.data,
-    MODELS_BUCKET: LocalBucketNames.models,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-  };
-  return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, env[key] ?? value]));
+    S3_ENDPOINT: env.S3_ENDPOINT ?? endpoint,
+    RAW_BUCKET: stage.dataBucket,
+    PROCESSED_BUCKET: stage.dataBucket,
+    RESULTS_BUCKET: stage.dataBucket,
+    MODELS_BUCKET: stage.modelsBucket,
+    KAFKA_BROKERS: env.KAFKA_BROKERS ?? 'localhost:9092',
+  });
 }
 
 /**
- * A handler that invokes a deployed function with Lambda Invoke and fails (retriably, so the
- * emulator retries and bisects) when the function reports an error.
+ * A handler that invokes a deployed function with Lambda Invoke. A function error fails the batch
+ * retriably, so the event source retries and bisects it as Lambda's would.
  *
  * @example
- * const handler = lambdaInvoker(new LambdaClient({ endpoint: 'http://localhost:4566' }), 'Pipeline-local-FunctionsStream...');
+ * const handler = lambdaInvoker(new LambdaClient({ endpoint: 'http://127.0.0.1:4566' }), 'Pipeline-local-FunctionsStream...');
  */
 export function lambdaInvoker(client: Pick<LambdaClient, 'send'>, functionName: string): KafkaHandler {
   return async (event) => {
@@ -75,174 +72,88 @@ export function lambdaInvoker(client: Pick<LambdaClient, 'send'>, functionName: 
   };
 }
 
-/** The deployed function names cdklocal wrote (`<name>FunctionName` outputs of `Pipeline-local`). */
-export function deployedFunctionNames(outputsFile: string): Partial<Record<string, string>> {
-  if (!existsSync(outputsFile)) throw new PipelineError(`${outputsFile} does not exist: run \`npm run local:deploy\` first (or use --in-process)`);
-  const outputs = JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, Record<string, string>>;
-  const stack = outputs['Pipeline-local'] ?? {};
-  return Object.fromEntries(Object.entries(stack).filter(([k]) => k.endsWith('FunctionName')).map(([k, v]) => [k.replace(/FunctionName$/, ''), v]));
-}
-
-type ObjectHandler = (event: S3Event) => Promise<unknown>;
-
-/**
- * Stands in for the data bucket's notifications: each call lists the bucket once and hands every
- * object not seen before (by key and ETag) that matches a route to its handler, in key order.
- * Returns the keys delivered. Objects present at the first call are delivered too.
- *
- * @example
- * const watch = s3Notifier(store, 'pipeline-local-data', 'us-east-1', [{ prefix: 'raw/', handler }]);
- * await watch(); // ['raw/marketing_campaign.csv']
- */
-export function s3Notifier(
-  store: ObjectStore,
-  bucket: string,
-  region: string,
-  routes: ReadonlyArray<{ prefix: string; suffix?: string; handler: ObjectHandler }>,
-): () => Promise<string[]> {
-  const seen = new Map<string, string>();
-  return async () => {
-    const delivered: string[] = [];
-    for (const route of routes) {
-      for (const object of await store.list(route.prefix)) {
-        if (route.suffix !== undefined && !object.key.endsWith(route.suffix)) continue;
-        if (seen.get(object.key) === object.etag) continue;
-        seen.set(object.key, object.etag);
-        await route.handler(s3CreatedEvent(bucket, object, region));
-        delivered.push(object.key);
-      }
-    }
-    return delivered;
-  };
-}
-
-async function importHandler<T>(name: string): Promise<T> {
-  const path = fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url));
-  if (!existsSync(path)) throw new PipelineError(`functions/${name}/handler.ts does not exist`);
-  const module = (await import(pathToFileURL(path).href)) as { handler?: unknown };
-  if (typeof module.handler !== 'function') throw new PipelineError(`functions/${name}/handler.ts does not export handler`);
-  return module.handler as T;
-}
-
 export interface BridgeOptions {
   readonly config: PipelineConfig;
-  /** `invoke`: the deployed functions (needs LocalStack with Docker); `in-process`: this process. */
-  readonly mode: 'invoke' | 'in-process';
-  /** Function names for `invoke` mode. */
-  readonly functionNames?: Partial<Record<string, string>>;
-  /** Which Kafka functions to bridge. @default both that exist */
+  readonly stage: DeployedStage;
+  /** @default both */
   readonly functions?: readonly BridgedFunction[];
-  /** Stop once everything is drained and quiet this long; without it, run until `signal`. */
+  /** Stop once everything is drained and quiet this long; without it, run until `signal` aborts. */
   readonly untilIdleMs?: number;
   readonly signal?: AbortSignal;
-  readonly onEvent?: (name: string, event: EventSourceEvent) => void;
-  /** How often the in-process notifier lists the bucket. @default 1000 */
-  readonly pollMs?: number;
-}
-
-export interface BridgeResult {
-  readonly kafka: Partial<Record<BridgedFunction, EventSourceStats>>;
-  readonly objects: string[];
+  readonly onEvent?: (name: BridgedFunction, event: EventSourceEvent) => void;
 }
 
 /**
- * Runs the bridge: the Kafka event sources of stream and cdc and, in process mode, the S3
- * notifications of preprocess and analytics. Resolves when idle (`untilIdleMs`) or aborted.
+ * Runs the Kafka event sources of the stream and cdc functions against the deployed stage.
+ * Resolves with each one's counts when idle (`untilIdleMs`) or aborted.
  *
  * @example
- * await runBridge({ config: loadConfig(process.env), mode: 'in-process', untilIdleMs: 3000 });
+ * await runBridge({ config, stage: deployedStage(), untilIdleMs: 3000 });
  */
-export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
+export async function runBridge(options: BridgeOptions): Promise<Partial<Record<BridgedFunction, EventSourceStats>>> {
   const { serveFunction } = await import('../shared/emulator/functions.js');
   const { openKafkaLog } = await import('../shared/logs.js');
-  const { openStore } = await import('../shared/stores.js');
-  const { config } = options;
-  const lambda = new LambdaClient({ region: config.s3.region, ...(config.s3.endpoint ? { endpoint: config.s3.endpoint } : {}) });
-  const wanted = options.functions ?? BridgedFunctions.filter((name) => options.mode === 'invoke' || existsSync(fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url))));
-  const handlerFor = async (name: string): Promise<KafkaHandler> => {
-    if (options.mode === 'in-process') return importHandler<KafkaHandler>(name);
-    const functionName = options.functionNames?.[name];
-    if (functionName === undefined) throw new PipelineError(`no deployed ${name} function in the outputs: was its handler written when the stage was deployed?`);
-    return lambdaInvoker(lambda, functionName);
-  };
-
-  const objects: string[] = [];
-  let notifier: (() => Promise<string[]>) | undefined;
-  if (options.mode === 'in-process') {
-    const routes: Array<{ prefix: string; suffix?: string; handler: ObjectHandler }> = [];
-    for (const [name, prefix, suffix] of [
-      ['preprocess', Areas.raw, undefined],
-      ['analytics', Areas.processed, Defaults.analyticsTriggerSuffix],
-    ] as const) {
-      if (existsSync(fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url)))) {
-        routes.push({ prefix, suffix, handler: await importHandler<ObjectHandler>(name) });
-      }
-    }
-    notifier = s3Notifier(openStore(config, 'raw'), config.buckets.raw, config.s3.region, routes);
+  const { config, stage } = options;
+  const lambda = new LambdaClient({ region: config.s3.region, endpoint: config.s3.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const wanted = options.functions ?? (Object.keys(BridgedFunctions) as BridgedFunction[]);
+  for (const name of wanted) {
+    if (stage.functions[name] === undefined) throw new PipelineError(`the deployed stage has no ${name} function: deploy again with \`npm run local:deploy\``);
   }
-
-  const log = wanted.length === 0 ? undefined : await openKafkaLog(config, {}, 'the LocalStack bridge');
-  const stop = new AbortController();
-  options.signal?.addEventListener('abort', () => stop.abort(), { once: true });
-  const kafka: Partial<Record<BridgedFunction, EventSourceStats>> = {};
+  const log = await openKafkaLog(config, {}, 'the LocalStack bridge');
+  const stats: Partial<Record<BridgedFunction, EventSourceStats>> = {};
   try {
-    const serving = wanted.map(async (name) => {
-      kafka[name] = await serveFunction(name, log!, config, {
-        handler: await handlerFor(name),
-        group: `pipeline-local-${name}`,
-        ...(options.untilIdleMs === undefined ? { signal: stop.signal } : { untilIdleMs: options.untilIdleMs }),
-        ...(options.onEvent ? { onEvent: (event: EventSourceEvent) => options.onEvent!(name, event) } : {}),
-      });
-    });
-    const watching = (async () => {
-      if (!notifier) return;
-      let quietSince = Date.now();
-      while (!stop.signal.aborted) {
-        const delivered = await notifier();
-        objects.push(...delivered);
-        if (delivered.length > 0) quietSince = Date.now();
-        else if (options.untilIdleMs !== undefined && Date.now() - quietSince >= options.untilIdleMs) return;
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
-      }
-    })();
-    await Promise.all([...serving, watching]);
+    await Promise.all(
+      wanted.map(async (name) => {
+        stats[name] = await serveFunction(name, log, config, {
+          ...BridgedFunctions[name],
+          handler: lambdaInvoker(lambda, stage.functions[name]!),
+          group: `pipeline-local-${name}`,
+          ...(options.untilIdleMs === undefined ? { signal: options.signal } : { untilIdleMs: options.untilIdleMs }),
+          ...(options.onEvent ? { onEvent: (event: EventSourceEvent) => options.onEvent!(name, event) } : {}),
+        });
+      }),
+    );
   } finally {
-    await log?.close();
+    await log.close();
   }
-  return { kafka, objects };
+  return stats;
+}
+
+function describe(name: string, event: EventSourceEvent): string | undefined {
+  const range = 'firstOffset' in event ? `partition ${event.partition} offsets ${event.firstOffset}-${event.lastOffset}` : '';
+  if (event.type === 'success') return `${name}: ${range} (${event.records} records, ${event.ms} ms)`;
+  if (event.type === 'error') return `${name}: ${range} failed (attempt ${event.attempt}): ${(event.error as Error)?.message ?? String(event.error)}`;
+  if (event.type === 'failure') return `${name}: ${range} sent to the on-failure destination ${event.key ?? ''} (${event.condition})`;
+  return undefined;
 }
 
 async function main(argv: readonly string[]): Promise<void> {
-  const flag = (name: string): boolean => argv.includes(name);
-  const value = (name: string, fallback: string): string => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const value = (name: string): string | undefined => {
     const i = argv.indexOf(name);
-    return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : fallback;
+    return i >= 0 ? argv[i + 1] : undefined;
   };
-  const mode = flag('--in-process') ? 'in-process' : 'invoke';
-  const env = {
-    ...process.env,
-    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? 'localhost:9092',
-    ...localEnvironment(process.env.S3_ENDPOINT ?? 'http://localhost:4566', process.env),
-  };
-  if (mode === 'in-process') Object.assign(process.env, env);
-  const config = loadConfig(env);
-  const functionNames = mode === 'invoke' ? deployedFunctionNames(value('--outputs', 'cdk.out/local-outputs.json')) : undefined;
+  const stage = deployedStage(value('--outputs') ?? OutputsFile);
+  const config = stageConfig(stage, process.env);
+  if (!(await localstackAnswers(config.s3.endpoint))) throw new PipelineError(`LocalStack does not answer at ${config.s3.endpoint}: start it with \`npm run local:up\``);
+  const functions = (value('--functions')?.split(',') ?? Object.keys(BridgedFunctions)) as BridgedFunction[];
+  for (const name of functions) if (!(name in BridgedFunctions)) throw new PipelineError(`--functions: '${name}' is not a Kafka-triggered function (${Object.keys(BridgedFunctions).join(', ')})`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
-  process.stderr.write(`bridge (${mode}): Kafka ${config.kafka.brokers.join(',')} -> stream, cdc; S3 ${config.s3.endpoint}\n`);
-  const result = await runBridge({
+  process.stderr.write(`bridge: Kafka ${config.kafka.brokers.join(',')} -> ${functions.map((f) => `${f} (${stage.functions[f]})`).join(', ')} on LocalStack ${config.s3.endpoint}\n`);
+  const stats = await runBridge({
     config,
-    mode,
-    functionNames,
+    stage,
+    functions,
     signal: stop.signal,
-    ...(flag('--until-idle') ? { untilIdleMs: Number(value('--idle-ms', '3000')) } : {}),
+    ...(argv.includes('--until-idle') ? { untilIdleMs: Number(value('--idle-ms') ?? 3000) } : {}),
     onEvent: (name, event) => {
-      if (event.type === 'success') process.stderr.write(`${name}: partition ${event.partition} offsets ${event.firstOffset}-${event.lastOffset} (${event.records} records, ${event.ms} ms)\n`);
-      if (event.type === 'failure') process.stderr.write(`${name}: partition ${event.partition} offsets ${event.firstOffset}-${event.lastOffset} sent to the on-failure destination (${event.condition})\n`);
+      const line = describe(name, event);
+      if (line !== undefined) process.stderr.write(`${line}\n`);
     },
   });
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

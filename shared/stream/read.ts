@@ -20,9 +20,11 @@ export interface StreamReadResult extends StreamStats {
  *
  * @example
  * const stats = await readStreamStats(openStore(config, 'results'), { sensor: 's-001' });
+ * const one = await readStreamStats(openStore(config, 'results'), { topic: 'sensor_data' }); // that topic's outputs only
  */
-export async function readStreamStats(store: ObjectStore, options: SummaryOptions = {}): Promise<StreamReadResult> {
-  const found = (await store.list(StreamPrefixes.partials))
+export async function readStreamStats(store: ObjectStore, options: SummaryOptions & { readonly topic?: string } = {}): Promise<StreamReadResult> {
+  const within = options.topic === undefined ? '' : `${options.topic}/`;
+  const found = (await store.list(`${StreamPrefixes.partials}${within}`))
     .map((o) => ({ key: o.key, range: parseBatchKey(o.key, StreamPrefixes.partials) }))
     .filter((o): o is { key: string; range: BatchRange } => o.range !== undefined);
   const byPartition = new Map<string, Array<BatchRange & { key: string }>>();
@@ -39,7 +41,7 @@ export async function readStreamStats(store: ObjectStore, options: SummaryOption
   }
   const partials = await mapLimit(chosen, 16, async (key) => readJson<BatchPartial>(store, key));
 
-  const deadLetterKeys = (await store.list(StreamPrefixes.deadLetters)).map((o) => o.key).filter((k) => parseBatchKey(k, StreamPrefixes.deadLetters));
+  const deadLetterKeys = (await store.list(`${StreamPrefixes.deadLetters}${within}`)).map((o) => o.key).filter((k) => parseBatchKey(k, StreamPrefixes.deadLetters));
   const files = await mapLimit(deadLetterKeys, 16, async (key) => readJson<DeadLetterFile>(store, key));
   const deadOffsets = new Set<string>();
   for (const file of files) for (const d of file.deadLetters) deadOffsets.add(`${d.topic}/${d.partition}/${d.offset}`);

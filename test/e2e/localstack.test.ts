@@ -1,143 +1,168 @@
 /**
- * The local stage end to end.
+ * The `local` stage on a real LocalStack, end to end: what `npm run local:deploy` deploys, what
+ * LocalStack's own S3 notifications run, and what the bridge feeds from the Kafka broker.
  *
- * - On LocalStack (`LOCALSTACK_ENDPOINT`, or one answering on http://localhost:4566): deploys the
- *   `local` stage with cdklocal, checks the buckets and functions exist and that the raw/
- *   notification points at the preprocess function, then runs the bridge.
- *   That needs LocalStack with Docker: in host mode (no Docker) LocalStack refuses to create a
- *   function ("Error while creating lambda: Docker not available"; README, "On LocalStack").
- * - Without LocalStack: the same bridge run against moto's S3 (the test run's S3 server), on the
- *   bucket names the local stage deploys. Moto's CloudFormation cannot deploy the stage (it has
- *   no AWS::S3::BucketPolicy, and fails the change set), so the deploy checks need LocalStack.
+ * 1. Deploys the stage (cdklocal); checks the buckets, the four functions (Active) and the data
+ *    bucket's notifications (raw/ -> preprocess, processed/.../latest.json -> analytics).
+ * 2. Puts a real-shaped marketing CSV under raw/ through the S3 API; LocalStack's notification runs
+ *    preprocess, whose latest.json pointer runs analytics; reads report.json and results.json back.
+ * 3. Produces sensor readings and change events (1% malformed) to the broker and runs the bridge
+ *    until idle: the deployed stream and cdc functions, invoked through LocalStack's Lambda API,
+ *    write partials equal to an independent computation, a model equal to the from-scratch fit of
+ *    the events, and a dead letter for each malformed record.
+ * 4. The functions' logs are in LocalStack's CloudWatch Logs.
  *
- * The bridge runs the handlers in process (LocalStack without Docker cannot run Lambda code):
- * a generated marketing file dropped under raw/ is cleaned into processed/ and analysed into
- * results/, and a batch produced to the real Kafka broker is aggregated into results/.
+ * Every run uses its own keys and topics, so the suite passes run after run on one LocalStack.
+ * LocalStack comes from `npm run local:up`; without it the suite skips (see the global setup).
  */
-import { CreateBucketCommand, GetBucketNotificationConfigurationCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { GetBucketNotificationConfigurationCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { cdcMessages } from '../../data/generators/cdc.js';
 import { generateMarketing } from '../../data/generators/marketing.js';
-import { LocalBucketNames } from '../../infra/pipeline-stack.js';
-import { localEnvironment, runBridge } from '../../localstack/bridge.js';
-import { loadConfig } from '../../shared/config.js';
+import { sensorMessages } from '../../data/generators/sensors.js';
+import { runBridge, stageConfig } from '../../localstack/bridge.js';
+import { deployLocal, type DeployedStage } from '../../localstack/deploy.js';
+import { readCustomers } from '../../shared/cdc/customers.js';
+import type { ModelDocument } from '../../shared/cdc/index.js';
+import type { PipelineConfig } from '../../shared/config.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { openKafkaLog } from '../../shared/logs.js';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import type { PreprocessReport } from '../../shared/preprocess/report.js';
 import { openStore } from '../../shared/stores.js';
-import { freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../helpers/servers.js';
+import { readStreamStats } from '../../shared/stream/read.js';
+import { expectFromScratch, finalTables, type Placed } from '../helpers/cdc-oracle.js';
+import { kafkaAvailable, kafkaBrokers } from '../helpers/servers.js';
+import { expectedStats, expectMatches, type Produced } from '../helpers/stream-oracle.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const endpoint = inject('localstackEndpoint');
+const run = randomBytes(4).toString('hex');
+const aws = { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+const MARKETING_ROWS = 2_000;
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(2000) })).ok;
-  } catch {
-    return false;
+/** Polls `key` until it exists (LocalStack runs the functions asynchronously). */
+async function waitFor(store: ObjectStore, key: string, timeoutMs = 120_000): Promise<Uint8Array> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return (await store.get(key)).body;
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 
-const localstack = process.env.LOCALSTACK_ENDPOINT ?? ((await answers('http://localhost:4566/_localstack/health')) ? 'http://localhost:4566' : undefined);
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+describe.skipIf(endpoint === '' || !kafkaAvailable())('the local stage on LocalStack', () => {
+  let stage: DeployedStage;
+  let config: PipelineConfig;
+  let data: ObjectStore;
+  let models: ObjectStore;
+  const dataset = `e2e-${run}/customers`;
+  const sensorTopic = `e2e-sensor_data-${run}`;
+  const cdcTopic = `e2e-customer_updates-${run}`;
 
-function marketingCsv(rows: number): Buffer {
-  return Buffer.concat([...generateMarketing({ rows, seed: 7 })]);
-}
-
-/**
- * Drops a file and produces a batch, runs the bridge until idle, and checks what the handlers
- * wrote. `s3` is the S3 API the local stage's buckets live on.
- */
-async function dropProduceAndBridge(s3: string): Promise<void> {
-  const sensorTopic = freshTopic('e2e-sensor');
-  const env = { ...localEnvironment(s3, {}), KAFKA_BROKERS: (await kafkaBrokers()).join(','), SENSOR_TOPIC: sensorTopic, CDC_TOPIC: freshTopic('e2e-cdc') };
-  // The handlers read their configuration from the environment, as in Lambda.
-  Object.assign(process.env, env);
-  const config = loadConfig(env);
-  const data = openStore(config, 'raw');
-  await data.put('raw/e2e/marketing_campaign.csv', marketingCsv(200), { contentType: 'text/csv' });
-
-  const log = await openKafkaLog(config, {}, 'the e2e test');
-  try {
-    await log.ensureTopic(sensorTopic, 2);
-    await log.produce(
-      sensorTopic,
-      Array.from({ length: 40 }, (_, i) => ({
-        key: `s-${i % 4}`,
-        value: JSON.stringify({ sensorId: `s-${i % 4}`, ts: 1_700_000_000_000 + i * 1000, temperature: 20 + (i % 5), humidity: 40 + (i % 7) }),
-      })),
-    );
-  } finally {
-    await log.close();
-  }
-
-  const result = await runBridge({ config, mode: 'in-process', functions: ['stream'], untilIdleMs: 3000, pollMs: 250 });
-
-  expect(result.kafka.stream).toMatchObject({ delivered: 40, failed: 0 });
-  const partials = await data.list(`results/stream/partials/${sensorTopic}/`);
-  expect(partials.length).toBeGreaterThan(0);
-
-  expect(result.objects).toContain('raw/e2e/marketing_campaign.csv');
-  const processed = await data.list('processed/e2e/');
-  expect(processed.map((o) => o.key)).toEqual(expect.arrayContaining([expect.stringMatching(/cleaned\.parquet$/), expect.stringMatching(/report\.json$/), 'processed/e2e/marketing_campaign/latest.json']));
-  // latest.json is the analytics trigger: the bridge delivered it, and analytics wrote results.
-  expect(result.objects.some((key) => key.endsWith('latest.json'))).toBe(true);
-  expect((await data.list('results/')).some((o) => !o.key.startsWith('results/stream/'))).toBe(true);
-}
-
-describe.skipIf(localstack === undefined || !kafkaAvailable())('the local stage on LocalStack', () => {
-  const endpoint = localstack!;
-  const s3 = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials });
-  const lambda = new LambdaClient({ endpoint, region: 'us-east-1', credentials });
-  let functionNames: Record<string, string>;
-
-  beforeAll(() => {
-    const deploy = spawnSync('node', ['localstack/deploy.mjs'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-      env: { ...process.env, AWS_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_S3: endpoint },
-      timeout: 600_000,
-    });
-    if (deploy.status !== 0) throw new Error(`local:deploy failed:\n${deploy.stderr.slice(-3000)}`);
-    const outputs = JSON.parse(readFileSync(`${repoRoot}cdk.out/local-outputs.json`, 'utf8')) as Record<string, Record<string, string>>;
-    functionNames = Object.fromEntries(Object.entries(outputs['Pipeline-local']!).filter(([k]) => k.endsWith('FunctionName')).map(([k, v]) => [k.replace(/FunctionName$/, ''), v]));
+  beforeAll(async () => {
+    process.env.AWS_ENDPOINT_URL = endpoint;
+    stage = await deployLocal({ quiet: true });
+    config = stageConfig(stage, { ...process.env, KAFKA_BROKERS: (await kafkaBrokers()).join(','), SENSOR_TOPIC: sensorTopic, CDC_TOPIC: cdcTopic });
+    data = openStore(config, 'raw');
+    models = openStore(config, 'models');
   }, 600_000);
 
-  it('deploys the buckets and the four functions', async () => {
-    for (const bucket of Object.values(LocalBucketNames)) await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
-    expect(Object.keys(functionNames).sort()).toEqual(['analytics', 'cdc', 'preprocess', 'stream']);
-    for (const name of Object.values(functionNames)) {
+  it('deploys the buckets, the four functions (Active) and the data bucket notifications', async () => {
+    const s3 = new S3Client({ ...aws, forcePathStyle: true });
+    for (const bucket of [stage.dataBucket, stage.modelsBucket]) await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).resolves.toBeDefined();
+    expect(Object.keys(stage.functions).sort()).toEqual(['analytics', 'cdc', 'preprocess', 'stream']);
+    const lambda = new LambdaClient(aws);
+    for (const name of Object.values(stage.functions)) {
       const fn = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
-      expect(fn.Configuration).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+      expect(fn.Configuration).toMatchObject({ State: 'Active', Runtime: 'nodejs24.x', Handler: 'index.handler' });
     }
+    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: stage.dataBucket }));
+    const target = (prefix: string) => notification.LambdaFunctionConfigurations?.find((c) => c.Filter?.Key?.FilterRules?.some((r) => r.Name?.toLowerCase() === 'prefix' && r.Value === prefix));
+    expect(target('raw/')?.LambdaFunctionArn).toMatch(new RegExp(`:function:${stage.functions.preprocess}$`));
+    expect(target('raw/')?.Events).toEqual(['s3:ObjectCreated:*']);
+    expect(target('processed/')?.LambdaFunctionArn).toMatch(new RegExp(`:function:${stage.functions.analytics}$`));
+    expect(target('processed/')?.Filter?.Key?.FilterRules).toContainEqual(expect.objectContaining({ Value: 'latest.json' }));
   });
 
-  it('points the raw/ notification of the data bucket at the preprocess function', async () => {
-    const notification = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: LocalBucketNames.data }));
-    const raw = notification.LambdaFunctionConfigurations?.find((c) => c.Filter?.Key?.FilterRules?.some((r) => r.Value === 'raw/'));
-    expect(raw?.LambdaFunctionArn).toMatch(new RegExp(`:function:${functionNames.preprocess}$`));
-    expect(raw?.Events).toEqual(['s3:ObjectCreated:*']);
-  });
+  it("cleans a CSV put under raw/ and analyses it, through LocalStack's own notifications", async () => {
+    const csv = Buffer.concat([...generateMarketing({ rows: MARKETING_ROWS, seed: Number.parseInt(run, 16) % 1000 })]);
+    const put = Date.now();
+    await data.put(`raw/${dataset}.csv`, csv, { contentType: 'text/csv' });
+    const pointer = JSON.parse(text(await waitFor(data, `processed/${dataset}/latest.json`))) as { report: string };
+    const report = JSON.parse(text(await waitFor(data, pointer.report))) as PreprocessReport;
+    const cleanedAfter = Date.now() - put;
+    expect(report).toMatchObject({ status: 'cleaned', rowsIn: MARKETING_ROWS });
+    expect(report.rowsOut + report.duplicatesRemoved + report.quarantined).toBe(report.rowsIn);
+    expect(report.rowsOut).toBeGreaterThan(MARKETING_ROWS * 0.8);
 
-  it('processes a dropped file and a produced batch through the bridge', async () => {
-    await dropProduceAndBridge(endpoint);
+    const results = JSON.parse(text(await waitFor(data, `results/analytics/${dataset}/results.json`))) as { source: { rows: number }; analyses: Record<string, unknown> };
+    expect(results.source.rows).toBe(report.rowsOut);
+    expect(Object.keys(results.analyses).length).toBe(8);
+    console.log(`localstack e2e: PutObject raw/${dataset}.csv -> report.json in ${cleanedAfter} ms, -> results.json in ${Date.now() - put} ms`);
   }, 180_000);
-});
 
-describe.skipIf(localstack !== undefined || !s3Endpoint() || !kafkaAvailable())('the local stage on moto (no LocalStack here)', () => {
-  beforeAll(async () => {
-    const s3 = new S3Client({ endpoint: s3Endpoint(), region: 'us-east-1', forcePathStyle: true, credentials });
-    for (const bucket of Object.values(LocalBucketNames)) {
-      try {
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      } catch (error) {
-        if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+  it('feeds the topics to the deployed stream and cdc functions through the bridge', async () => {
+    const pointer = JSON.parse(text(await waitFor(data, `processed/${dataset}/latest.json`))) as { cleanedCsv: string };
+    const customers = await readCustomers((await data.get(pointer.cleanedCsv)).body, pointer.cleanedCsv);
+    const readings = [...sensorMessages({ count: 3_000, sensors: 8, seed: 5, badRatio: 0.01 })];
+    const changes = [...cdcMessages({ customers, count: 1_500, badRatio: 0.01, seed: 6 })];
+    const log = await openKafkaLog(config, {}, 'the LocalStack e2e test');
+    const producedReadings: Produced[] = [];
+    const placedChanges: Placed[] = [];
+    try {
+      await log.ensureTopic(sensorTopic, 3);
+      await log.ensureTopic(cdcTopic, 3);
+      (await log.produce(sensorTopic, readings.map((m) => ({ key: m.key, value: m.value })))).forEach((p, i) =>
+        producedReadings.push({ ...p, value: readings[i]!.value, bad: readings[i]!.bad }),
+      );
+      (await log.produce(cdcTopic, changes.map((m) => ({ key: m.key, value: m.value })))).forEach((p, i) => placedChanges.push({ ...changes[i]!, ...p }));
+    } finally {
+      await log.close();
+    }
+
+    const stats = await runBridge({ config, stage, untilIdleMs: 3_000 });
+    expect(stats.stream).toMatchObject({ delivered: readings.length, failed: 0 });
+    expect(stats.cdc).toMatchObject({ delivered: changes.length, failed: 0 });
+
+    const expected = expectedStats(producedReadings);
+    expect(expected.deadLetters.size).toBeGreaterThan(0);
+    expectMatches(await readStreamStats(data, { topic: sensorTopic }), expected);
+
+    const current = JSON.parse(text((await models.get(`models/${config.modelName}/current.json`)).body)) as ModelDocument;
+    expect(current.offsets.topic).toBe(cdcTopic);
+    expectFromScratch(current, finalTables(placedChanges));
+    const bad = placedChanges.filter((m) => m.kind === 'bad');
+    expect(bad.length).toBeGreaterThan(0);
+    for (const m of bad) {
+      const letter = JSON.parse(text((await models.get(`models/${config.modelName}/dead-letter/${cdcTopic}/${m.partition}/${String(m.offset).padStart(20, '0')}.json`)).body)) as Record<string, unknown>;
+      expect(letter).toMatchObject({ topic: cdcTopic, partition: m.partition, offset: m.offset });
+    }
+  }, 300_000);
+
+  it("ships the functions' logs to LocalStack's CloudWatch Logs", async () => {
+    const logs = new CloudWatchLogsClient(aws);
+    // LocalStack 4.14 writes to /aws/lambda/<function>, not to the log group the stack configures
+    const messages = async (fn: string): Promise<string> => {
+      const out = await logs.send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${fn}`, startTime: Date.now() - 3_600_000 }));
+      return (out.events ?? []).map((e) => e.message ?? '').join('');
+    };
+    const deadline = Date.now() + 30_000;
+    for (const [name, fn] of Object.entries(stage.functions)) {
+      let text = await messages(fn);
+      while (!text.includes('REPORT RequestId') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        text = await messages(fn);
       }
+      expect(text, name).toMatch(/START RequestId: \S+ Version: \$LATEST/);
+      expect(text, name).toMatch(/REPORT RequestId: \S+\tDuration: [\d.]+ ms/);
     }
-  });
-
-  it('processes a dropped file and a produced batch through the bridge', async () => {
-    await dropProduceAndBridge(s3Endpoint()!);
-  }, 180_000);
+    expect(await messages(stage.functions.preprocess!)).toContain(`"key":"raw/${dataset}.csv"`);
+  }, 60_000);
 });

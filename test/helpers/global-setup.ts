@@ -7,12 +7,15 @@
  *   ports with its own data folder, started by the first suite that needs it (test/helpers/kafka.ts)
  *   and stopped here at teardown. Without Java 17 (or Maven, the first time) there is none.
  *
+ * - LocalStack: `LOCALSTACK_ENDPOINT` or http://127.0.0.1:4566, if it answers (see below).
+ *
  * A server that cannot be had is reported loudly; under `CI=true` it fails the run, otherwise
  * the suites that need it skip (see `test/helpers/servers.ts`).
  */
 import type { TestProject } from 'vitest/node';
 import { kafkaLauncher, planBroker, stopPlannedBroker, type BrokerPlan } from './kafka.js';
 import { startMoto } from './moto.js';
+import { localstackAnswers } from '../../localstack/localstack.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +26,9 @@ declare module 'vitest' {
     /** Where the run's own broker is to be started, or null when KAFKA_BROKERS is set or Kafka cannot run. */
     kafkaPlan: BrokerPlan | null;
     kafkaProblem: string;
+    /** LocalStack's endpoint, or '' when none answers (then see `localstackProblem`). */
+    localstackEndpoint: string;
+    localstackProblem: string;
   }
 }
 
@@ -69,6 +75,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('kafkaBrokers', kafkaProblem === '' ? kafkaBrokers : '');
   project.provide('kafkaPlan', kafkaPlan);
   project.provide('kafkaProblem', kafkaProblem);
+
+  // LocalStack is started by `npm run local:up` (CI does it before `npm test`), never here: it is
+  // a long-lived service the suite deploys to, not a server private to the run.
+  const localstack = process.env.LOCALSTACK_ENDPOINT ?? 'http://127.0.0.1:4566';
+  const localstackProblem = (await localstackAnswers(localstack)) ? '' : `no LocalStack answers at ${localstack} (start it with \`npm run local:up\`)`;
+  if (localstackProblem !== '') {
+    if (ci) throw new Error(`CI=true and ${localstackProblem}`);
+    process.stderr.write(`\n!!! ${localstackProblem}; the LocalStack end-to-end suite (test/e2e/localstack.test.ts) is SKIPPED !!!\n\n`);
+  }
+  project.provide('localstackEndpoint', localstackProblem === '' ? localstack : '');
+  project.provide('localstackProblem', localstackProblem);
 
   return async () => {
     for (const stop of stops.reverse()) await stop();

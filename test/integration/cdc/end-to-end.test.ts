@@ -10,10 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cdcMessages, type CdcMessage } from '../../../data/generators/cdc.js';
+import { expectFromScratch, finalTables, type Placed } from '../../helpers/cdc-oracle.js';
 import { createCdcHandler } from '../../../functions/cdc/handler.js';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
 import { readCustomers } from '../../../shared/cdc/customers.js';
-import { CdcService, encodeCustomer, ExactStats, fitFromStats, LAYOUT, type ModelDocument, type Row } from '../../../shared/cdc/index.js';
+import { CdcService, ExactStats, LAYOUT, type ModelDocument } from '../../../shared/cdc/index.js';
 import { loadConfig } from '../../../shared/config.js';
 import { createEventSource, type EventSourceEvent, type KafkaHandler } from '../../../shared/emulator/index.js';
 import type { EventLog } from '../../../shared/ports/event-log.js';
@@ -25,11 +26,6 @@ const sample = readFileSync(join(import.meta.dirname, '../../fixtures/cdc/cleane
 const customers = await readCustomers(new Uint8Array(sample), 'cleaned-sample.csv');
 const MODEL = 'response';
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-
-interface Placed extends CdcMessage {
-  readonly partition: number;
-  readonly offset: number;
-}
 
 async function bucketStore(): Promise<ObjectStore> {
   const bucket = await freshBucket('cdc-e2e');
@@ -45,31 +41,6 @@ async function produce(log: EventLog, topic: string, messages: readonly CdcMessa
     at.forEach((p, j) => placed.push({ ...chunk[j]!, ...p }));
   }
   return placed;
-}
-
-/** Each partition's final table by the plain semantics, straight from what was produced. */
-function finalTables(placed: readonly Placed[]): Map<number, Map<string, Row>> {
-  const tables = new Map<number, Map<string, Row>>();
-  for (const m of [...placed].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
-    let table = tables.get(m.partition);
-    if (table === undefined) tables.set(m.partition, (table = new Map()));
-    if (m.kind === 'bad') continue;
-    const event = JSON.parse(m.value!) as { op: string; after: Record<string, unknown> | null };
-    if (event.op === 'd') table.delete(m.key!);
-    else table.set(m.key!, (encodeCustomer(event.after!) as { row: Row }).row);
-  }
-  return tables;
-}
-
-const relativelyEqual = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-
-function expectFromScratch(model: ModelDocument, tables: Map<number, Map<string, Row>>): void {
-  const scratch = fitFromStats(ExactStats.of(LAYOUT.width, [...tables.values()].flatMap((t) => [...t.values()])));
-  expect(model.rows).toBe(scratch.rows);
-  expect(relativelyEqual(model.parameters.intercept, scratch.parameters.intercept)).toBe(true);
-  model.parameters.coefficients.forEach((c, j) => expect(relativelyEqual(c, scratch.parameters.coefficients[j]!), LAYOUT.features[j]!.name).toBe(true));
-  model.standardisation.mean.forEach((m, j) => expect(relativelyEqual(m, scratch.standardisation.mean[j]!)).toBe(true));
-  model.standardisation.std.forEach((s, j) => expect(relativelyEqual(s, scratch.standardisation.std[j]!)).toBe(true));
 }
 
 describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and S3', () => {

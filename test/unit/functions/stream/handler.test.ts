@@ -10,7 +10,7 @@ import { FolderStore } from '../../../../shared/adapters/folder-store.js';
 import { MemoryLog } from '../../../../shared/adapters/memory-log.js';
 import { createEventSource, encodeKafkaEvent, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
 import { readStreamStats } from '../../../../shared/stream/read.js';
-import { expectedStats, expectMatches, type Produced } from '../../../integration/stream/oracle.js';
+import { expectedStats, expectMatches, type Produced } from '../../../helpers/stream-oracle.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
 const store = async () => new FolderStore(await mkdtemp(join(tmpdir(), 'stream-')));
