@@ -154,7 +154,7 @@ export interface BridgeResult {
  */
 export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   const { serveFunction } = await import('../shared/emulator/functions.js');
-  const { openKafkaLog } = await import('../shared/logs.js');
+  const { openKafkaLog } = await import('../shared/event-logs.js');
   const { openStore } = await import('../shared/stores.js');
   const { config } = options;
   const lambda = new LambdaClient({ region: config.s3.region, ...(config.s3.endpoint ? { endpoint: config.s3.endpoint } : {}) });

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.js';
-import { Metrics, type Metric } from './stream/metrics.js';
+import { Measures as Metrics, type Measure as Metric } from './stream/measures.js';
 
 /** Where objects live: a folder on disk (the embedded default) or an S3 API. */
 export const StoreKinds = ['folder', 's3'] as const;

@@ -1,7 +1,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import { CdcService, type BatchReport } from '../../shared/cdc/index.js';
 import { loadConfig } from '../../shared/config.js';
-import { decodeKafkaEvent, type KafkaEvent } from '../../shared/emulator/msk-event.js';
+import { decodeKafkaEvent, type KafkaEvent } from '../../shared/lambda/kafka-event.js';
 import { openStore } from '../../shared/stores.js';
 
 /** What an invocation did; Lambda ignores the result of a Kafka-triggered function. */

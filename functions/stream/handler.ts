@@ -1,6 +1,6 @@
 import type { MSKEvent } from 'aws-lambda';
 import { loadConfig, type PipelineConfig } from '../../shared/config.js';
-import { decodeKafkaEvent, type KafkaEvent } from '../../shared/emulator/msk-event.js';
+import { decodeKafkaEvent, type KafkaEvent } from '../../shared/lambda/kafka-event.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { openStore } from '../../shared/stores.js';
 import { DefaultLimits, type Limits } from '../../shared/stream/aggregate.js';

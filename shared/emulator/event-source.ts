@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isRetriable, PipelineError } from '../errors.js';
 import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from './msk-event.js';
+import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
 /** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */

@@ -6,7 +6,7 @@
 export { aggregatePartition, byWindow, DefaultLimits, mergeMetric, mergeWindow, mergeWindows, Scale, WindowMs } from './aggregate.js';
 export type { BatchPartial, DeadLetter, LimitAnomaly, Limits, MetricPartial, PartitionResult, StreamInput, WindowPartial } from './aggregate.js';
 export { chooseCover, type OffsetRange } from './cover.js';
-export { Metrics, type Metric } from './metrics.js';
+export { Measures, type Measure } from './measures.js';
 export { deadLetterKey, parseBatchKey, partialKey, StreamPrefixes, streamObjects } from './outputs.js';
 export type { BatchRange, DeadLetterFile, StreamObject } from './outputs.js';
 export { readStreamStats, type StreamReadResult } from './read.js';

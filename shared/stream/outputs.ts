@@ -1,4 +1,4 @@
-import { padOffset } from '../emulator/on-failure.js';
+import { padOffset } from '../offsets.js';
 import { aggregatePartition, DefaultLimits, type BatchPartial, type DeadLetter, type Limits, type StreamInput } from './aggregate.js';
 
 /** Where the streaming function writes, in the `results` area. */

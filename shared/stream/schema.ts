@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export { Metrics, type Metric } from './metrics.js';
+export { Measures, type Measure } from './measures.js';
 
 /**
  * Metric values are summed exactly as integers of this many units per unit (0.001 resolution),

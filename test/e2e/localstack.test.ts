@@ -24,7 +24,7 @@ import { generateMarketing } from '../../data/generators/marketing.js';
 import { LocalBucketNames } from '../../infra/pipeline-stack.js';
 import { localEnvironment, runBridge } from '../../localstack/bridge.js';
 import { loadConfig } from '../../shared/config.js';
-import { openKafkaLog } from '../../shared/logs.js';
+import { openKafkaLog } from '../../shared/event-logs.js';
 import { openStore } from '../../shared/stores.js';
 import { freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../helpers/servers.js';
 

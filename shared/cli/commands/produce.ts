@@ -94,7 +94,7 @@ export function register(program: Command, context: CliContext): void {
 
 /** The configured Kafka (this command makes no sense on the in-process log, which dies with it). */
 export async function openLog(config: PipelineConfig, clusterArn: string | undefined, purpose: string): Promise<EventLog> {
-  const { openKafkaLog } = await import('../../logs.js');
+  const { openKafkaLog } = await import('../../event-logs.js');
   return openKafkaLog(config, clusterArn === undefined ? {} : { clusterArn }, purpose);
 }
 

@@ -39,7 +39,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
-      const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../logs.js')]);
+      const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../event-logs.js')]);
       const started = performance.now();
       const summary: RunSummary = {
         store: config.store === 'folder' ? `folder ${config.dataDir}/` : `S3 ${config.s3.endpoint ?? 'AWS'}`,

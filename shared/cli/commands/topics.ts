@@ -72,7 +72,7 @@ export function register(program: Command, context: CliContext): void {
       .command('ensure')
       .description('create the configured topics (SENSOR_TOPIC, CDC_TOPIC) with their partition counts; existing topics are left alone'),
   ).action(async (options: { clusterArn?: string }) => {
-    const { openKafkaLog } = await import('../../logs.js');
+    const { openKafkaLog } = await import('../../event-logs.js');
     const config = context.config();
     const log = await openKafkaLog(config, { clusterArn: options.clusterArn }, '`pipeline topics ensure`');
     try {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createCdcHandler } from '../../../functions/cdc/handler.js';
 import { MemoryStore } from '../../../shared/adapters/memory-store.js';
 import { CdcService } from '../../../shared/cdc/index.js';
-import { encodeKafkaEvent } from '../../../shared/emulator/msk-event.js';
+import { encodeKafkaEvent } from '../../../shared/lambda/kafka-event.js';
 import type { LogRecord } from '../../../shared/ports/event-log.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../fixtures/cdc', name), 'utf8');

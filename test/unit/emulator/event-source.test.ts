@@ -7,12 +7,11 @@ import { MemoryLog } from '../../../shared/adapters/memory-log.js';
 import {
   backoffMs,
   createEventSource,
-  decodeKafkaEvent,
   type EventSourceEvent,
   type EventSourceOptions,
   type InvocationRecord,
-  type KafkaEvent,
 } from '../../../shared/emulator/index.js';
+import { decodeKafkaEvent, type KafkaEvent } from '../../../shared/lambda/kafka-event.js';
 import { InputError } from '../../../shared/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

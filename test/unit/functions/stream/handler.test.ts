@@ -8,7 +8,8 @@ import { sensorMessages } from '../../../../data/generators/sensors.js';
 import { createStreamHandler } from '../../../../functions/stream/handler.js';
 import { FolderStore } from '../../../../shared/adapters/folder-store.js';
 import { MemoryLog } from '../../../../shared/adapters/memory-log.js';
-import { createEventSource, encodeKafkaEvent, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
+import { createEventSource, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
+import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
 import { readStreamStats } from '../../../../shared/stream/read.js';
 import { expectedStats, expectMatches, type Produced } from '../../../integration/stream/oracle.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KafkaLog } from '../../shared/adapters/kafka-log.js';
 import { MemoryLog } from '../../shared/adapters/memory-log.js';
 import { loadConfig } from '../../shared/config.js';
-import { openEventLog, openKafkaLog } from '../../shared/logs.js';
+import { openEventLog, openKafkaLog } from '../../shared/event-logs.js';
 import { bootstrapFixture, CLUSTER_ARN, recordedMskClient } from '../helpers/msk.js';
 
 describe('openEventLog', () => {
