@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { LocalBucketNames } from '../shared/config.js';
 import type { Settings } from './settings.js';
 import { Functions, DeadLetterSuffix, Topics, type FunctionsProps } from './constructs/functions.js';
 import { Monitoring } from './constructs/monitoring.js';
@@ -11,9 +12,6 @@ export interface PipelineStackProps extends StackProps {
   /** @default handlerEntry: functions/<name>/handler.ts */
   readonly entryFor?: FunctionsProps['entryFor'];
 }
-
-/** The fixed bucket names of the `local` stage (LocalStack only; AWS stages use generated names). */
-export const LocalBucketNames = { data: 'pipeline-local-data', models: 'pipeline-local-models', deadLetter: 'pipeline-local-dead-letter' } as const;
 
 /**
  * One deployment of the pipeline: Storage, Streaming (not in the `local` stage, which uses the

@@ -21,12 +21,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Event } from 'aws-lambda';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LocalBucketNames } from '../infra/pipeline-stack.js';
-import { Areas } from '../infra/constructs/storage.js';
 import { Defaults } from '../infra/settings.js';
 import type { KafkaHandler, EventSourceStats, EventSourceEvent } from '../shared/emulator/index.js';
 import { s3CreatedEvent } from '../shared/emulator/s3-notification.js';
-import { loadConfig, type PipelineConfig } from '../shared/config.js';
+import { Areas, LocalBucketNames, loadConfig, type PipelineConfig } from '../shared/config.js';
 import { PipelineError } from '../shared/errors.js';
 import type { ObjectStore } from '../shared/ports/object-store.js';
 

@@ -21,7 +21,7 @@ export interface OpenEventLogOptions {
  *
  * @example
  * const log = await openEventLog(loadConfig(process.env));
- * await log.ensureTopic(config.kafka.sensorTopic, config.kafka.sensorPartitions);
+ * await log.ensureTopic(config.kafka.topics.sensor.name, config.kafka.topics.sensor.partitions);
  */
 export async function openEventLog(config: PipelineConfig, options: OpenEventLogOptions = {}): Promise<EventLog> {
   const connection = await kafkaConnection(config, { clusterArn: options.clusterArn, client: options.mskClient });

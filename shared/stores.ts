@@ -1,12 +1,11 @@
-import type { PipelineConfig } from './config.js';
+import type { Area, PipelineConfig } from './config.js';
 import { readFile } from 'node:fs/promises';
 import { InputError, NotFoundError, PipelineError } from './errors.js';
 import { FolderStore } from './adapters/folder-store.js';
 import { S3Store, s3ClientFor } from './adapters/s3-store.js';
 import type { ObjectStore } from './ports/object-store.js';
 
-/** The four areas of the pipeline's storage; each key in an area starts with `<area>/`. */
-export type Area = keyof PipelineConfig['buckets'];
+export type { Area } from './config.js';
 
 /**
  * The object store holding an area: the embedded folder, or the area's bucket on S3.

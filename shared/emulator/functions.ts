@@ -21,13 +21,13 @@ export interface KafkaFunction {
 /** The Kafka-triggered functions, by name. */
 export const KafkaFunctions = {
   stream: {
-    topic: (config) => ({ name: config.kafka.sensorTopic, partitions: config.kafka.sensorPartitions }),
+    topic: (config) => ({ name: config.kafka.topics.sensor.name, partitions: config.kafka.topics.sensor.partitions }),
     module: '../../functions/stream/handler.js',
     source: 'functions/stream/handler.ts',
     onFailure: { area: 'results', prefix: 'results/stream/on-failure/' },
   },
   cdc: {
-    topic: (config) => ({ name: config.kafka.cdcTopic, partitions: config.kafka.cdcPartitions }),
+    topic: (config) => ({ name: config.kafka.topics.cdc.name, partitions: config.kafka.topics.cdc.partitions }),
     module: '../../functions/cdc/handler.js',
     source: 'functions/cdc/handler.ts',
     onFailure: { area: 'results', prefix: 'results/cdc/on-failure/' },

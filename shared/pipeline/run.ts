@@ -149,9 +149,9 @@ export async function streamReadings(context: RunContext, log: EventLog, embedde
     import('../stream/read.js'),
   ]);
   const results = openStore(config, 'results');
-  const topic = config.kafka.sensorTopic;
+  const topic = config.kafka.topics.sensor.name;
   if (embeddedLog) await clearDerived(results, [`results/stream/`]);
-  await log.ensureTopic(topic, config.kafka.sensorPartitions);
+  await log.ensureTopic(topic, config.kafka.topics.sensor.partitions);
   context.report(`producing ${options.readings.toLocaleString('en')} readings to ${topic}`);
   // With the in-process log every run starts from nothing, so a fixed event time makes runs alike.
   // On a real Kafka the topic keeps earlier runs' readings: this run's are new ones, stamped now,
@@ -197,11 +197,11 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
     import('../../functions/cdc/handler.js'),
     import('../cdc/index.js'),
   ]);
-  const topic = config.kafka.cdcTopic;
+  const topic = config.kafka.topics.cdc.name;
   const pointer = JSON.parse(new TextDecoder().decode((await processed.get(`processed/${summary.dataset}/latest.json`)).body)) as { cleanedParquet: string };
   const customers = await readCustomers((await processed.get(pointer.cleanedParquet)).body, pointer.cleanedParquet);
   if (embeddedLog) await clearDerived(models, [`models/${config.modelName}/`]);
-  await log.ensureTopic(topic, config.kafka.cdcPartitions);
+  await log.ensureTopic(topic, config.kafka.topics.cdc.partitions);
   context.report(`producing change events for ${customers.length.toLocaleString('en')} customers to ${topic}`);
   const { sent } = await produceMessages(log, topic, (function* () {
     for (const m of cdcMessages({ customers, count: options.changes, seed: options.seed, duplicateRatio: 0.02, badRatio: options.badRatio / 2 })) {

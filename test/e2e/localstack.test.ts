@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateMarketing } from '../../data/generators/marketing.js';
-import { LocalBucketNames } from '../../infra/pipeline-stack.js';
+import { LocalBucketNames } from '../../shared/config.js';
 import { localEnvironment, runBridge } from '../../localstack/bridge.js';
 import { loadConfig } from '../../shared/config.js';
 import { openKafkaLog } from '../../shared/event-logs.js';

@@ -59,10 +59,10 @@ export function register(program: Command, context: CliContext): void {
       if (options.count !== undefined && options.duration !== undefined) throw new InvalidArgumentError('give --count or --duration, not both.');
       const config = context.config();
       const { sensorMessages } = await import('../../../data/generators/sensors.js');
-      const topic = options.topic ?? config.kafka.sensorTopic;
+      const topic = options.topic ?? config.kafka.topics.sensor.name;
       const log = await openLog(config, options.clusterArn, 'pipeline produce');
       try {
-        await log.ensureTopic(topic, config.kafka.sensorPartitions);
+        await log.ensureTopic(topic, config.kafka.topics.sensor.partitions);
         let bad = 0;
         const messages = sensorMessages({
           sensors: options.sensors,

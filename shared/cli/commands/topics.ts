@@ -30,8 +30,8 @@ export type TopicOutcome =
  */
 export function pipelineTopics(config: PipelineConfig): TopicPlan[] {
   return [
-    { topic: config.kafka.sensorTopic, partitions: config.kafka.sensorPartitions, settings: 'SENSOR_TOPIC, SENSOR_PARTITIONS' },
-    { topic: config.kafka.cdcTopic, partitions: config.kafka.cdcPartitions, settings: 'CDC_TOPIC, CDC_PARTITIONS' },
+    { topic: config.kafka.topics.sensor.name, partitions: config.kafka.topics.sensor.partitions, settings: 'SENSOR_TOPIC, SENSOR_PARTITIONS' },
+    { topic: config.kafka.topics.cdc.name, partitions: config.kafka.topics.cdc.partitions, settings: 'CDC_TOPIC, CDC_PARTITIONS' },
   ];
 }
 

@@ -55,7 +55,7 @@ describe('serveFunction without --until-idle', () => {
   it('rejects, naming the error, when a partition stops on an error retrying cannot mend', async () => {
     const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
     const log = new MemoryLog();
-    await log.ensureTopic(config.kafka.sensorTopic, 1);
+    await log.ensureTopic(config.kafka.topics.sensor.name, 1);
     log.fetch = async () => {
       throw new PipelineError('the broker refused the fetch: topic authorization failed');
     };
@@ -79,9 +79,9 @@ describe('serve and stream stats', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'serve-'));
     const config = loadConfig({ PIPELINE_DATA_DIR: dataDir });
     const log = new MemoryLog();
-    await log.ensureTopic(config.kafka.sensorTopic, 3);
+    await log.ensureTopic(config.kafka.topics.sensor.name, 3);
     const messages = [...sensorMessages({ count: 2_000, seed: 4, badRatio: 0.02 })];
-    await log.produce(config.kafka.sensorTopic, messages.map((m) => ({ key: m.key, value: m.value })));
+    await log.produce(config.kafka.topics.sensor.name, messages.map((m) => ({ key: m.key, value: m.value })));
     const stats = await serveFunction('stream', log, config, { untilIdleMs: 100 });
     expect(stats).toMatchObject({ delivered: 2_000, failed: 0 });
 
