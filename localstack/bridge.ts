@@ -3,14 +3,15 @@
  *
  * LocalStack (community) has no Kafka trigger, so the bridge runs Lambda's Kafka event source
  * mapping locally (the event-source emulator, shared/emulator, through `serveFunction`) on the
- * compose Kafka, for `sensor_data` -> stream and `customer_updates` -> cdc. It hands each batch
+ * compose Kafka, for every Kafka-triggered function of functions/manifest.ts (`sensor_data` ->
+ * stream, `customer_updates` -> cdc). It hands each batch
  *
  * - to the deployed functions with Lambda Invoke (default; LocalStack with Docker runs them), or
  * - with `--in-process`, to the same handlers imported into this process (LocalStack without
  *   Docker cannot run Lambda code). In that mode it also stands in for S3's notifications, which
  *   LocalStack cannot deliver to a function it cannot run: it watches the data bucket and calls
- *   preprocess for new objects under `raw/` and analytics for new `processed/.../latest.json`,
- *   with the filters the stack configures.
+ *   each S3-triggered function of the manifest for new objects matching its trigger (preprocess
+ *   for `raw/`, analytics for `processed/.../latest.json`), the filters the stack configures.
  *
  * Options: --in-process, --until-idle (exit once the topics are drained and nothing arrived for
  * --idle-ms), --outputs <file> (cdklocal's outputs, default cdk.out/local-outputs.json).
@@ -20,17 +21,17 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Event } from 'aws-lambda';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Defaults } from '../infra/settings.js';
+import { pathToFileURL } from 'node:url';
+import { Functions, KafkaFunctionNames, S3FunctionNames, type KafkaFunctionName } from '../functions/manifest.js';
 import type { KafkaHandler, EventSourceStats, EventSourceEvent } from '../shared/emulator/index.js';
 import { s3CreatedEvent } from '../shared/emulator/s3-notification.js';
 import { Areas, LocalBucketNames, loadConfig, type PipelineConfig } from '../shared/config.js';
 import { PipelineError } from '../shared/errors.js';
 import type { ObjectStore } from '../shared/ports/object-store.js';
 
-/** The Kafka-triggered functions the bridge feeds. */
-export const BridgedFunctions = ['stream', 'cdc'] as const;
-export type BridgedFunction = (typeof BridgedFunctions)[number];
+/** The Kafka-triggered functions the bridge feeds: every one of the manifest. */
+export const BridgedFunctions = KafkaFunctionNames;
+export type BridgedFunction = KafkaFunctionName;
 
 /**
  * The environment of the local stage's functions, for handlers run in this process: the fixed
@@ -114,21 +115,13 @@ export function s3Notifier(
   };
 }
 
-async function importHandler<T>(name: string): Promise<T> {
-  const path = fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url));
-  if (!existsSync(path)) throw new PipelineError(`functions/${name}/handler.ts does not exist`);
-  const module = (await import(pathToFileURL(path).href)) as { handler?: unknown };
-  if (typeof module.handler !== 'function') throw new PipelineError(`functions/${name}/handler.ts does not export handler`);
-  return module.handler as T;
-}
-
 export interface BridgeOptions {
   readonly config: PipelineConfig;
   /** `invoke`: the deployed functions (needs LocalStack with Docker); `in-process`: this process. */
   readonly mode: 'invoke' | 'in-process';
   /** Function names for `invoke` mode. */
   readonly functionNames?: Partial<Record<string, string>>;
-  /** Which Kafka functions to bridge. @default both that exist */
+  /** Which Kafka functions to bridge. @default all of them */
   readonly functions?: readonly BridgedFunction[];
   /** Stop once everything is drained and quiet this long; without it, run until `signal`. */
   readonly untilIdleMs?: number;
@@ -156,25 +149,22 @@ export async function runBridge(options: BridgeOptions): Promise<BridgeResult> {
   const { openStore } = await import('../shared/stores.js');
   const { config } = options;
   const lambda = new LambdaClient({ region: config.s3.region, ...(config.s3.endpoint ? { endpoint: config.s3.endpoint } : {}) });
-  const wanted = options.functions ?? BridgedFunctions.filter((name) => options.mode === 'invoke' || existsSync(fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url))));
-  const handlerFor = async (name: string): Promise<KafkaHandler> => {
-    if (options.mode === 'in-process') return importHandler<KafkaHandler>(name);
+  const wanted = options.functions ?? BridgedFunctions;
+  const handlerFor = async (name: BridgedFunction): Promise<KafkaHandler> => {
+    if (options.mode === 'in-process') return (await Functions[name].load()).handlerFor(config);
     const functionName = options.functionNames?.[name];
-    if (functionName === undefined) throw new PipelineError(`no deployed ${name} function in the outputs: was its handler written when the stage was deployed?`);
+    if (functionName === undefined) throw new PipelineError(`no deployed ${name} function in the outputs: deploy the stage again (npm run local:deploy)`);
     return lambdaInvoker(lambda, functionName);
   };
 
   const objects: string[] = [];
   let notifier: (() => Promise<string[]>) | undefined;
   if (options.mode === 'in-process') {
+    // the notifications the stack configures: each S3-triggered function's area prefix and suffix
     const routes: Array<{ prefix: string; suffix?: string; handler: ObjectHandler }> = [];
-    for (const [name, prefix, suffix] of [
-      ['preprocess', Areas.raw, undefined],
-      ['analytics', Areas.processed, Defaults.analyticsTriggerSuffix],
-    ] as const) {
-      if (existsSync(fileURLToPath(new URL(`../functions/${name}/handler.ts`, import.meta.url)))) {
-        routes.push({ prefix, suffix, handler: await importHandler<ObjectHandler>(name) });
-      }
+    for (const name of S3FunctionNames) {
+      const { trigger } = Functions[name];
+      routes.push({ prefix: Areas[trigger.area], ...('suffix' in trigger ? { suffix: trigger.suffix } : {}), handler: (await Functions[name].load()).handlerFor(config) });
     }
     notifier = s3Notifier(openStore(config, 'raw'), config.buckets.raw, config.s3.region, routes);
   }

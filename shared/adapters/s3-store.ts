@@ -7,25 +7,45 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import type { PipelineConfig } from '../config.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 
+/** How to reach S3 (the `s3` part of the pipeline's configuration). */
+export interface S3Settings {
+  /** Any S3-compatible server; undefined means AWS itself. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly forcePathStyle: boolean;
+  /** Sign with `test`/`test` (local servers accept any credentials). */
+  readonly placeholderCredentials: boolean;
+  /** How long a request may take, and a connection may take to open (at most 5 s of it). */
+  readonly requestTimeoutMs: number;
+}
+
+const clients = new WeakMap<S3Settings, S3Client>();
+
 /**
- * An S3 client for the configured endpoint: AWS when `S3_ENDPOINT` is unset, otherwise any
- * S3-compatible server (LocalStack, moto, MinIO), path-style by default.
+ * The S3 client of a configuration, one per configuration: AWS when no endpoint is set, otherwise
+ * any S3-compatible server (LocalStack, moto, MinIO), path-style by default. Every request has a
+ * timeout (the SDK has none by default: a frozen server would stall a function until Lambda kills it).
  *
  * @example
  * const client = s3ClientFor(loadConfig(process.env));
  */
-export function s3ClientFor(config: Pick<PipelineConfig, 's3'>): S3Client {
-  const { endpoint, region, forcePathStyle, placeholderCredentials } = config.s3;
-  return new S3Client({
+export function s3ClientFor(config: { readonly s3: S3Settings }): S3Client {
+  const known = clients.get(config.s3);
+  if (known !== undefined) return known;
+  const { endpoint, region, forcePathStyle, placeholderCredentials, requestTimeoutMs } = config.s3;
+  const client = new S3Client({
     region,
     forcePathStyle,
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(placeholderCredentials ? { credentials: { accessKeyId: 'test', secretAccessKey: 'test' } } : {}),
+    // the default Node.js handler's own options, which the client accepts in place of a handler
+    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: Math.min(requestTimeoutMs, 5_000) },
   });
+  clients.set(config.s3, client);
+  return client;
 }
 
 const statusOf = (error: unknown): number | undefined =>

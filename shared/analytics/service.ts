@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { PipelineConfig } from '../config.js';
 import type { CacheState, TableCache } from './cache.js';
 import { responseModelFrom, type ResponseModel } from './model.js';
 import { ANALYSIS_NAMES } from './registry.js';
@@ -141,7 +140,8 @@ export interface AnalyticsDeps {
   readonly results: ObjectStore;
   /** The in-memory table; keep one per container (module level in the handler). */
   readonly cache: TableCache;
-  readonly config: Pick<PipelineConfig, 'modelName' | 'analyticsDataset'>;
+  /** The CDC model to score with, and the dataset to analyse when the event names none (the newest when undefined). */
+  readonly config: { readonly modelName: string; readonly analyticsDataset: string | undefined };
   /** Writes results.json and report.html (default true). */
   readonly writeReport?: boolean;
   readonly clock?: () => number;

@@ -117,8 +117,10 @@ describe('serve and stream stats', () => {
     expect((await cli(['produce', 'sensors', '--count', '10', '--duration', '5'])).code).not.toBe(0);
   });
 
-  it('loads the handlers of both Kafka-triggered functions', async () => {
-    expect(typeof (await loadHandler('stream'))).toBe('function');
-    expect(typeof (await loadHandler('cdc'))).toBe('function');
+  it('loads each Kafka-triggered function of the manifest, built from the configuration it is given', async () => {
+    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'handlers-')) });
+    const empty = { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x', bootstrapServers: 'in-process', records: {} } as const;
+    expect(await (await loadHandler('stream', config))(empty)).toEqual({ records: 0, written: [] });
+    expect(await (await loadHandler('cdc', config))(empty)).toEqual({ batches: [], models: {} });
   });
 });
