@@ -1,5 +1,5 @@
 /**
- * One error family for the whole pipeline (STYLE.md, principle 4).
+ * One error family for the whole pipeline.
  *
  * Every error the pipeline raises on purpose is a {@link PipelineError}: it has a stable `name`,
  * an optional `cause`, and `retriable`, which retry loops (the event-source emulator, the CDC

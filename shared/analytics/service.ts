@@ -48,7 +48,7 @@ export function parseAnalyticsEvent(event: unknown): AnalyticsRequest {
   if (event === undefined || event === null) return {};
   const s3 = s3EventSchema.safeParse(event);
   if (s3.success) {
-    // S3 keys arrive URL-encoded, '+' for a space (DESIGN.md, "Event contracts")
+    // S3 keys arrive URL-encoded, '+' for a space, as S3 sends them
     const keys = s3.data.Records.map((record) => decodeURIComponent(record.s3.object.key.replaceAll('+', ' ')));
     const pointer = keys.find((key) => key.startsWith(PROCESSED) && key.endsWith(POINTER));
     return pointer === undefined ? {} : { dataset: pointer.slice(PROCESSED.length, -POINTER.length) };

@@ -1,7 +1,6 @@
 /**
  * Incremental processing (CDC): a customer table kept from Debezium-style change events, and a
- * ridge classifier of the campaign response maintained exactly from it (see DESIGN.md and the
- * README's CDC section).
+ * ridge classifier of the campaign response maintained exactly from it (see docs/cdc.md).
  */
 export { applyChanges } from './apply.js';
 export type { ApplyResult, PartitionView, Rejected } from './apply.js';

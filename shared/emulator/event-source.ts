@@ -109,7 +109,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 class Aborted extends Error {}
 
 /**
- * Lambda's Kafka event source mapping over any {@link EventLog} (DESIGN.md, "The local
+ * Lambda's Kafka event source mapping over any {@link EventLog} (docs/architecture.md, "The
  * event-source emulator"): per partition, batches of up to `batchSize` records gathered for at most
  * `maxBatchingWindowMs` and 6 MB of event; the `MSKEvent` Lambda would send; the next batch of a
  * partition only after the previous one is done (partitions run in parallel); offsets committed
