@@ -26,6 +26,7 @@ import { Functions, KafkaFunctionNames, S3FunctionNames, type KafkaFunctionName 
 import type { KafkaHandler, EventSourceStats, EventSourceEvent } from '../shared/emulator/index.js';
 import { s3CreatedEvent } from '../shared/emulator/s3-notification.js';
 import { Areas, LocalBucketNames, loadConfig, type PipelineConfig } from '../shared/config.js';
+import { classifyAwsError, describeAwsError } from '../shared/adapters/aws-errors.js';
 import { PipelineError } from '../shared/errors.js';
 import type { ObjectStore } from '../shared/ports/object-store.js';
 
@@ -65,7 +66,13 @@ export function localEnvironment(s3Endpoint: string, env: Readonly<Record<string
  */
 export function lambdaInvoker(client: Pick<LambdaClient, 'send'>, functionName: string): KafkaHandler {
   return async (event) => {
-    const out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
+    let out;
+    try {
+      out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
+    } catch (error) {
+      const kind = classifyAwsError(error);
+      throw new PipelineError(`invoking ${functionName} ${describeAwsError(error, kind)}`, { cause: error, retriable: kind.failure === 'transient' });
+    }
     const payload = out.Payload === undefined ? '' : Buffer.from(out.Payload).toString('utf8');
     if (out.FunctionError !== undefined) {
       throw new PipelineError(`${functionName} failed (${out.FunctionError}): ${payload.slice(0, 500)}`, { retriable: true });

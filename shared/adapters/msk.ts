@@ -1,6 +1,7 @@
 import type { GetBootstrapBrokersResponse, KafkaClient } from '@aws-sdk/client-kafka';
 import type { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import { ConfigError, PipelineError } from '../errors.js';
+import { classifyAwsError, describeAwsError } from './aws-errors.js';
 
 /**
  * How to reach a Kafka cluster, independent of the client library: the brokers, whether the
@@ -88,11 +89,8 @@ export async function mskConnection(
   try {
     response = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    throw new PipelineError(`GetBootstrapBrokers for ${clusterArn} failed: ${(error as Error).message}`, {
-      cause: error,
-      retriable: status === undefined || status >= 500 || status === 429,
-    });
+    const kind = classifyAwsError(error);
+    throw new PipelineError(`GetBootstrapBrokers for ${clusterArn} ${describeAwsError(error, kind)}`, { cause: error, retriable: kind.failure === 'transient' });
   }
   return connectionFromBootstrap(response, { clusterArn, clientId: options.clientId });
 }

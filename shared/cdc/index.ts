@@ -4,7 +4,7 @@
  */
 export { applyChanges } from './apply.js';
 export type { ApplyResult, PartitionView, Rejected } from './apply.js';
-export { CorruptStateError, StaleStateError, jitterBackoff, lostRace } from './errors.js';
+export { CorruptStateError, StaleStateError, lostRace } from './errors.js';
 export { OPS, parseRecord } from './events.js';
 export type { CdcRecord, ChangeEvent, Op } from './events.js';
 export { ExactStats } from './exact-stats.js';

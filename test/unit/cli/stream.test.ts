@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sensorMessages } from '../../../data/generators/sensors.js';
 import { MemoryLog } from '../../../shared/adapters/memory-log.js';
-import { produceMessages } from '../../../shared/producer.js';
 import { loadHandler, serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
@@ -26,30 +25,6 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 }
 
 afterEach(() => vi.restoreAllMocks());
-
-describe('produceMessages', () => {
-  it('holds the rate asked for', async () => {
-    const log = new MemoryLog();
-    await log.ensureTopic('t', 1);
-    const messages = Array.from({ length: 300 }, (_, i) => ({ value: String(i) }));
-    const { sent, seconds } = await produceMessages(log, 't', messages, { rate: 1_000 });
-    expect(sent).toBe(300);
-    expect(seconds).toBeGreaterThan(0.25);
-    expect((await log.offsets('t', 0)).high).toBe(300);
-  });
-
-  it('stops after the duration even when messages remain', async () => {
-    const log = new MemoryLog();
-    await log.ensureTopic('t', 1);
-    const endless = (function* () {
-      for (;;) yield { value: 'x' };
-    })();
-    const { sent, seconds } = await produceMessages(log, 't', endless, { rate: 500, durationMs: 200 });
-    expect(seconds).toBeLessThan(1);
-    expect(sent).toBeGreaterThan(50);
-    expect(sent).toBeLessThan(200);
-  });
-});
 
 describe('serveFunction without --until-idle', () => {
   it('rejects, naming the error, when a partition stops on an error retrying cannot mend', async () => {

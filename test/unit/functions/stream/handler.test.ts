@@ -12,6 +12,7 @@ import { createEventSource, type EventSource, type KafkaHandler } from '../../..
 import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
 import { readStreamStats } from '../../../../shared/stream/read.js';
 import { expectedStats, expectMatches, type Produced } from '../../../integration/stream/oracle.js';
+import { PipelineError } from '../../../../shared/errors.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
 const store = async () => new FolderStore(await mkdtemp(join(tmpdir(), 'stream-')));
@@ -61,7 +62,7 @@ describe('stream handler', () => {
       await handler(event);
       if (rng.chance(0.05)) {
         failures++;
-        throw new Error('injected: failed after writing');
+        throw new PipelineError('injected: failed after writing', { retriable: true });
       }
     };
     let delivered = 0;
@@ -74,7 +75,7 @@ describe('stream handler', () => {
         batchSize: 100,
         maxBatchingWindowMs: 20,
         pollWaitMs: 20,
-        retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
+        retry: { initialDelayMs: 1, maxDelayMs: 5 },
         onEvent: (e) => void (e.type === 'success' && (delivered += e.records)),
       });
     for (const crashAt of [3_000, 8_000, 13_000]) {
