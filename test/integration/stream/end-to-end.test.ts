@@ -17,7 +17,7 @@ import { readStreamStats, type StreamReadResult } from '../../../shared/stream/r
 import { StreamPrefixes, type DeadLetterFile } from '../../../shared/stream/outputs.js';
 import { startPrivateBroker, type PrivateBroker } from '../../helpers/kafka.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
-import { expectedStats, expectMatches, type Expected, type Produced } from './oracle.js';
+import { expectedStats, expectMatches, type Expected, type Produced } from '../../helpers/stream-oracle.js';
 import { PipelineError } from '../../../shared/errors.js';
 
 const READINGS = 100_000;

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sensorMessages } from '../../../data/generators/sensors.js';
 import { MemoryLog } from '../../../shared/adapters/memory-log.js';
-import { loadHandler, serveFunction } from '../../../shared/emulator/functions.js';
+import { serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
-import { PipelineError } from '../../../shared/errors.js';
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -25,29 +24,6 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 }
 
 afterEach(() => vi.restoreAllMocks());
-
-describe('serveFunction without --until-idle', () => {
-  it('rejects, naming the error, when a partition stops on an error retrying cannot mend', async () => {
-    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
-    const log = new MemoryLog();
-    await log.ensureTopic(config.kafka.topics.sensor.name, 1);
-    log.fetch = async () => {
-      throw new PipelineError('the broker refused the fetch: topic authorization failed');
-    };
-    const never = new AbortController();
-    await expect(serveFunction('stream', log, config, { signal: never.signal })).rejects.toThrow(
-      'the stream function stopped: the broker refused the fetch: topic authorization failed',
-    );
-  });
-
-  it('resolves with the counts when the caller aborts', async () => {
-    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
-    const log = new MemoryLog();
-    const stop = new AbortController();
-    setTimeout(() => stop.abort(), 200);
-    await expect(serveFunction('stream', log, config, { signal: stop.signal })).resolves.toMatchObject({ delivered: 0, failed: 0 });
-  });
-});
 
 describe('serve and stream stats', () => {
   it('runs the stream function until idle, and stream stats --json prints the merged windows', async () => {
@@ -90,12 +66,5 @@ describe('serve and stream stats', () => {
     expect(produce.code).toBe(1);
     expect(produce.err).toMatch(/KAFKA_BROKERS .*required by pipeline produce/);
     expect((await cli(['produce', 'sensors', '--count', '10', '--duration', '5'])).code).not.toBe(0);
-  });
-
-  it('loads each Kafka-triggered function of the manifest, built from the configuration it is given', async () => {
-    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'handlers-')) });
-    const empty = { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/local/x', bootstrapServers: 'in-process', records: {} } as const;
-    expect(await (await loadHandler('stream', config))(empty)).toEqual({ records: 0, written: [] });
-    expect(await (await loadHandler('cdc', config))(empty)).toEqual({ batches: [], models: {} });
   });
 });

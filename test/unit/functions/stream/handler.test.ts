@@ -9,10 +9,11 @@ import { createStreamHandler } from '../../../../functions/stream/handler.js';
 import { FolderStore } from '../../../../shared/adapters/folder-store.js';
 import { MemoryLog } from '../../../../shared/adapters/memory-log.js';
 import { createEventSource, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
-import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
-import { readStreamStats } from '../../../../shared/stream/read.js';
-import { expectedStats, expectMatches, type Produced } from '../../../integration/stream/oracle.js';
 import { PipelineError } from '../../../../shared/errors.js';
+import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import { readStreamStats } from '../../../../shared/stream/read.js';
+import { expectedStats, expectMatches, type Produced } from '../../../helpers/stream-oracle.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
 const store = async () => new FolderStore(await mkdtemp(join(tmpdir(), 'stream-')));
@@ -36,6 +37,23 @@ describe('stream handler', () => {
     expect(letters.deadLetters).toEqual([
       { topic: 'mytopic', partition: 0, offset: 15, reason: 'sensorId: Invalid input: expected string, received undefined; ts: is missing', key: 'recordKey', value: '{"key":"value"}' },
     ]);
+  });
+
+  it('logs one line per batch and reports records, dead letters and anomalies as metrics', async () => {
+    const seen = recording();
+    await createStreamHandler({ store: await store(), telemetry: seen, limits: { temperature: { max: 0 } } })(fixture('msk-powertools-base.json'));
+    expect(seen.lines).toEqual([{ message: 'batch', fields: expect.objectContaining({ records: 1, deadLettered: 1, anomalies: 0, written: 2 }) }]);
+    expect(seen.metrics.map((m) => [m.name, m.value])).toEqual([
+      ['RecordsProcessed', 1],
+      ['DeadLetters', 1],
+      ['Anomalies', 0],
+    ]);
+    const log = new MemoryLog();
+    await produce(log, 200, 0);
+    const records = await log.fetch('sensor_data', 0, 0, { maxRecords: 500 });
+    const hot = recording();
+    await createStreamHandler({ store: await store(), telemetry: hot, limits: { temperature: { max: -1_000 } } })(encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b' }));
+    expect(hot.metrics.find((m) => m.name === 'Anomalies')!.value).toBe(records.filter((r) => /"temperature":-?\d/.test(new TextDecoder().decode(r.value!))).length);
   });
 
   it('rewrites identical bytes when a batch is delivered again', async () => {

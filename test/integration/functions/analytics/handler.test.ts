@@ -3,13 +3,13 @@
  * memory across invocations while its ETag holds, and is loaded again when it changes.
  */
 import { describe, expect, it } from 'vitest';
-import { createAnalyticsHandler } from '../../../functions/analytics/handler.js';
-import { TableCache } from '../../../shared/analytics/cache.js';
-import { readCleanedParquet } from '../../../shared/analytics/table.js';
-import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
-import { recording } from '../../../shared/lambda/telemetry.js';
-import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
-import { generatedCsv, stageDataset } from '../../unit/analytics/helpers.js';
+import { createAnalyticsHandler } from '../../../../functions/analytics/handler.js';
+import { TableCache } from '../../../../shared/analytics/cache.js';
+import { readCleanedParquet } from '../../../../shared/analytics/table.js';
+import { S3Store, s3ClientFor } from '../../../../shared/adapters/s3-store.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import { freshBucket, s3Endpoint, s3TestConfig } from '../../../helpers/servers.js';
+import { generatedCsv, stageDataset } from '../../../unit/analytics/helpers.js';
 
 describe.skipIf(!s3Endpoint())('analytics handler on a real S3 API', () => {
   it('serves a warm invocation from memory with one HEAD, and reloads when the ETag changes', async () => {

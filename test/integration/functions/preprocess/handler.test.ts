@@ -3,13 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { handlerFor } from '../../../functions/preprocess/handler.js';
-import { recording } from '../../../shared/lambda/telemetry.js';
-import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
-import type { PreprocessReport } from '../../../shared/preprocess/index.js';
-import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
+import { handlerFor } from '../../../../functions/preprocess/handler.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import { S3Store, s3ClientFor } from '../../../../shared/adapters/s3-store.js';
+import type { PreprocessReport } from '../../../../shared/preprocess/index.js';
+import { freshBucket, s3Endpoint, s3TestConfig } from '../../../helpers/servers.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const repoRoot = join(import.meta.dirname, '../..', '..', '..');
 const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'));
 

@@ -4,7 +4,7 @@
  * compare the merged partials against it.
  */
 import { expect } from 'vitest';
-import type { StreamStats } from '../../../shared/stream/stats.js';
+import type { StreamStats } from '../../shared/stream/stats.js';
 
 export interface Produced {
   readonly partition: number;
