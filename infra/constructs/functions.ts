@@ -32,8 +32,6 @@ export function handlerEntry(name: FunctionName): string {
 /** parquet-wasm's node build loads this file from `__dirname`: it must sit beside the bundle. */
 export const ParquetWasm = createRequire(import.meta.url).resolve('parquet-wasm/node/parquet_wasm_bg.wasm');
 
-export type { FunctionName };
-
 export interface FunctionsProps {
   readonly settings: Settings;
   readonly storage: Storage;
