@@ -95,6 +95,11 @@ describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
     expect(seen.flushes).toBe(1);
   });
 
+  it('fails, naming the bucket, for an event from a bucket that does not exist (it is not an object that is gone)', async () => {
+    const { handle } = await setup();
+    await expect(handle(eventFor('s3-put-raw.json', 'no-such-raw-bucket'))).rejects.toThrow(/^s3:\/\/no-such-raw-bucket: the bucket does not exist/);
+  });
+
   it('reports a notified object that is gone, and throws when the store cannot be reached (so Lambda retries)', async () => {
     const { bucket, handle } = await setup();
     expect(await handle(eventFor('s3-put-raw.json', bucket))).toEqual([expect.objectContaining({ status: 'missing' })]);
