@@ -17,6 +17,7 @@ const FileFailures: Readonly<Record<string, StorageFailure>> = {
   EISDIR: 'invalid',
   ENOTDIR: 'invalid',
   EINVAL: 'invalid',
+  ERR_INVALID_ARG_VALUE: 'invalid',
   EFBIG: 'too-large',
   ENOSPC: 'too-large',
   EDQUOT: 'too-large',
@@ -34,6 +35,7 @@ const Explanations: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'the key is too long for a file name',
   EISDIR: 'the key names a folder, not an object',
   ENOTDIR: 'a part of the key is an object, not a folder',
+  ERR_INVALID_ARG_VALUE: 'the key holds a character no file name can (NUL)',
   ENOSPC: 'the disk is full',
 };
 

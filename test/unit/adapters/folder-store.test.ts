@@ -30,6 +30,11 @@ describe('FolderStore errors', () => {
     await expect(store.put('raw', 'x')).rejects.toMatchObject({ failure: 'invalid' });
   });
 
+  it('fails at once on a key with a NUL in it', async () => {
+    const store = new FolderStore(await fresh());
+    await expect(store.get('raw/a\u0000b.csv')).rejects.toMatchObject({ failure: 'invalid', retriable: false, message: expect.stringMatching(/no file name can \(NUL\)/) });
+  });
+
   it('waits for a lock another writer holds only as long as its policy says, then names it', async () => {
     const root = await fresh();
     await mkdir(join(root, 'models'), { recursive: true });
