@@ -1,7 +1,9 @@
 import { CfnOutput, RemovalPolicy, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { LocalBucketNames } from '../shared/config.js';
 import type { Settings } from './settings.js';
-import { Functions, DeadLetterSuffix, Topics, type FunctionsProps } from './constructs/functions.js';
+import { Topics } from '../shared/config.js';
+import { Functions, DeadLetterSuffix, type FunctionsProps } from './constructs/functions.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Storage } from './constructs/storage.js';
 import { Streaming, type TopicSpec } from './constructs/streaming.js';
@@ -11,9 +13,6 @@ export interface PipelineStackProps extends StackProps {
   /** @default handlerEntry: functions/<name>/handler.ts */
   readonly entryFor?: FunctionsProps['entryFor'];
 }
-
-/** The fixed bucket names of the `local` stage (LocalStack only; AWS stages use generated names). */
-export const LocalBucketNames = { data: 'pipeline-local-data', models: 'pipeline-local-models', deadLetter: 'pipeline-local-dead-letter' } as const;
 
 /**
  * One deployment of the pipeline: Storage, Streaming (not in the `local` stage, which uses the
@@ -44,12 +43,9 @@ export class PipelineStack extends Stack {
       modelVersionsToKeep: settings.modelVersionsToKeep,
       bucketNames: local ? LocalBucketNames : undefined,
     });
-    const topics: TopicSpec[] = [
-      { name: Topics.sensor, partitions: settings.sensorPartitions },
-      { name: Topics.cdc, partitions: settings.cdcPartitions },
-    ];
+    const topics: TopicSpec[] = Object.entries(Topics).map(([key, topic]) => ({ name: topic.name, partitions: settings.partitions[key as keyof typeof Topics] }));
     if (settings.onFailure === 'kafka') {
-      topics.push({ name: `${Topics.sensor}${DeadLetterSuffix}`, partitions: 1 }, { name: `${Topics.cdc}${DeadLetterSuffix}`, partitions: 1 });
+      topics.push(...Object.values(Topics).map((topic) => ({ name: `${topic.name}${DeadLetterSuffix}`, partitions: 1 })));
     }
     this.streaming = local
       ? undefined

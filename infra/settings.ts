@@ -1,9 +1,15 @@
+import { z } from 'zod';
+import { Functions, FunctionNames, type FunctionName } from '../functions/manifest.js';
+import { Topics, type TopicName } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 
 /**
  * The deployment settings of the CDK app, read from the CDK context (`cdk.json` "context", or
- * `-c key=value` on the command line). Every key has a default here; `cdk.json` repeats the
- * defaults so they are visible where people look first (a test keeps the two equal).
+ * `-c key=value` on the command line) through one zod schema. Every key has a default: the
+ * deployment-wide ones below, and one set per function and per topic taken from
+ * functions/manifest.ts and shared/config.ts (`preprocessMemoryMb`, `streamBatchSize`,
+ * `sensorPartitions`, ...), so a new function brings its settings with it. `cdk.json` repeats the
+ * defaults where people look first (a test keeps the two equal).
  */
 
 /** `dev` destroys data on teardown; `prod` keeps it; `local` is the LocalStack variant. */
@@ -22,175 +28,150 @@ export type FailureDestination = (typeof FailureDestinations)[number];
 export const StartingPositions = ['TRIM_HORIZON', 'LATEST'] as const;
 export type StartingPositionName = (typeof StartingPositions)[number];
 
+/** One function's deployment settings (defaults from its manifest entry). */
+export interface FunctionSettings {
+  readonly memoryMb: number;
+  readonly retryAttempts: number;
+  /** Kafka-triggered functions only. */
+  readonly batchSize?: number;
+  /** Kafka-triggered functions only. */
+  readonly batchWindowSeconds?: number;
+  /** S3-triggered functions with a key suffix only. */
+  readonly triggerSuffix?: string;
+}
+
 /** The settings of one deployment. */
 export interface Settings {
   readonly stage: Stage;
-  /** @default 'serverless' */
   readonly mskMode: MskMode;
-  /** ARN of the cluster to use when `mskMode` is `existing`. @default '' */
+  /** ARN of the cluster to use when `mskMode` is `existing`. */
   readonly mskClusterArn: string;
-  /** Kafka version of a provisioned cluster (AWS::MSK::Topic needs 3.6 or newer). @default '3.9.x' */
+  /** Kafka version of a provisioned cluster (AWS::MSK::Topic needs 3.6 or newer). */
   readonly kafkaVersion: string;
-  /** Broker size of a provisioned cluster. @default 'kafka.t3.small' */
+  /** Broker size of a provisioned cluster. */
   readonly brokerInstanceType: string;
-  /** @default 3 */
-  readonly sensorPartitions: number;
-  /** @default 3 */
-  readonly cdcPartitions: number;
-  /** Replication factor of topics on a provisioned cluster of two brokers (serverless fixes its own). @default 2 */
+  /** Replication factor of topics on a provisioned cluster of two brokers (serverless fixes its own). */
   readonly replicationFactor: number;
-  /** @default 500 */
-  readonly streamBatchSize: number;
-  /** @default 5 */
-  readonly streamBatchWindowSeconds: number;
-  /**
-   * Changes per CDC invocation. Each batch pays a fixed state commit and model publish (two
-   * conditional writes), so large batches carry the throughput: 100 caps a partition near 3,300
-   * events/s, 1,000 reaches about 13,000 (README, CDC benchmark). @default 1000
-   */
-  readonly cdcBatchSize: number;
-  /** @default 1 */
-  readonly cdcBatchWindowSeconds: number;
-  /** Retries of a failing Kafka batch (after bisecting) before it goes to the failure destination. @default 3 */
-  readonly kafkaRetryAttempts: number;
-  /** @default 'TRIM_HORIZON' */
   readonly startingPosition: StartingPositionName;
-  /** @default 's3' */
   readonly onFailure: FailureDestination;
-  /** @default 2048 */
-  readonly preprocessMemoryMb: number;
-  /** @default 512 */
-  readonly streamMemoryMb: number;
-  /** @default 1024 */
-  readonly cdcMemoryMb: number;
-  /** @default 10240 */
-  readonly analyticsMemoryMb: number;
-  /** @default 30 */
   readonly logRetentionDays: number;
-  /** Objects under `tmp/` (staging, scratch) expire after this many days. @default 1 */
+  /** Objects under `tmp/` (staging, scratch) expire after this many days. */
   readonly tmpExpirationDays: number;
-  /** Failed batches and events are kept this many days. @default 30 */
+  /** Failed batches and events are kept this many days. */
   readonly deadLetterExpirationDays: number;
-  /** Older model versions are kept this many days... @default 90 */
+  /** Older model versions are kept this many days... */
   readonly modelNoncurrentDays: number;
-  /** ...and at least this many of them regardless of age. @default 10 */
+  /** ...and at least this many of them regardless of age. */
   readonly modelVersionsToKeep: number;
-  /** The key suffix under `processed/` whose arrival starts the analytics function. @default 'latest.json' */
-  readonly analyticsTriggerSuffix: string;
-  /** Alarm when a Kafka consumer is this many records behind. @default 1000 */
+  /** Alarm when a Kafka consumer is this many records behind. */
   readonly offsetLagThreshold: number;
-  /** Alarm when a consumer group is this many seconds behind (MSK EstimatedMaxTimeLag). @default 300 */
+  /** Alarm when a consumer group is this many seconds behind (MSK EstimatedMaxTimeLag). */
   readonly timeLagThresholdSeconds: number;
-  /** An SNS topic ARN that alarms notify; empty means alarms only change state. @default '' */
+  /** An SNS topic ARN that alarms notify; empty means alarms only change state. */
   readonly alarmTopicArn: string;
-  /** Brokers the `local` stage's functions use (the compose Kafka). @default 'localhost:9092' */
+  /** Brokers the `local` stage's functions use (the compose Kafka). */
   readonly localKafkaBrokers: string;
+  /** Each function's settings (`<name>MemoryMb`, `<name>RetryAttempts`, `<name>BatchSize`, ...). */
+  readonly functions: Readonly<Record<FunctionName, FunctionSettings>>;
+  /** Each topic's partitions (`<topic>Partitions`). */
+  readonly partitions: Readonly<Record<TopicName, number>>;
 }
 
-/** The documented defaults of every setting but `stage`, whose default is `dev`. */
-export const Defaults = {
-  stage: 'dev',
-  mskMode: 'serverless',
-  mskClusterArn: '',
-  kafkaVersion: '3.9.x',
-  brokerInstanceType: 'kafka.t3.small',
-  sensorPartitions: 3,
-  cdcPartitions: 3,
-  replicationFactor: 2,
-  streamBatchSize: 500,
-  streamBatchWindowSeconds: 5,
-  cdcBatchSize: 1000,
-  cdcBatchWindowSeconds: 1,
-  kafkaRetryAttempts: 3,
-  startingPosition: 'TRIM_HORIZON',
-  onFailure: 's3',
-  preprocessMemoryMb: 2048,
-  streamMemoryMb: 512,
-  cdcMemoryMb: 1024,
-  analyticsMemoryMb: 10240,
-  logRetentionDays: 30,
-  tmpExpirationDays: 1,
-  deadLetterExpirationDays: 30,
-  modelNoncurrentDays: 90,
-  modelVersionsToKeep: 10,
-  analyticsTriggerSuffix: 'latest.json',
-  offsetLagThreshold: 1000,
-  timeLagThresholdSeconds: 300,
-  alarmTopicArn: '',
-  localKafkaBrokers: 'localhost:9092',
-} as const satisfies Settings;
+// A context value arrives as JSON (cdk.json) or as a string (`-c key=value`).
+const text = z.union([z.string(), z.number()], { error: (issue) => `must be a string, got ${JSON.stringify(issue.input)}` }).transform((v) => String(v).trim());
+const whole = (min: number, max: number) =>
+  z
+    .custom<number | string>(
+      (value) => {
+        const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+        return Number.isInteger(n) && n >= min && n <= max;
+      },
+      { error: (issue) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.input)}` },
+    )
+    .transform(Number);
+const oneOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  text.pipe(z.enum(values, { error: (issue) => `must be one of ${values.join(', ')}, got '${String(issue.input)}'` }));
+
+// Lambda's limits: memory 128..10,240 MB; Kafka batches 1..10,000 records over 0..300 s.
+const memory = whole(128, 10_240);
+
+/** The deployment-wide settings: their schema and default. */
+const deployment = {
+  stage: [oneOf(Stages), 'dev'],
+  mskMode: [oneOf(MskModes), 'serverless'],
+  mskClusterArn: [text, ''],
+  kafkaVersion: [text, '3.9.x'],
+  brokerInstanceType: [text, 'kafka.t3.small'],
+  replicationFactor: [whole(1, 2), 2],
+  startingPosition: [oneOf(StartingPositions), 'TRIM_HORIZON'],
+  onFailure: [oneOf(FailureDestinations), 's3'],
+  logRetentionDays: [whole(1, 3653), 30],
+  tmpExpirationDays: [whole(1, 3650), 1],
+  deadLetterExpirationDays: [whole(1, 3650), 30],
+  modelNoncurrentDays: [whole(1, 3650), 90],
+  modelVersionsToKeep: [whole(1, 100), 10],
+  offsetLagThreshold: [whole(1, 1_000_000_000), 1000],
+  timeLagThresholdSeconds: [whole(1, 1_000_000), 300],
+  alarmTopicArn: [text, ''],
+  localKafkaBrokers: [text, 'localhost:9092'],
+} as const;
+
+/** The per-function and per-topic settings, derived from the manifest and the topic table. */
+function derived(): Record<string, readonly [z.ZodType<unknown, unknown>, string | number]> {
+  const out: Record<string, readonly [z.ZodType<unknown, unknown>, string | number]> = {};
+  for (const [topic, spec] of Object.entries(Topics)) out[`${topic}Partitions`] = [whole(1, 1000), spec.partitions];
+  for (const name of FunctionNames) {
+    const fn = Functions[name];
+    out[`${name}MemoryMb`] = [memory, fn.memoryMb];
+    out[`${name}RetryAttempts`] = [whole(0, 10_000), fn.retryAttempts];
+    if (fn.trigger.kind === 'kafka') {
+      out[`${name}BatchSize`] = [whole(1, 10_000), fn.trigger.batchSize];
+      out[`${name}BatchWindowSeconds`] = [whole(0, 300), fn.trigger.batchWindowSeconds];
+    } else if ('suffix' in fn.trigger) {
+      out[`${name}TriggerSuffix`] = [text.pipe(z.string().min(1, { error: 'must not be empty' })), fn.trigger.suffix];
+    }
+  }
+  return out;
+}
+
+const keys = { ...deployment, ...derived() } as Record<string, readonly [z.ZodType<unknown, unknown>, string | number]>;
+
+/** The default of every context key, deployment-wide and per function and topic (what cdk.json repeats). */
+export const Defaults: Readonly<Record<string, string | number>> = Object.fromEntries(Object.entries(keys).map(([key, [, value]]) => [key, value]));
+
+const ContextSchema = z.object(Object.fromEntries(Object.entries(keys).map(([key, [schema, fallback]]) => [key, z.preprocess((v) => v ?? fallback, schema)])));
 
 type Lookup = (key: string) => unknown;
 
-function raw(lookup: Lookup, key: keyof Settings): unknown {
-  const value = lookup(key);
-  return value === undefined || value === null ? Defaults[key] : value;
-}
-
-function text(lookup: Lookup, key: keyof Settings): string {
-  const value = raw(lookup, key);
-  if (typeof value !== 'string') throw new ConfigError(`context '${key}'`, `must be a string, got ${JSON.stringify(value)}`);
-  return value.trim();
-}
-
-function int(lookup: Lookup, key: keyof Settings, min: number, max: number): number {
-  const value = raw(lookup, key);
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new ConfigError(`context '${key}'`, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function oneOf<T extends string>(lookup: Lookup, key: keyof Settings, allowed: readonly T[]): T {
-  const value = text(lookup, key);
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(`context '${key}'`, `must be one of ${allowed.join(', ')}, got '${value}'`);
-  }
-  return value as T;
-}
-
 /**
  * Reads and validates the settings from a context lookup (`app.node.tryGetContext`), applying
- * {@link Defaults}. Conflicting settings are rejected before anything is built.
+ * {@link Defaults}. Conflicting settings are rejected before anything is built; an error names
+ * the context key.
  *
  * @example
  * const settings = readSettings((key) => app.node.tryGetContext(key));
- * settings.mskMode; // 'serverless' unless `-c mskMode=...` says otherwise
+ * settings.functions.stream.batchSize; // 500 unless `-c streamBatchSize=...` says otherwise
  */
 export function readSettings(lookup: Lookup): Settings {
-  const settings: Settings = {
-    stage: oneOf(lookup, 'stage', Stages),
-    mskMode: oneOf(lookup, 'mskMode', MskModes),
-    mskClusterArn: text(lookup, 'mskClusterArn'),
-    kafkaVersion: text(lookup, 'kafkaVersion'),
-    brokerInstanceType: text(lookup, 'brokerInstanceType'),
-    sensorPartitions: int(lookup, 'sensorPartitions', 1, 1000),
-    cdcPartitions: int(lookup, 'cdcPartitions', 1, 1000),
-    replicationFactor: int(lookup, 'replicationFactor', 1, 2),
-    // Lambda's limits for Kafka event sources: 1..10,000 records, 0..300 s.
-    streamBatchSize: int(lookup, 'streamBatchSize', 1, 10_000),
-    streamBatchWindowSeconds: int(lookup, 'streamBatchWindowSeconds', 0, 300),
-    cdcBatchSize: int(lookup, 'cdcBatchSize', 1, 10_000),
-    cdcBatchWindowSeconds: int(lookup, 'cdcBatchWindowSeconds', 0, 300),
-    kafkaRetryAttempts: int(lookup, 'kafkaRetryAttempts', 0, 10_000),
-    startingPosition: oneOf(lookup, 'startingPosition', StartingPositions),
-    onFailure: oneOf(lookup, 'onFailure', FailureDestinations),
-    preprocessMemoryMb: int(lookup, 'preprocessMemoryMb', 128, 10_240),
-    streamMemoryMb: int(lookup, 'streamMemoryMb', 128, 10_240),
-    cdcMemoryMb: int(lookup, 'cdcMemoryMb', 128, 10_240),
-    analyticsMemoryMb: int(lookup, 'analyticsMemoryMb', 128, 10_240),
-    logRetentionDays: int(lookup, 'logRetentionDays', 1, 3653),
-    tmpExpirationDays: int(lookup, 'tmpExpirationDays', 1, 3650),
-    deadLetterExpirationDays: int(lookup, 'deadLetterExpirationDays', 1, 3650),
-    modelNoncurrentDays: int(lookup, 'modelNoncurrentDays', 1, 3650),
-    modelVersionsToKeep: int(lookup, 'modelVersionsToKeep', 1, 100),
-    analyticsTriggerSuffix: text(lookup, 'analyticsTriggerSuffix'),
-    offsetLagThreshold: int(lookup, 'offsetLagThreshold', 1, 1_000_000_000),
-    timeLagThresholdSeconds: int(lookup, 'timeLagThresholdSeconds', 1, 1_000_000),
-    alarmTopicArn: text(lookup, 'alarmTopicArn'),
-    localKafkaBrokers: text(lookup, 'localKafkaBrokers'),
-  };
+  const parsed = ContextSchema.safeParse(Object.fromEntries(Object.keys(keys).map((key) => [key, lookup(key)])));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`context '${String(issue.path[0])}'`, issue.message);
+  }
+  const context = parsed.data as Record<string, unknown>;
+  const functions = Object.fromEntries(
+    FunctionNames.map((name) => [
+      name,
+      {
+        memoryMb: context[`${name}MemoryMb`],
+        retryAttempts: context[`${name}RetryAttempts`],
+        ...(context[`${name}BatchSize`] === undefined ? {} : { batchSize: context[`${name}BatchSize`], batchWindowSeconds: context[`${name}BatchWindowSeconds`] }),
+        ...(context[`${name}TriggerSuffix`] === undefined ? {} : { triggerSuffix: context[`${name}TriggerSuffix`] }),
+      },
+    ]),
+  ) as Settings['functions'];
+  const partitions = Object.fromEntries(Object.keys(Topics).map((topic) => [topic, context[`${topic}Partitions`]])) as Settings['partitions'];
+  const settings = { ...(Object.fromEntries(Object.keys(deployment).map((key) => [key, context[key]])) as Omit<Settings, 'functions' | 'partitions'>), functions, partitions };
   if (settings.mskMode === 'existing' && !/^arn:aws[\w-]*:kafka:[\w-]+:\d{12}:cluster\/[\w-]+\/[\w-]+$/.test(settings.mskClusterArn)) {
     throw new ConfigError("context 'mskClusterArn'", `must be an MSK cluster ARN when mskMode is 'existing', got '${settings.mskClusterArn}'`);
   }
@@ -200,6 +181,5 @@ export function readSettings(lookup: Lookup): Settings {
   if (settings.alarmTopicArn !== '' && !/^arn:aws[\w-]*:sns:/.test(settings.alarmTopicArn)) {
     throw new ConfigError("context 'alarmTopicArn'", `must be an SNS topic ARN, got '${settings.alarmTopicArn}'`);
   }
-  if (settings.analyticsTriggerSuffix === '') throw new ConfigError("context 'analyticsTriggerSuffix'", 'must not be empty');
   return settings;
 }

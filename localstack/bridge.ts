@@ -2,9 +2,10 @@
  * `npm run local:bridge`: the Kafka triggers of the `local` stage.
  *
  * Community LocalStack has no MSK and no Kafka event source mappings, so the bridge runs Lambda's
- * Kafka event source mapping here (the event-source emulator, with the stack's batch settings) on
- * the local Kafka broker, for `sensor_data` -> stream and `customer_updates` -> cdc, and hands each
- * batch to the function deployed on LocalStack with Lambda `Invoke`. A function error is retried
+ * Kafka event source mapping here (the event-source emulator, with each function's batch size and
+ * window from functions/manifest.ts) on the local Kafka broker, for every Kafka-triggered function
+ * (`sensor_data` -> stream, `customer_updates` -> cdc), and hands each batch to the function
+ * deployed on LocalStack with Lambda `Invoke`. A function error is retried
  * with backoff and bisected, and a batch that still fails goes to the on-failure destination
  * (`results/<function>/on-failure/` in the stage's data bucket), as the deployed stage's S3
  * failure destination would hold it.
@@ -16,19 +17,23 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { pathToFileURL } from 'node:url';
-import { Defaults } from '../infra/settings.js';
+import { Functions, KafkaFunctionNames, type KafkaFunctionName } from '../functions/manifest.js';
+import { classifyAwsError, describeAwsError } from '../shared/adapters/aws-errors.js';
 import { loadConfig, type PipelineConfig } from '../shared/config.js';
 import type { EventSourceEvent, EventSourceStats, KafkaHandler } from '../shared/emulator/index.js';
 import { PipelineError } from '../shared/errors.js';
 import { deployedStage, localAwsEnvironment, OutputsFile, type DeployedStage } from './deploy.js';
 import { localstackAnswers } from './localstack.js';
 
-/** The Kafka-triggered functions the bridge feeds, with the stack's batch settings. */
-export const BridgedFunctions = {
-  stream: { batchSize: Defaults.streamBatchSize, maxBatchingWindowMs: Defaults.streamBatchWindowSeconds * 1000 },
-  cdc: { batchSize: Defaults.cdcBatchSize, maxBatchingWindowMs: Defaults.cdcBatchWindowSeconds * 1000 },
-} as const;
-export type BridgedFunction = keyof typeof BridgedFunctions;
+/** The Kafka-triggered functions the bridge feeds: every one of the manifest. */
+export const BridgedFunctions = KafkaFunctionNames;
+export type BridgedFunction = KafkaFunctionName;
+
+/** A function's batching on AWS (the manifest's defaults), which the bridge reproduces. */
+function batching(name: BridgedFunction): { batchSize: number; maxBatchingWindowMs: number } {
+  const { batchSize, batchWindowSeconds } = Functions[name].trigger;
+  return { batchSize, maxBatchingWindowMs: batchWindowSeconds * 1000 };
+}
 
 /**
  * The pipeline configuration the bridge and the deployed functions share: the stage's buckets on
@@ -63,7 +68,13 @@ export function stageConfig(stage: DeployedStage, env: NodeJS.ProcessEnv): Pipel
  */
 export function lambdaInvoker(client: Pick<LambdaClient, 'send'>, functionName: string): KafkaHandler {
   return async (event) => {
-    const out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
+    let out;
+    try {
+      out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: Buffer.from(JSON.stringify(event)) }));
+    } catch (error) {
+      const kind = classifyAwsError(error);
+      throw new PipelineError(`invoking ${functionName} ${describeAwsError(error, kind)}`, { cause: error, retriable: kind.failure === 'transient' });
+    }
     const payload = out.Payload === undefined ? '' : Buffer.from(out.Payload).toString('utf8');
     if (out.FunctionError !== undefined) {
       throw new PipelineError(`${functionName} failed (${out.FunctionError}): ${payload.slice(0, 500)}`, { retriable: true });
@@ -92,10 +103,10 @@ export interface BridgeOptions {
  */
 export async function runBridge(options: BridgeOptions): Promise<Partial<Record<BridgedFunction, EventSourceStats>>> {
   const { serveFunction } = await import('../shared/emulator/functions.js');
-  const { openKafkaLog } = await import('../shared/logs.js');
+  const { openKafkaLog } = await import('../shared/event-logs.js');
   const { config, stage } = options;
   const lambda = new LambdaClient({ region: config.s3.region, endpoint: config.s3.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  const wanted = options.functions ?? (Object.keys(BridgedFunctions) as BridgedFunction[]);
+  const wanted = options.functions ?? BridgedFunctions;
   for (const name of wanted) {
     if (stage.functions[name] === undefined) throw new PipelineError(`the deployed stage has no ${name} function: deploy again with \`npm run local:deploy\``);
   }
@@ -105,7 +116,7 @@ export async function runBridge(options: BridgeOptions): Promise<Partial<Record<
     await Promise.all(
       wanted.map(async (name) => {
         stats[name] = await serveFunction(name, log, config, {
-          ...BridgedFunctions[name],
+          ...batching(name),
           handler: lambdaInvoker(lambda, stage.functions[name]!),
           group: `pipeline-local-${name}`,
           ...(options.untilIdleMs === undefined ? { signal: options.signal } : { untilIdleMs: options.untilIdleMs }),
@@ -136,8 +147,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const stage = deployedStage(value('--outputs') ?? OutputsFile);
   const config = stageConfig(stage, process.env);
   if (!(await localstackAnswers(config.s3.endpoint))) throw new PipelineError(`LocalStack does not answer at ${config.s3.endpoint}: start it with \`npm run local:up\``);
-  const functions = (value('--functions')?.split(',') ?? Object.keys(BridgedFunctions)) as BridgedFunction[];
-  for (const name of functions) if (!(name in BridgedFunctions)) throw new PipelineError(`--functions: '${name}' is not a Kafka-triggered function (${Object.keys(BridgedFunctions).join(', ')})`);
+  const functions = (value('--functions')?.split(',') ?? BridgedFunctions) as BridgedFunction[];
+  for (const name of functions) if (!BridgedFunctions.includes(name)) throw new PipelineError(`--functions: '${name}' is not a Kafka-triggered function (${BridgedFunctions.join(', ')})`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());

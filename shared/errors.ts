@@ -1,10 +1,10 @@
 /**
- * One error family for the whole pipeline (STYLE.md, principle 4).
+ * One error family for the whole pipeline.
  *
  * Every error the pipeline raises on purpose is a {@link PipelineError}: it has a stable `name`,
- * an optional `cause`, and `retriable`, which retry loops (the event-source emulator, the CDC
- * conditional-write loop) read to decide whether trying again can help. Bad data is never
- * retriable: it is quarantined or dead-lettered instead.
+ * an optional `cause`, and `retriable`, which `retry()` (shared/retry.ts) and the event-source
+ * emulator read to decide whether trying again can help. Bad data is never retriable: it is
+ * quarantined or dead-lettered instead.
  */
 export class PipelineError extends Error {
   override readonly name: string = 'PipelineError';
@@ -91,16 +91,39 @@ export class NotFoundError extends PipelineError {
   }
 }
 
+/** What kind of storage failure an error is; only `transient` is worth another attempt. */
+export const StorageFailures = ['permission', 'missing-bucket', 'invalid', 'too-large', 'transient', 'unknown'] as const;
+export type StorageFailure = (typeof StorageFailures)[number];
+
 /**
- * Whether an error is worth retrying: pipeline errors say so themselves; programming errors
- * (TypeError, RangeError...) never are; anything else (network, SDK) is assumed transient.
+ * A request to an object store failed, classified where it failed (the adapter): `location` names
+ * the bucket and key (or the folder and path), `failure` what kind of failure it is. Only a
+ * `transient` failure (throttling, a server error, a timeout, a dropped connection) is retriable;
+ * a permission error, a missing bucket, an invalid or oversized request fail at once.
+ *
+ * @example
+ * throw new StorageError('s3://data/raw/a.csv', 'permission', 'access denied (AccessDenied, HTTP 403)');
+ */
+export class StorageError extends PipelineError {
+  override readonly name = 'StorageError';
+  readonly location: string;
+  readonly failure: StorageFailure;
+
+  constructor(location: string, failure: StorageFailure, reason: string, options: { cause?: unknown } = {}) {
+    super(`${location}: ${reason}`, { cause: options.cause, retriable: failure === 'transient' });
+    this.location = location;
+    this.failure = failure;
+  }
+}
+
+/**
+ * Whether an error is worth retrying: the pipeline's own errors say so (the adapters classify
+ * what the SDKs and the file system throw into them); anything else is not, because retrying an
+ * error nobody understood only hides it.
  *
  * @example
  * if (!isRetriable(error)) throw error;
  */
 export function isRetriable(error: unknown): boolean {
-  if (error instanceof PipelineError) return error.retriable;
-  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return false;
-  if (error instanceof ReferenceError) return false;
-  return true;
+  return error instanceof PipelineError && error.retriable;
 }

@@ -2,6 +2,7 @@
  * Producing to an event log at a steady pace: `pipeline produce`, `pipeline run` (npm start) and
  * the benchmarks write their synthetic events through it.
  */
+import { systemClock, type Clock } from './clock.js';
 import type { EventLog, OutgoingMessage } from './ports/event-log.js';
 
 /** Options of {@link produceMessages}. */
@@ -13,9 +14,9 @@ export interface ProduceOptions {
   /** Messages per produce call when unthrottled. @default 1000 */
   readonly chunk?: number;
   readonly onProgress?: (sent: number) => void;
+  /** @default systemClock */
+  readonly clock?: Clock;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Produces `messages` to `topic`, at `rate` per second when given (in small chunks, so the rate
@@ -31,15 +32,16 @@ export async function produceMessages(
   options: ProduceOptions = {},
 ): Promise<{ sent: number; seconds: number }> {
   const iterator = messages[Symbol.iterator]();
-  const started = performance.now();
+  const clock = options.clock ?? systemClock;
+  const started = clock.now();
   const deadline = options.durationMs === undefined ? Number.POSITIVE_INFINITY : started + options.durationMs;
   let sent = 0;
   for (let done = false; !done; ) {
-    const now = performance.now();
+    const now = clock.now();
     if (now >= deadline) break;
     const due = options.rate === undefined ? (options.chunk ?? 1000) : Math.floor(((now - started) / 1000) * options.rate) - sent;
     if (due <= 0) {
-      await sleep(Math.min(20, deadline - now));
+      await clock.sleep(Math.min(20, deadline - now));
       continue;
     }
     const chunk: OutgoingMessage[] = [];
@@ -55,5 +57,5 @@ export async function produceMessages(
     sent += chunk.length;
     options.onProgress?.(sent);
   }
-  return { sent, seconds: (performance.now() - started) / 1000 };
+  return { sent, seconds: (clock.now() - started) / 1000 };
 }

@@ -1,12 +1,12 @@
-import type { PipelineConfig } from './config.js';
+import type { Area, PipelineConfig } from './config.js';
 import { readFile } from 'node:fs/promises';
 import { InputError, NotFoundError, PipelineError } from './errors.js';
 import { FolderStore } from './adapters/folder-store.js';
 import { S3Store, s3ClientFor } from './adapters/s3-store.js';
 import type { ObjectStore } from './ports/object-store.js';
 
-/** The four areas of the pipeline's storage; each key in an area starts with `<area>/`. */
-export type Area = keyof PipelineConfig['buckets'];
+export type { Area } from './config.js';
+export { s3ClientFor } from './adapters/s3-store.js';
 
 /**
  * The object store holding an area: the embedded folder, or the area's bucket on S3.
@@ -17,6 +17,18 @@ export type Area = keyof PipelineConfig['buckets'];
 export function openStore(config: PipelineConfig, area: Area): ObjectStore {
   if (config.store === 'folder') return new FolderStore(config.dataDir);
   return new S3Store(s3ClientFor(config), config.buckets[area]);
+}
+
+/**
+ * The object store of a bucket named at run time (the bucket of an S3 event): that bucket on S3,
+ * or the embedded folder, which stands for every bucket.
+ *
+ * @example
+ * const raw = openBucket(config, record.s3.bucket.name);
+ */
+export function openBucket(config: PipelineConfig, bucket: string): ObjectStore {
+  if (config.store === 'folder') return new FolderStore(config.dataDir);
+  return new S3Store(s3ClientFor(config), bucket);
 }
 
 /** A parsed location: a local path, or a bucket and key prefix on S3. */

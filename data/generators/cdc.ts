@@ -1,13 +1,21 @@
 /**
- * Debezium-style change events for `customer_updates` (DESIGN.md, "Event contracts"): a snapshot
+ * Debezium-style change events for `customer_updates` (docs/cdc.md, "Change events"): a snapshot
  * (op `r`) of every customer of a cleaned table, then a stream of changes to it: inserts of new
  * customers, updates (income, purchases, campaign responses) and deletes, keyed by ID.
  */
-import { CAMPAIGN_COLUMNS, PURCHASE_COLUMNS, SPEND_COLUMNS } from '../../shared/preprocess/features.js';
-import type { Customer } from '../../shared/cdc/customers.js';
+import { MARKETING_COLUMNS } from './marketing.js';
 import { Random } from './random.js';
 
-export type { Customer };
+/**
+ * A row of a cleaned table: column name to value. The generators import nothing from shared/, so
+ * the tools above them (the CLI, `pipeline run`) can use them without a cycle between folders.
+ */
+export type Customer = Record<string, string | number>;
+
+const SPEND_COLUMNS = MARKETING_COLUMNS.filter((c) => c.startsWith('Mnt'));
+const PURCHASE_COLUMNS = MARKETING_COLUMNS.filter((c) => /^Num(Web|Catalog|Store)Purchases$/.test(c));
+// AcceptedCmp1 to 5 in number order (the file lists 3, 4, 5, 1, 2): the seeded choices depend on it
+const CAMPAIGN_COLUMNS = MARKETING_COLUMNS.filter((c) => c.startsWith('AcceptedCmp')).sort();
 
 /** What a message is; `duplicate` marks a re-send of the message before it (at-least-once). */
 export type CdcMessageKind = 'r' | 'c' | 'u' | 'd' | 'bad';

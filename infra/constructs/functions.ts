@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations, Annotations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KafkaDlq, ManagedKafkaEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -7,21 +7,18 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import * as manifest from '../../functions/manifest.js';
+import type { Access, FunctionName, FunctionSpec, S3Trigger } from '../../functions/manifest.js';
+import { Topics, type Area } from '../../shared/config.js';
 import type { Settings } from '../settings.js';
 import { S3FailureDestination, S3FailureRecords } from './failure-records.js';
 import { PipelineFunction } from './pipeline-function.js';
 import type { Storage } from './storage.js';
 import type { Streaming } from './streaming.js';
 
-/** The four pipeline functions, in pipeline order. */
-export const FunctionNames = ['preprocess', 'stream', 'cdc', 'analytics'] as const;
-export type FunctionName = (typeof FunctionNames)[number];
-
-/** The Kafka topics and the suffix of their dead-letter topics (with `onFailure=kafka`). */
-export const Topics = { sensor: 'sensor_data', cdc: 'customer_updates' } as const;
+/** The suffix of the dead-letter topics (with `onFailure=kafka`). */
 export const DeadLetterSuffix = '.dlq';
 
 /** The queue that receives failed asynchronous invocations in the `local` stage. */
@@ -45,27 +42,21 @@ export interface FunctionsProps {
   readonly storage: Storage;
   /** The MSK side; absent in the `local` stage, where the bridge feeds the functions. */
   readonly streaming?: Streaming;
-  /**
-   * The handler file of each function. A function whose file does not exist is left out with a
-   * warning, so the stack can be built while the functions are still being written.
-   * @default handlerEntry
-   */
+  /** The handler file of each function (the assertion tests wire a stand-in). @default handlerEntry */
   readonly entryFor?: (name: FunctionName) => string;
 }
 
 /**
- * The four Lambda functions and their triggers.
+ * The pipeline's Lambda functions and their triggers, one per entry of functions/manifest.ts:
  *
- * - preprocess: S3 ObjectCreated under `raw/`; asynchronous, so a failed event is retried twice
- *   and then written to the dead-letter bucket.
- * - stream and cdc: Kafka event sources on `sensor_data` and `customer_updates` (see
- *   {@link Functions.subscribe} for the batching and failure choices).
- * - analytics: 10,240 MB, invoked on demand (`aws lambda invoke`) and by S3 when a cleaned
- *   dataset's `latest.json` pointer (written by preprocessing after a cleaned run) lands under `processed/`.
+ * - S3-triggered (preprocess: ObjectCreated under `raw/`; analytics: a dataset's `latest.json`
+ *   pointer landing under `processed/`): asynchronous, so a failed event is retried (the entry's
+ *   `retryAttempts`) and then written to the dead-letter bucket. Analytics is also invoked on demand.
+ * - Kafka-triggered (stream on `sensor_data`, cdc on `customer_updates`): event source mappings;
+ *   see {@link Functions.subscribe} for the batching and failure choices.
  */
 export class Functions extends Construct {
-  readonly functions: Partial<Record<FunctionName, PipelineFunction>> = {};
-  readonly missing: FunctionName[] = [];
+  readonly functions = {} as Record<FunctionName, PipelineFunction>;
   /**
    * The `local` stage's failure destination for asynchronous invocations: LocalStack does not
    * accept an S3 bucket there (AWS does since 2024), so failed events go to this queue instead.
@@ -78,57 +69,35 @@ export class Functions extends Construct {
     const entryFor = props.entryFor ?? handlerEntry;
     const local = settings.stage === 'local';
     this.localFailures = local ? new sqs.Queue(this, 'LocalFailures', { queueName: LocalFailureQueue, enforceSSL: true, retentionPeriod: Duration.days(14) }) : undefined;
-    const make = (name: FunctionName, memorySize: number, timeout: Duration): PipelineFunction | undefined => {
-      const entry = entryFor(name);
-      if (!existsSync(entry)) {
-        this.missing.push(name);
-        Annotations.of(this).addWarningV2(`pipeline:missing-handler-${name}`, `${entry} does not exist yet: the ${name} function is left out`);
-        return undefined;
-      }
+    const topicEnvironment = Object.fromEntries(Object.values(Topics).map((topic) => [topic.nameEnv, topic.name]));
+    for (const name of manifest.FunctionNames) {
+      const spec: FunctionSpec = manifest.Functions[name];
       const fn = new PipelineFunction(this, capitalize(name), {
-        entry,
+        entry: entryFor(name),
         serviceName: `pipeline-${name}`,
-        memorySize,
-        timeout,
+        memorySize: settings.functions[name].memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
         logRetentionDays: settings.logRetentionDays,
         logRemovalPolicy: settings.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         extraFiles: [ParquetWasm],
         environment: {
           PIPELINE_STORE: 's3',
-          SENSOR_TOPIC: Topics.sensor,
-          CDC_TOPIC: Topics.cdc,
+          ...topicEnvironment,
           // LocalStack gives each function AWS_ENDPOINT_URL (its own address as the function sees
           // it, with either Lambda executor), which the configuration uses for S3; path-style
           // addressing, because bucket subdomains of that address do not resolve.
           ...(local ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
         },
       });
+      for (const [area, access] of Object.entries(spec.areas) as Array<[Area, Access]>) fn.bindArea(area, storage.areas[area], access);
+      if (spec.trigger.kind === 's3') this.onFailureToDeadLetters(fn, storage, settings.functions[name].retryAttempts);
       this.functions[name] = fn;
-      return fn;
-    };
-
-    const preprocess = make('preprocess', settings.preprocessMemoryMb, Duration.minutes(10));
-    if (preprocess) {
-      preprocess.bindArea('raw', storage.areas.raw, 'read').bindArea('processed', storage.areas.processed, 'readWrite');
-      this.onFailureToDeadLetters(preprocess, storage, 2);
-    }
-    const stream = make('stream', settings.streamMemoryMb, Duration.minutes(2));
-    stream?.bindArea('results', storage.areas.results, 'readWrite');
-    const cdc = make('cdc', settings.cdcMemoryMb, Duration.minutes(2));
-    cdc?.bindArea('models', storage.areas.models, 'readWrite');
-    const analytics = make('analytics', settings.analyticsMemoryMb, Duration.minutes(15));
-    if (analytics) {
-      analytics
-        .bindArea('processed', storage.areas.processed, 'read')
-        .bindArea('models', storage.areas.models, 'read')
-        .bindArea('results', storage.areas.results, 'readWrite');
-      // A failed analysis of a dataset is retried once, then recorded; it can be re-run on demand.
-      this.onFailureToDeadLetters(analytics, storage, 1);
     }
 
-    const triggers: Array<{ fn: PipelineFunction; prefix: string; suffix?: string }> = [];
-    if (preprocess) triggers.push({ fn: preprocess, prefix: storage.areas.raw.prefix });
-    if (analytics) triggers.push({ fn: analytics, prefix: storage.areas.processed.prefix, suffix: settings.analyticsTriggerSuffix });
+    const triggers = manifest.S3FunctionNames.map((name) => {
+      const trigger: S3Trigger = manifest.Functions[name].trigger;
+      return { fn: this.functions[name], prefix: storage.areas[trigger.area].prefix, suffix: settings.functions[name].triggerSuffix };
+    });
     if (local) this.notifyNatively(storage, triggers);
     else {
       for (const { fn, prefix, suffix } of triggers) {
@@ -137,8 +106,10 @@ export class Functions extends Construct {
     }
 
     if (streaming) {
-      if (stream) this.subscribe(stream, streaming, Topics.sensor, settings.streamBatchSize, settings.streamBatchWindowSeconds, settings, storage);
-      if (cdc) this.subscribe(cdc, streaming, Topics.cdc, settings.cdcBatchSize, settings.cdcBatchWindowSeconds, settings, storage);
+      for (const name of manifest.KafkaFunctionNames) {
+        const { batchSize, batchWindowSeconds, retryAttempts } = settings.functions[name];
+        this.subscribe(this.functions[name], streaming, Topics[manifest.Functions[name].trigger.topic].name, { batchSize: batchSize!, windowSeconds: batchWindowSeconds!, retryAttempts }, settings, storage);
+      }
     }
   }
 
@@ -152,7 +123,7 @@ export class Functions extends Construct {
 
   /**
    * Subscribes a function to a topic, with these choices:
-   * - batch size and window from the settings: the stream function takes big batches over a few
+   * - batch size and window from the manifest (or the stage's settings): the stream function takes big batches over a few
    *   seconds (its output is one partial aggregate per batch, so fewer, larger batches mean fewer
    *   objects); the CDC function takes small batches at once (each batch is a conditional write
    *   of the model, and changes should show up quickly).
@@ -171,8 +142,7 @@ export class Functions extends Construct {
     fn: PipelineFunction,
     streaming: Streaming,
     topic: string,
-    batchSize: number,
-    windowSeconds: number,
+    { batchSize, windowSeconds, retryAttempts }: { batchSize: number; windowSeconds: number; retryAttempts: number },
     settings: Settings,
     storage: Storage,
   ): void {
@@ -186,7 +156,7 @@ export class Functions extends Construct {
         startingPosition: lambda.StartingPosition[settings.startingPosition],
         batchSize,
         maxBatchingWindow: Duration.seconds(windowSeconds),
-        retryAttempts: settings.kafkaRetryAttempts,
+        retryAttempts,
         bisectBatchOnError: true,
         onFailure: kafkaFailures ? new KafkaDlq(`${topic}${DeadLetterSuffix}`) : new S3FailureRecords(storage.deadLetterBucket),
         provisionedPollerConfig: kafkaFailures ? { minimumPollers: 1, maximumPollers: 3 } : undefined,

@@ -4,7 +4,9 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Settings } from '../settings.js';
-import { DeadLetterSuffix, Topics, type FunctionName } from './functions.js';
+import { Functions as Manifest, KafkaFunctionNames, type FunctionName } from '../../functions/manifest.js';
+import { Topics } from '../../shared/config.js';
+import { DeadLetterSuffix } from './functions.js';
 import type { PipelineFunction } from './pipeline-function.js';
 import type { Storage } from './storage.js';
 import type { Streaming } from './streaming.js';
@@ -13,7 +15,7 @@ export interface MonitoringProps {
   readonly settings: Settings;
   readonly storage: Storage;
   readonly streaming?: Streaming;
-  readonly functions: Partial<Record<FunctionName, PipelineFunction>>;
+  readonly functions: Readonly<Record<FunctionName, PipelineFunction>>;
 }
 
 /**
@@ -61,11 +63,9 @@ export class Monitoring extends Construct {
     );
 
     if (!streaming) return;
-    const consumers: Array<[string, string]> = [];
-    if (functions.stream) consumers.push(['stream', Topics.sensor]);
-    if (functions.cdc) consumers.push(['cdc', Topics.cdc]);
-    for (const [name, topic] of consumers) {
-      const fn = functions[name as FunctionName]!;
+    for (const name of KafkaFunctionNames) {
+      const fn = functions[name];
+      const topic = Topics[Manifest[name].trigger.topic].name;
       alarm(
         `${name}OffsetLag`,
         fn.function.metric('OffsetLag', { statistic: 'Maximum', period: fiveMinutes }),

@@ -8,15 +8,9 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Validations } from 'aws-cdk-lib';
 import { basename } from 'node:path';
-import type { AreaLocation, AreaName } from './storage.js';
+import { AreaBucketEnv, type Area } from '../../shared/config.js';
+import type { AreaLocation } from './storage.js';
 
-/** The environment variable that names each area's bucket (see shared/config.ts). */
-export const AreaEnv = {
-  raw: 'RAW_BUCKET',
-  processed: 'PROCESSED_BUCKET',
-  models: 'MODELS_BUCKET',
-  results: 'RESULTS_BUCKET',
-} as const satisfies Record<AreaName, string>;
 
 /** What a function may do in an area: the S3 actions of each access level. */
 export const AreaAccess = {
@@ -175,8 +169,8 @@ export class PipelineFunction extends Construct {
    * @example
    * fn.bindArea('processed', storage.areas.processed, 'write');
    */
-  bindArea(area: AreaName, location: AreaLocation, access: AreaAccessLevel): this {
-    return this.bind(AreaEnv[area], location.bucket.bucketName, (grantee) => {
+  bindArea(area: Area, location: AreaLocation, access: AreaAccessLevel): this {
+    return this.bind(AreaBucketEnv[area], location.bucket.bucketName, (grantee) => {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: [...AreaAccess[access]],

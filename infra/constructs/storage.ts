@@ -1,19 +1,8 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { Areas, type Area } from '../../shared/config.js';
 import type { Stage } from '../settings.js';
-
-/**
- * The pipeline's storage areas. Every object key starts with its area's prefix, so an area is a
- * (bucket, prefix) pair and the handlers read `RAW_BUCKET`, `PROCESSED_BUCKET`, ... to find it.
- */
-export const Areas = {
-  raw: 'raw/',
-  processed: 'processed/',
-  models: 'models/',
-  results: 'results/',
-} as const;
-export type AreaName = keyof typeof Areas;
 
 /** A storage area: the bucket that holds it and the key prefix of its objects. */
 export interface AreaLocation {
@@ -63,7 +52,7 @@ export class Storage extends Construct {
   readonly modelsBucket: s3.Bucket;
   readonly deadLetterBucket: s3.Bucket;
   readonly accessLogsBucket: s3.Bucket | undefined;
-  readonly areas: Readonly<Record<AreaName, AreaLocation>>;
+  readonly areas: Readonly<Record<Area, AreaLocation>>;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);

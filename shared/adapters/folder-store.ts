@@ -2,16 +2,49 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ConflictError, NotFoundError, PipelineError } from '../errors.js';
+import { ConflictError, NotFoundError, PipelineError, StorageError, type StorageFailure } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
 
 const etagOf = (body: Uint8Array): string => `"${createHash('md5').update(body).digest('hex')}"`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** File-system error codes, by what they mean for a request (what is not here is `unknown`). */
+const FileFailures: Readonly<Record<string, StorageFailure>> = {
+  EACCES: 'permission',
+  EPERM: 'permission',
+  EROFS: 'permission',
+  ENAMETOOLONG: 'invalid',
+  EISDIR: 'invalid',
+  ENOTDIR: 'invalid',
+  EINVAL: 'invalid',
+  ERR_INVALID_ARG_VALUE: 'invalid',
+  EFBIG: 'too-large',
+  ENOSPC: 'too-large',
+  EDQUOT: 'too-large',
+  EMFILE: 'transient',
+  ENFILE: 'transient',
+  EAGAIN: 'transient',
+  EBUSY: 'transient',
+  EIO: 'transient',
+};
+
+const Explanations: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENAMETOOLONG: 'the key is too long for a file name',
+  EISDIR: 'the key names a folder, not an object',
+  ENOTDIR: 'a part of the key is an object, not a folder',
+  ERR_INVALID_ARG_VALUE: 'the key holds a character no file name can (NUL)',
+  ENOSPC: 'the disk is full',
+};
 
 /**
  * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
  * and are renamed into place, so readers never see half an object. Conditional writes hold a
  * lock file (`<key>.lock`, created exclusively), so they are safe across processes too.
+ * File-system errors are classified into StorageErrors naming the key: a name too long, a key
+ * that is a folder, a permission problem fail at once; a busy or exhausted system is transient.
  * ETags are the MD5 of the bytes, as S3's are for single-part uploads.
  *
  * @example
@@ -24,7 +57,10 @@ export class FolderStore implements ObjectStore {
   private readonly root: string;
   private readonly etags = new Map<string, { version: string; etag: string }>();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly options: { readonly lockRetry?: RetryPolicy } = {},
+  ) {
     this.root = resolve(root);
     this.name = this.root;
   }
@@ -43,7 +79,7 @@ export class FolderStore implements ObjectStore {
       body = await readFile(this.path(key));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${this.name}/${key}`, { cause: error });
-      throw error;
+      throw this.failure(error, key);
     }
     const bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
     return { key, etag: etagOf(bytes), size: bytes.byteLength, body: bytes };
@@ -56,17 +92,18 @@ export class FolderStore implements ObjectStore {
       return { key, etag: await this.etag(path, info), size: info.size, lastModified: info.mtime };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw this.failure(error, key);
     }
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     const path = this.path(key);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    await mkdir(dirname(path), { recursive: true });
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
-    const release = conditional ? await this.lock(path) : undefined;
+    let release: (() => Promise<void>) | undefined;
     try {
+      await mkdir(dirname(path), { recursive: true });
+      release = conditional ? await this.lock(path, key) : undefined;
       if (conditional) {
         const current = await this.head(key);
         if (options.ifNoneMatch === '*' && current !== undefined) throw new ConflictError(key, { status: 412 });
@@ -79,6 +116,8 @@ export class FolderStore implements ObjectStore {
       await writeFile(temp, bytes);
       await rename(temp, path);
       return { etag: etagOf(bytes) };
+    } catch (error) {
+      throw this.failure(error, key);
     } finally {
       await release?.();
     }
@@ -92,7 +131,7 @@ export class FolderStore implements ObjectStore {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
+        throw this.failure(error, `${prefix}*`);
       }
       for (const entry of entries) {
         const full = join(dir, entry.name);
@@ -113,7 +152,20 @@ export class FolderStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    try {
+      await rm(this.path(key), { force: true });
+    } catch (error) {
+      throw this.failure(error, key);
+    }
+  }
+
+  /** A file-system error as the pipeline's: a StorageError naming the key, or the pipeline's own error as it is. */
+  private failure(error: unknown, key: string): PipelineError {
+    if (error instanceof PipelineError) return error;
+    const code = (error as NodeJS.ErrnoException)?.code ?? '';
+    const failure = FileFailures[code] ?? 'unknown';
+    const reason = Explanations[code] ?? (error as Error)?.message ?? String(error);
+    return new StorageError(`${this.name}/${key}`, failure, `${reason}${code === '' ? '' : ` (${code})`}`, { cause: error });
   }
 
   /**
@@ -130,20 +182,28 @@ export class FolderStore implements ObjectStore {
     return etag;
   }
 
-  /** An exclusive lock file beside the object; a lock older than 30 s is taken to be abandoned. */
-  private async lock(path: string): Promise<() => Promise<void>> {
+  /**
+   * An exclusive lock file beside the object; a lock older than 30 s is taken to be abandoned and
+   * broken. Waiting for a live holder is bounded (RetryPolicies.folderLock, about 50 s).
+   */
+  private async lock(path: string, key: string): Promise<() => Promise<void>> {
     const lockPath = `${path}.lock`;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const handle = await open(lockPath, 'wx');
-        await handle.close();
-        return () => rm(lockPath, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-        if (age > 30_000) await rm(lockPath, { force: true });
-        else await sleep(Math.min(50, 2 + attempt));
-      }
-    }
+    const held = new PipelineError(`${this.name}/${key} is locked by another writer`, { retriable: true });
+    await retry(
+      async () => {
+        try {
+          const handle = await open(lockPath, 'wx');
+          await handle.close();
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.failure(error, key);
+          const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
+          if (age > 30_000) await rm(lockPath, { force: true });
+          throw held;
+        }
+      },
+      this.options.lockRetry ?? RetryPolicies.folderLock,
+      { what: `the lock of ${this.name}/${key}`, retriable: (error) => error === held },
+    );
+    return () => rm(lockPath, { force: true });
   }
 }

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Kafka, Partitioners, logLevel, type Admin, type Broker, type Cluster, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import { NotFoundError, PipelineError } from '../errors.js';
 import type { EventLog, FetchOptions, LogRecord, OutgoingMessage, ProducedRecord } from '../ports/event-log.js';
+import { retry, RetriesExhausted, RetryPolicies } from '../retry.js';
 import { mskIamTokenProvider, type KafkaConnection } from './msk.js';
 
 /**
@@ -15,7 +16,6 @@ export const KAFKAJS_VERSION = '2.2.4';
 const SEND_CHUNK_BYTES = 512 * 1024;
 const DEFAULT_FETCH_BYTES = 8 * 1024 * 1024;
 const READ_COMMITTED = 1;
-const ATTEMPTS = 6;
 
 export interface KafkaLogOptions {
   /** kafkajs request timeout (ms); a fetch adds its `waitMs` to it. Default 30 s. */
@@ -95,7 +95,6 @@ const view = (buffer: Buffer | null | undefined): Uint8Array | null =>
   buffer === null || buffer === undefined ? null : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 const toBuffer = (data: string | Uint8Array): Buffer => (typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 const sizeOf = (data: string | Uint8Array | null | undefined): number => (data === null || data === undefined ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether kafkajs thinks trying again can help. Its retrier wraps the error it gave up on in a
@@ -416,18 +415,25 @@ export class KafkaLog implements EventLog {
    * kafkajs's own retrier and are not retried twice.
    */
   private async attempt<T>(what: string, request: () => Promise<T>, scope: { readonly group?: string; readonly cluster?: Cluster } = {}): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      this.open();
-      try {
-        return await request();
-      } catch (error) {
-        if (error instanceof PipelineError) throw error;
-        if (!refreshHelps(error) || attempt >= ATTEMPTS) throw this.wrap(error, what);
-        if (scope.group !== undefined) this.coordinators.delete(scope.group);
-        const cluster = scope.cluster ?? this.cluster;
-        await (cluster === this.cluster ? this.clusterSerial.run(() => cluster.refreshMetadata()) : cluster.refreshMetadata()).catch(() => {});
-        await sleep(Math.min(2000, 50 * 2 ** attempt));
-      }
+    try {
+      return await retry(
+        async () => {
+          this.open();
+          return request();
+        },
+        RetryPolicies.kafkaRequest,
+        {
+          what,
+          retriable: (error) => !(error instanceof PipelineError) && refreshHelps(error),
+          onRetry: async () => {
+            if (scope.group !== undefined) this.coordinators.delete(scope.group);
+            const cluster = scope.cluster ?? this.cluster;
+            await (cluster === this.cluster ? this.clusterSerial.run(() => cluster.refreshMetadata()) : cluster.refreshMetadata()).catch(() => {});
+          },
+        },
+      );
+    } catch (error) {
+      throw error instanceof RetriesExhausted ? this.wrap(error.cause, `${what} (${error.attempts} attempts)`) : this.wrap(error, what);
     }
   }
 

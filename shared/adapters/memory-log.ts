@@ -1,3 +1,4 @@
+import type { Clock } from '../clock.js';
 import { NotFoundError, PipelineError } from '../errors.js';
 import type { EventLog, FetchOptions, LogRecord, OutgoingMessage, ProducedRecord } from '../ports/event-log.js';
 import { createPartitioner, type Partitioner } from './partitioner.js';
@@ -19,6 +20,8 @@ export interface MemoryLogOptions {
   readonly now?: () => number;
   /** Places records without an explicit partition; defaults to Kafka's default partitioner. */
   readonly partitioner?: Partitioner;
+  /** What a waiting fetch waits on; default real time (a timer cleared when a record arrives). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -40,11 +43,13 @@ export class MemoryLog implements EventLog {
   private readonly groups = new Map<string, number>();
   private readonly now: () => number;
   private readonly partitioner: Partitioner;
+  private readonly clock: Clock | undefined;
   private closed = false;
 
   constructor(options: MemoryLogOptions = {}) {
     this.now = options.now ?? Date.now;
     this.partitioner = options.partitioner ?? createPartitioner();
+    this.clock = options.clock;
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
@@ -110,7 +115,8 @@ export class MemoryLog implements EventLog {
           target.waiters.delete(wake);
           resolve();
         };
-        const timer = setTimeout(wake, options.waitMs);
+        const timer = this.clock === undefined ? setTimeout(wake, options.waitMs) : undefined;
+        if (this.clock !== undefined) void this.clock.sleep(options.waitMs!).then(wake);
         target.waiters.add(wake);
       });
     }

@@ -1,7 +1,7 @@
 import type { GetBootstrapBrokersResponse, KafkaClient } from '@aws-sdk/client-kafka';
 import type { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
-import type { PipelineConfig } from '../config.js';
 import { ConfigError, PipelineError } from '../errors.js';
+import { classifyAwsError, describeAwsError } from './aws-errors.js';
 
 /**
  * How to reach a Kafka cluster, independent of the client library: the brokers, whether the
@@ -89,39 +89,10 @@ export async function mskConnection(
   try {
     response = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
   } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    throw new PipelineError(`GetBootstrapBrokers for ${clusterArn} failed: ${(error as Error).message}`, {
-      cause: error,
-      retriable: status === undefined || status >= 500 || status === 429,
-    });
+    const kind = classifyAwsError(error);
+    throw new PipelineError(`GetBootstrapBrokers for ${clusterArn} ${describeAwsError(error, kind)}`, { cause: error, retriable: kind.failure === 'transient' });
   }
   return connectionFromBootstrap(response, { clusterArn, clientId: options.clientId });
-}
-
-/**
- * How to reach Kafka under `config`, or `undefined` for the in-process log: a cluster ARN
- * (`--cluster-arn`, else `MSK_CLUSTER_ARN`) is looked up with GetBootstrapBrokers; otherwise
- * `KAFKA_BROKERS` is used as is, with TLS + IAM when `KAFKA_AUTH=aws-iam` (signed for `AWS_REGION`).
- *
- * @example
- * const connection = await kafkaConnection(loadConfig(process.env), { clusterArn: options.clusterArn });
- */
-export async function kafkaConnection(
-  config: PipelineConfig,
-  options: { readonly clusterArn?: string; readonly client?: Pick<KafkaClient, 'send'> } = {},
-): Promise<KafkaConnection | undefined> {
-  const clusterArn = options.clusterArn ?? config.kafka.clusterArn;
-  const clientId = config.kafka.clientId;
-  if (clusterArn !== undefined) return mskConnection(clusterArn, { clientId, client: options.client });
-  if (config.kafka.brokers.length === 0) return undefined;
-  const iam = config.kafka.auth === 'aws-iam';
-  return {
-    brokers: config.kafka.brokers,
-    clientId,
-    ssl: iam,
-    ...(iam ? { sasl: { mechanism: 'aws-iam', region: config.s3.region } as const } : {}),
-    source: 'KAFKA_BROKERS',
-  };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Vega-Lite specs to SVG, in Node. vega and vega-lite are imported on first use only, so a
- * handler that never writes a report never loads them (STYLE.md principle 12).
+ * handler that never writes a report never loads them.
  */
 import type { ChartSpec } from './types.js';
 

@@ -127,7 +127,7 @@ export function compareText(a: string, b: string): number {
 }
 
 /**
- * Sets a table's expression parameters (`$` in expressions; STYLE.md principle 11). arquero types
+ * Sets a table's expression parameters (`$` in expressions, rather than values spliced into expression text). arquero types
  * `params` as getter-or-setter; this is the setter, typed.
  *
  * @example

@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import { InputError, NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import type { PipelineConfig } from '../config.js';
 import type { CacheState, TableCache } from './cache.js';
 import { responseModelFrom, type ResponseModel } from './model.js';
 import { ANALYSIS_NAMES } from './registry.js';
@@ -49,7 +48,7 @@ export function parseAnalyticsEvent(event: unknown): AnalyticsRequest {
   if (event === undefined || event === null) return {};
   const s3 = s3EventSchema.safeParse(event);
   if (s3.success) {
-    // S3 keys arrive URL-encoded, '+' for a space (DESIGN.md, "Event contracts")
+    // S3 keys arrive URL-encoded, '+' for a space, as S3 sends them
     const keys = s3.data.Records.map((record) => decodeURIComponent(record.s3.object.key.replaceAll('+', ' ')));
     const pointer = keys.find((key) => key.startsWith(PROCESSED) && key.endsWith(POINTER));
     return pointer === undefined ? {} : { dataset: pointer.slice(PROCESSED.length, -POINTER.length) };
@@ -141,7 +140,8 @@ export interface AnalyticsDeps {
   readonly results: ObjectStore;
   /** The in-memory table; keep one per container (module level in the handler). */
   readonly cache: TableCache;
-  readonly config: Pick<PipelineConfig, 'modelName' | 'analyticsDataset'>;
+  /** The CDC model to score with, and the dataset to analyse when the event names none (the newest when undefined). */
+  readonly config: { readonly modelName: string; readonly analyticsDataset: string | undefined };
   /** Writes results.json and report.html (default true). */
   readonly writeReport?: boolean;
   readonly clock?: () => number;

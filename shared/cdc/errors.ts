@@ -43,13 +43,3 @@ export class CorruptStateError extends PipelineError {
 export function lostRace(error: unknown): boolean {
   return error instanceof ConflictError || error instanceof StaleStateError;
 }
-
-/**
- * Waits a random time below min(1 s, 5 ms * 2^attempt) ("full jitter"), so racing writers spread out.
- *
- * @example
- * await jitterBackoff(3); // up to 40 ms
- */
-export function jitterBackoff(attempt: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 5 * 2 ** attempt)));
-}

@@ -1,6 +1,6 @@
 /**
  * Reading change events: Debezium-style `{op, before, after, source, ts_ms}` values keyed by
- * customer ID (DESIGN.md, "Event contracts"). Pure; a bad record becomes a `malformed` event with
+ * customer ID (docs/cdc.md, "Change events"). Pure; a bad record becomes a `malformed` event with
  * the reason, never an exception, so the partition keeps moving.
  */
 import { KEY } from '../preprocess/features.js';

@@ -1,11 +1,10 @@
 /**
  * Incremental processing (CDC): a customer table kept from Debezium-style change events, and a
- * ridge classifier of the campaign response maintained exactly from it (see DESIGN.md and the
- * README's CDC section).
+ * ridge classifier of the campaign response maintained exactly from it (see docs/cdc.md).
  */
 export { applyChanges } from './apply.js';
 export type { ApplyResult, PartitionView, Rejected } from './apply.js';
-export { CorruptStateError, StaleStateError, jitterBackoff, lostRace } from './errors.js';
+export { CorruptStateError, StaleStateError, lostRace } from './errors.js';
 export { OPS, parseRecord } from './events.js';
 export type { CdcRecord, ChangeEvent, Op } from './events.js';
 export { ExactStats } from './exact-stats.js';

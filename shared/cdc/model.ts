@@ -4,7 +4,8 @@
  * with If-Match so that concurrent publishers of different partitions never lose each other's work.
  */
 import { NotFoundError } from '../errors.js';
-import { jitterBackoff, lostRace } from './errors.js';
+import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
+import { lostRace } from './errors.js';
 import { ExactStats } from './exact-stats.js';
 import { evaluate, fitFromStats, type Fit, type FitOptions, type Metrics } from './fit.js';
 import type { Row } from './layout.js';
@@ -33,13 +34,11 @@ export interface PublishOptions {
   readonly metricsMaxRows?: number;
   /** @default 50 */
   readonly metricsEvery?: number;
-  /** Attempts at the conditional write before giving up. @default 30 */
-  readonly maxAttempts?: number;
-  /** Waits between attempts; randomised backoff by default. */
-  readonly backoff?: (attempt: number) => Promise<void>;
+  /** How a publish that lost the race for `current.json` is tried again. @default RetryPolicies.lostRace */
+  readonly retry?: RetryPolicy;
 }
 
-export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50, maxAttempts: 30 } as const;
+export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50 } as const;
 
 /** What a publish did. */
 export interface PublishReport {
@@ -72,32 +71,33 @@ export class ModelPublisher {
   /** Publishes the merged model of the topic's partitions (nothing when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
     const { store, keys } = this.states;
-    const maxAttempts = this.options.maxAttempts ?? PublishDefaults.maxAttempts;
     let conflicts = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        this.current ??= await readCurrent(this.states);
-        const current = this.current;
-        const partitions = await this.states.partitionsFor(topic, current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {});
-        const offsets = offsetsOf(topic, partitions);
-        if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
-          await repairVersion(this.states, current.doc);
-          return { model: current.doc, written: false, conflicts };
+    return retry(
+      async () => {
+        try {
+          this.current ??= await readCurrent(this.states);
+          const current = this.current;
+          const partitions = await this.states.partitionsFor(topic, current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {});
+          const offsets = offsetsOf(topic, partitions);
+          if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
+            await repairVersion(this.states, current.doc);
+            return { model: current.doc, written: false, conflicts };
+          }
+          const version = (current?.doc.version ?? 0) + 1;
+          const model = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+          const body = `${JSON.stringify(model, null, 2)}\n`;
+          const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
+          this.current = { doc: model, etag };
+          await store.put(keys.version(version), body, { contentType: 'application/json' });
+          return { model, written: true, conflicts };
+        } catch (error) {
+          this.current = undefined;
+          throw error;
         }
-        const version = (current?.doc.version ?? 0) + 1;
-        const model = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
-        const body = `${JSON.stringify(model, null, 2)}\n`;
-        const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
-        this.current = { doc: model, etag };
-        await store.put(keys.version(version), body, { contentType: 'application/json' });
-        return { model, written: true, conflicts };
-      } catch (error) {
-        this.current = undefined;
-        if (!lostRace(error) || attempt >= maxAttempts) throw error;
-        conflicts++;
-        await (this.options.backoff ?? jitterBackoff)(attempt);
-      }
-    }
+      },
+      this.options.retry ?? RetryPolicies.lostRace,
+      { what: `the publish of ${keys.current} (lost races)`, retriable: lostRace, onRetry: () => void conflicts++ },
+    );
   }
 }
 

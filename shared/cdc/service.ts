@@ -3,10 +3,10 @@
  * batch, commit with If-Match (on a lost race: re-read, re-apply, retry); then publish the merged
  * model. Keeps its state cache across warm invocations.
  */
-import { PipelineError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
+import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
 import { applyChanges } from './apply.js';
-import { jitterBackoff, lostRace } from './errors.js';
+import { lostRace } from './errors.js';
 import { parseRecord, type CdcRecord, type ChangeEvent } from './events.js';
 import type { FitOptions } from './fit.js';
 import { ModelPublisher, type PublishOptions, type PublishReport } from './model.js';
@@ -18,11 +18,13 @@ export interface CdcServiceOptions {
   readonly modelName: string;
   readonly fit?: FitOptions;
   readonly state?: StateOptions;
-  readonly publish?: Omit<PublishOptions, 'fit' | 'backoff'>;
-  /** Attempts of a batch's commit before giving up (the batch is then retried by the event source). @default 30 */
-  readonly maxAttempts?: number;
-  /** Waits between attempts; randomised exponential backoff by default. */
-  readonly backoff?: (attempt: number) => Promise<void>;
+  readonly publish?: Omit<PublishOptions, 'fit' | 'retry'>;
+  /**
+   * How a commit or publish that lost a race to another writer is tried again (re-read, re-apply).
+   * After the last attempt the batch fails, retriably: the event source tries it again.
+   * @default RetryPolicies.lostRace (30 attempts, full jitter)
+   */
+  readonly retry?: RetryPolicy;
 }
 
 /** What one partition's batch did. */
@@ -74,7 +76,7 @@ export class CdcService {
   constructor(options: CdcServiceOptions) {
     this.options = options;
     this.states = new CdcStateStore(options.store, options.modelName, options.state);
-    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, backoff: options.backoff });
+    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, ...(options.retry ? { retry: options.retry } : {}) });
   }
 
   /** Applies records (grouped by topic and partition, each group in offset order), then publishes each topic's model. */
@@ -96,10 +98,9 @@ export class CdcService {
   /** Applies one partition's records exactly once, retrying lost races. */
   async applyBatch(topic: string, partition: number, records: readonly CdcRecord[]): Promise<BatchReport> {
     const events = records.map(parseRecord).sort((a, b) => a.offset - b.offset);
-    const maxAttempts = this.options.maxAttempts ?? 30;
     let conflicts = 0;
-    for (let attempt = 1; ; attempt++) {
-      try {
+    return retry(
+      async () => {
         const state = await this.states.load(topic, partition);
         const fresh = events.filter((e) => e.offset > state.manifest.lastOffset);
         const lookup = await this.states.lookup(state, keysOf(fresh));
@@ -125,17 +126,18 @@ export class CdcService {
           lastOffset: committed.manifest.lastOffset,
           stateVersion: committed.manifest.version,
         };
-      } catch (error) {
-        if (!lostRace(error)) throw error;
-        this.states.forget(topic, partition);
-        conflicts++;
-        this.counters.stateConflicts++;
-        if (attempt >= maxAttempts) {
-          throw new PipelineError(`${topic}/${partition}: gave up after ${attempt} lost races for the partition's state`, { cause: error, retriable: true });
-        }
-        await (this.options.backoff ?? jitterBackoff)(attempt);
-      }
-    }
+      },
+      this.options.retry ?? RetryPolicies.lostRace,
+      {
+        what: `the commit of ${topic}/${partition}'s state (lost races)`,
+        retriable: lostRace,
+        onRetry: () => {
+          this.states.forget(topic, partition);
+          conflicts++;
+          this.counters.stateConflicts++;
+        },
+      },
+    );
   }
 
   /** Publishes the merged model of a topic (nothing is written when it is already current). */

@@ -1,23 +1,22 @@
 /**
- * A partition's CDC state in an object store, committed atomically.
+ * A partition's CDC state in an object store, committed atomically: the thin store over the
+ * checked documents (./state-manifest.ts), the compaction policy (./compaction.ts) and a
+ * row-weighted cache of the immutable objects (./lru.ts).
  *
  * The manifest (`state/<topic>/manifests/<p>.json`) is the one mutable object: it holds the exact
  * statistics, the last applied offset, the counts, and the keys of the immutable objects that hold
  * the rows: the chunk index (which chunk holds which key-hash prefix; rewritten only by a fold, so
  * the manifest keeps a constant size however many chunks there are), the chunks (rows by key hash,
- * at most `chunkRows` each) and the journal (rows changed since the last fold). A commit writes the new immutable objects under fresh keys,
- * then swaps the manifest with If-Match on the ETag it read: either the whole batch (statistics,
- * rows and offset together) becomes visible or none of it does, and a replay finds its offsets
- * already applied. Objects the new manifest no longer points to are deleted after the swap.
+ * at most `chunkRows` each) and the journal (rows changed since the last fold). A commit writes
+ * the new immutable objects under fresh keys, then swaps the manifest with If-Match on the ETag it
+ * read: either the whole batch (statistics, rows and offset together) becomes visible or none of
+ * it does, and a replay finds its offsets already applied. Objects the new manifest no longer
+ * points to are deleted after the swap.
  *
  * Cost per batch: one journal object (the batch's changes) and the manifest, whatever the table's
- * size. Journal objects are merged size-tiered (`journalFanout` of one level into one of the next),
- * so a change is rewritten a logarithmic number of times; the journal is folded into
- * the chunks when it outgrows `max(foldMinEntries, rows * foldFraction)` entries, rewriting only
- * the chunks it touches: about 1/foldFraction rows per change, whatever the table's size.
- *
- * Chunks and journals are immutable, so they are cached by key (LRU, `cacheRows` rows): a warm
- * function reads only the manifest and what it has not seen.
+ * size; the journal's merges and folds are the compaction policy's. Chunks and journals are
+ * immutable, so they are cached by key (`cacheRows` rows): a warm function reads only the manifest
+ * and what it has not seen.
  */
 import { createHash } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
@@ -25,10 +24,27 @@ import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
 import { Chunk, ChunkIndex, decodeChunk, encodeChunk, mergeChanges, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
+import { journalMerges, shouldFold } from './compaction.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
-import { ExactStats, type StatsJson } from './exact-stats.js';
+import { ExactStats } from './exact-stats.js';
 import { cdcKeys, type CdcKeys } from './keys.js';
 import { LAYOUT, type Layout, type Row } from './layout.js';
+import { WeightedLru } from './lru.js';
+import {
+  decodeChunkIndex,
+  decodeManifest,
+  emptyManifest,
+  EmptyChunkTable,
+  encodeChunkIndex,
+  encodeManifest,
+  ManifestFormat,
+  type ChunkRef,
+  type ChunkTable,
+  type JournalRef,
+  type Manifest,
+} from './state-manifest.js';
+
+export type { ChunkRef, ChunkTable, JournalRef, Manifest } from './state-manifest.js';
 
 /** Tuning of the state layout; the defaults suit tables from a thousand to millions of rows. */
 export interface StateOptions {
@@ -60,43 +76,6 @@ export const StateDefaults = {
   cacheRows: 2_500_000,
   concurrency: 16,
 } as const satisfies Required<StateOptions>;
-
-interface ChunkRef {
-  readonly key: string | null;
-  readonly rows: number;
-}
-
-interface JournalRef {
-  readonly key: string;
-  readonly entries: number;
-  /** 0: one batch's changes; n + 1: `journalFanout` pieces of level n merged. */
-  readonly level?: number;
-}
-
-/** The chunk index object: chunk by hash-bit prefix; the prefixes cover every hash exactly once. */
-type ChunkTable = Readonly<Record<string, ChunkRef>>;
-
-const EMPTY_TABLE: ChunkTable = { '': { key: null, rows: 0 } };
-
-/** The manifest document. */
-export interface Manifest {
-  readonly format: 'pipeline.cdc-state/2';
-  readonly topic: string;
-  readonly partition: number;
-  /** Incremented by every commit; names the immutable objects that commit wrote. */
-  readonly version: number;
-  /** Offset of the last event applied; -1 before the first. */
-  readonly lastOffset: number;
-  readonly rows: number;
-  /** Events applied (tombstones and no-ops included) and dead-lettered, over the partition's life. */
-  readonly counts: { readonly applied: number; readonly deadLettered: number };
-  readonly features: readonly string[];
-  readonly stats: StatsJson;
-  /** The chunk index object (null: no chunks yet) and how many chunks it lists. */
-  readonly chunkIndex: { readonly key: string | null; readonly chunks: number };
-  /** Oldest first; a later entry for a key wins. */
-  readonly journal: readonly JournalRef[];
-}
 
 /** A partition's state as read: the manifest, its ETag, statistics, and the journal's rows. */
 export interface PartitionState {
@@ -137,8 +116,7 @@ type Cached = Chunk | PackedChanges | ChunkTable;
 export class CdcStateStore {
   readonly keys: CdcKeys;
   private readonly options: Required<StateOptions>;
-  private readonly cache = new Map<string, { value: Cached; weight: number }>();
-  private cachedRows = 0;
+  private readonly cache: WeightedLru<Cached>;
   private readonly known = new Map<string, PartitionState>();
 
   constructor(
@@ -149,6 +127,7 @@ export class CdcStateStore {
   ) {
     this.keys = cdcKeys(modelName);
     this.options = { ...StateDefaults, ...options };
+    this.cache = new WeightedLru(this.options.cacheRows);
   }
 
   /**
@@ -163,7 +142,7 @@ export class CdcStateStore {
     let state: PartitionState;
     try {
       const got = await this.store.get(key);
-      state = await this.open(this.parseManifest(key, got.body, topic, partition), got.etag);
+      state = await this.open(decodeManifest(key, got.body, { topic, partition, features: this.layout.features.map((f) => f.name) }), got.etag);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       state = this.empty(topic, partition);
@@ -259,7 +238,7 @@ export class CdcStateStore {
     let overlay = state.overlay;
     const superseded: string[] = [];
     const rows = result.stats.count();
-    if (overlay.entries + result.changes.size > Math.max(this.options.foldMinEntries, Math.ceil(rows * this.options.foldFraction))) {
+    if (shouldFold(this.options, { journalEntries: overlay.entries, batchEntries: result.changes.size, rows })) {
       chunks = await this.fold(state, mergeChanges([...overlay.layers, result.changes]), version, superseded);
       chunkIndex = await this.writeChunkTable(topic, partition, version, chunks);
       if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
@@ -267,17 +246,12 @@ export class CdcStateStore {
       journal = [];
       overlay = new Overlay();
     } else if (result.changes.size > 0) {
-      // size-tiered: a batch's changes enter at level 0; `journalFanout` pieces of one level at the
-      // tail merge into one of the next level, so a change is rewritten once per level (log_k)
-      const fanout = this.options.journalFanout;
+      // the batch's changes enter at level 0; the policy says which tails merge (size-tiered)
       const pieces: Array<{ ref: JournalRef | undefined; level: number; changes: ReadonlyMap<string, Row | null> }> = journal.map((ref, i) => ({ ref, level: ref.level ?? 0, changes: overlay.layers[i]! }));
       pieces.push({ ref: undefined, level: 0, changes: result.changes });
-      for (;;) {
-        const tail = pieces.slice(-fanout);
-        const full = tail.length === fanout && tail.every((p) => p.level === tail[0]!.level);
-        if (!full && pieces.length <= this.options.journalMaxObjects) break;
-        const merging = full ? tail : pieces.slice(-2);
-        pieces.splice(-merging.length, merging.length, { ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: mergeChanges(merging.map((p) => p.changes)) });
+      for (const count of journalMerges(this.options, pieces.map((p) => p.level))) {
+        const merging = pieces.splice(-count, count);
+        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: mergeChanges(merging.map((p) => p.changes)) });
         for (const { ref } of merging) if (ref !== undefined) superseded.push(ref.key);
       }
       const written = await mapLimit(pieces, this.options.concurrency, async (piece) => {
@@ -290,7 +264,7 @@ export class CdcStateStore {
     }
 
     const next: Manifest = {
-      format: 'pipeline.cdc-state/2',
+      format: ManifestFormat,
       topic,
       partition,
       version,
@@ -306,7 +280,7 @@ export class CdcStateStore {
       journal,
     };
     const key = this.keys.manifest(topic, partition);
-    const { etag } = await this.store.put(key, JSON.stringify(next), {
+    const { etag } = await this.store.put(key, encodeManifest(next), {
       ...(state.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: state.etag }),
       contentType: 'application/json',
     });
@@ -314,7 +288,7 @@ export class CdcStateStore {
     this.known.set(`${topic}/${partition}`, committed);
     // what the new manifest no longer points to: no later manifest can point to it again
     await mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined));
-    for (const old of superseded) this.evict(old);
+    for (const old of superseded) this.cache.delete(old);
     return committed;
   }
 
@@ -356,41 +330,8 @@ export class CdcStateStore {
 
   private empty(topic: string, partition: number): PartitionState {
     const stats = new ExactStats(this.layout.width);
-    return {
-      manifest: {
-        format: 'pipeline.cdc-state/2',
-        topic,
-        partition,
-        version: 0,
-        lastOffset: -1,
-        rows: 0,
-        counts: { applied: 0, deadLettered: 0 },
-        features: this.layout.features.map((f) => f.name),
-        stats: stats.toJSON(),
-        chunkIndex: { key: null, chunks: 1 },
-        journal: [],
-      },
-      etag: undefined,
-      stats,
-      chunks: EMPTY_TABLE,
-      overlay: new Overlay(),
-    };
-  }
-
-  private parseManifest(key: string, body: Uint8Array, topic: string, partition: number): Manifest {
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(new TextDecoder().decode(body)) as Manifest;
-    } catch (error) {
-      throw new CorruptStateError(key, 'it is not JSON', { cause: error });
-    }
-    if (manifest.format !== 'pipeline.cdc-state/2') throw new CorruptStateError(key, `it has format ${JSON.stringify(manifest.format)}, not pipeline.cdc-state/2`);
-    if (manifest.topic !== topic || manifest.partition !== partition) throw new CorruptStateError(key, `it belongs to ${manifest.topic}/${manifest.partition}`);
-    const names = this.layout.features.map((f) => f.name);
-    if (!Array.isArray(manifest.features) || manifest.features.join('\n') !== names.join('\n')) {
-      throw new CorruptStateError(key, `it was written for other features (${manifest.features?.length} of them); this model has ${names.length}`);
-    }
-    return manifest;
+    const manifest = emptyManifest({ topic, partition, features: this.layout.features.map((f) => f.name) }, stats.toJSON());
+    return { manifest, etag: undefined, stats, chunks: EmptyChunkTable, overlay: new Overlay() };
   }
 
   private async open(manifest: Manifest, etag: string): Promise<PartitionState> {
@@ -401,7 +342,7 @@ export class CdcStateStore {
       throw new CorruptStateError(this.keys.manifest(manifest.topic, manifest.partition), (error as Error).message, { cause: error });
     }
     const [chunks, journals] = await Promise.all([
-      manifest.chunkIndex.key === null ? EMPTY_TABLE : this.chunkTable(manifest.chunkIndex.key),
+      manifest.chunkIndex.key === null ? EmptyChunkTable : this.chunkTable(manifest.chunkIndex.key),
       mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key)),
     ]);
     return { manifest, etag, stats, chunks, overlay: new Overlay(journals) };
@@ -450,7 +391,7 @@ export class CdcStateStore {
   }
 
   private async writeChunkTable(topic: string, partition: number, version: number, chunks: ChunkTable): Promise<Manifest['chunkIndex']> {
-    const bytes = Buffer.from(JSON.stringify({ format: 'pipeline.cdc-chunk-index/1', chunks }));
+    const bytes = Buffer.from(encodeChunkIndex(chunks));
     const key = this.keys.chunkIndex(topic, partition, version, hashOf(bytes));
     await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, chunks, 0);
@@ -458,32 +399,20 @@ export class CdcStateStore {
   }
 
   private chunkTable(key: string): Promise<ChunkTable> {
-    return this.fetch(
-      key,
-      (text) => {
-        const parsed = JSON.parse(text) as { format?: unknown; chunks?: unknown };
-        if (parsed.format !== 'pipeline.cdc-chunk-index/1' || typeof parsed.chunks !== 'object' || parsed.chunks === null) throw new RangeError(`${key} is not a CDC chunk index`);
-        return parsed.chunks as ChunkTable;
-      },
-      () => 0,
-    ) as Promise<ChunkTable>;
+    return this.fetch(key, (bytes) => decodeChunkIndex(key, bytes), () => 0) as Promise<ChunkTable>;
   }
 
   private chunk(key: string): Promise<Chunk> {
-    return this.fetch(key, (text) => decodeChunk(text, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
+    return this.fetch(key, (bytes) => decodeChunk(new TextDecoder().decode(bytes), this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
   }
 
   private journal(key: string): Promise<PackedChanges> {
-    return this.fetch(key, (text) => PackedChanges.decode(text, this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
+    return this.fetch(key, (bytes) => PackedChanges.decode(new TextDecoder().decode(bytes), this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
   }
 
-  private async fetch<T extends Cached>(key: string, decode: (text: string) => T, weight: (value: T) => number): Promise<Cached> {
+  private async fetch<T extends Cached>(key: string, decode: (bytes: Uint8Array) => T, weight: (value: T) => number): Promise<Cached> {
     const hit = this.cache.get(key);
-    if (hit !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, hit);
-      return hit.value;
-    }
+    if (hit !== undefined) return hit;
     let body: Uint8Array;
     try {
       body = (await this.store.get(key)).body;
@@ -493,8 +422,9 @@ export class CdcStateStore {
     }
     let value: T;
     try {
-      value = decode(new TextDecoder().decode(body));
+      value = decode(body);
     } catch (error) {
+      if (error instanceof CorruptStateError) throw error;
       throw new CorruptStateError(key, (error as Error).message, { cause: error });
     }
     this.remember(key, value, weight(value));
@@ -502,21 +432,7 @@ export class CdcStateStore {
   }
 
   private remember(key: string, value: Cached, weight: number): void {
-    this.evict(key);
-    this.cache.set(key, { value, weight });
-    this.cachedRows += weight;
-    for (const [old, entry] of this.cache) {
-      if (this.cachedRows <= this.options.cacheRows || old === key) break;
-      this.cache.delete(old);
-      this.cachedRows -= entry.weight;
-    }
-  }
-
-  private evict(key: string): void {
-    const entry = this.cache.get(key);
-    if (entry === undefined) return;
-    this.cache.delete(key);
-    this.cachedRows -= entry.weight;
+    this.cache.set(key, value, weight);
   }
 
   private readonly indexes = new WeakMap<ChunkTable, ChunkIndex>();

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { loadConfig, type PipelineConfig } from '../config.js';
+import type { loadConfig as LoadConfig, PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 
 /** What every command receives: the configuration, read once, and the output streams. */
@@ -36,8 +36,10 @@ const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let config: PipelineConfig | undefined;
+  // the configuration's schema (zod) is loaded before a command runs, never for --help
+  let configModule: { loadConfig: typeof LoadConfig } | undefined;
   const context: CliContext = {
-    config: () => (config ??= loadConfig(env)),
+    config: () => (config ??= configModule!.loadConfig(env)),
     stdout: process.stdout,
     stderr: process.stderr,
   };
@@ -54,6 +56,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         process.stderr.write(text);
       },
     });
+  program.hook('preAction', async () => {
+    configModule ??= await import('../config.js');
+  });
   for (const load of commandModules) (await load()).register(program, context);
   for (const command of program.commands) command.exitOverride();
 

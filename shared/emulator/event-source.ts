@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
 import { isRetriable, PipelineError } from '../errors.js';
 import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from './msk-event.js';
+import { delayMs, retry, RetriesExhausted, RetryPolicies, type RetryPolicy } from '../retry.js';
+import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
 /** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */
 export type KafkaHandler = (event: KafkaEvent) => Promise<unknown>;
 
-/** Retry settings as data (kafkajs style): attempt n waits min(max, initial * multiplier^(n-1)). */
-export interface RetrySettings {
-  /** Retries of a failing batch before it goes to the on-failure destination. */
-  readonly maxRetries: number;
-  readonly initialBackoffMs: number;
-  readonly maxBackoffMs: number;
-  readonly multiplier: number;
-}
 
 /** Lambda's own bounds on a Kafka event source mapping. */
 export const EventSourceLimits = {
@@ -34,7 +28,10 @@ export const EventSourceDefaults = {
   startingPosition: 'TRIM_HORIZON',
   /** How long an empty fetch waits for records; also bounds how fast `stop()` returns. */
   pollWaitMs: 500,
-  retry: { maxRetries: 10, initialBackoffMs: 100, maxBackoffMs: 10_000, multiplier: 2 } satisfies RetrySettings,
+  /** A failing batch: invoked up to 11 times (Lambda's own bound is the mapping's retry attempts). */
+  retry: { attempts: 11, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2, jitter: 'none' } satisfies RetryPolicy,
+  /** The event log failing under a partition (a broker restarting): about a minute, then the partition stops. */
+  logRetry: RetryPolicies.eventLog satisfies RetryPolicy,
 } as const;
 
 /** What the emulator reports as it works; `serve` prints some, tests and the bench watch them. */
@@ -60,7 +57,12 @@ export interface EventSourceOptions {
   readonly maxPayloadBytes?: number;
   /** Split a failing batch in two and retry each half, isolating the records that fail. @default true */
   readonly bisectBatchOnFunctionError?: boolean;
-  readonly retry?: Partial<RetrySettings>;
+  /** How a failing batch is retried (with bisecting, each half starts one attempt deeper). @default EventSourceDefaults.retry */
+  readonly retry?: Partial<RetryPolicy>;
+  /** How a failing read or commit of the event log is retried before the partition stops. @default EventSourceDefaults.logRetry */
+  readonly logRetry?: RetryPolicy;
+  /** Time, for the batching window, backoff and idleness. @default systemClock */
+  readonly clock?: Clock;
   /** Where a new consumer group starts: the oldest record or the next one. @default 'TRIM_HORIZON' */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Written into each event; defaults to a made-up MSK cluster ARN and `in-process` servers. */
@@ -104,20 +106,20 @@ export interface EventSource {
   readonly stats: Readonly<EventSourceStats>;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 class Aborted extends Error {}
 
 /**
- * Lambda's Kafka event source mapping over any {@link EventLog} (DESIGN.md, "The local
+ * Lambda's Kafka event source mapping over any {@link EventLog} (docs/architecture.md, "The
  * event-source emulator"): per partition, batches of up to `batchSize` records gathered for at most
  * `maxBatchingWindowMs` and 6 MB of event; the `MSKEvent` Lambda would send; the next batch of a
  * partition only after the previous one is done (partitions run in parallel); offsets committed
  * only after the handler returns, so a crash redelivers (at-least-once: handlers must be
  * idempotent). A failing batch is retried with exponential backoff, bisected (when
- * `bisectBatchOnFunctionError`) to isolate the failing records, and after `maxRetries` its
+ * `bisectBatchOnFunctionError`) to isolate the failing records, and after `retry.attempts` its
  * invocation record goes to the on-failure destination and the partition moves on. Errors that
- * are not retriable (see `isRetriable`) are bisected but not retried.
+ * are not retriable (see `isRetriable`; an error the handler did not classify is not) are
+ * bisected but not retried. A partition whose event log keeps failing stops after `logRetry`,
+ * naming what it gave up on, and `runUntilIdle` (or `serve`) reports it.
  *
  * @example
  * const source = createEventSource({ log, topic: 'sensor_data', group: 'stream', handler });
@@ -130,7 +132,8 @@ export function createEventSource(options: EventSourceOptions): EventSource {
   const emit = options.onEvent ?? (() => {});
   let workers: PartitionWorker[] | undefined;
   let starting: Promise<void> | undefined;
-  let lastActivity = Date.now();
+  const clock = settings.clock;
+  let lastActivity = clock.now();
   const state = { stopping: false, aborted: false };
 
   const context: WorkerContext = {
@@ -140,7 +143,7 @@ export function createEventSource(options: EventSourceOptions): EventSource {
     state,
     emit,
     touch: () => {
-      lastActivity = Date.now();
+      lastActivity = clock.now();
     },
   };
 
@@ -164,7 +167,7 @@ export function createEventSource(options: EventSourceOptions): EventSource {
       state.aborted = true;
     },
     async runUntilIdle({ idleMs = 2_000, timeoutMs = Number.POSITIVE_INFINITY } = {}) {
-      const began = Date.now();
+      const began = clock.now();
       await start();
       lastActivity = Math.max(lastActivity, began);
       const tick = Math.max(20, Math.min(200, idleMs / 10));
@@ -179,12 +182,12 @@ export function createEventSource(options: EventSourceOptions): EventSource {
             break;
           }
         }
-        if (!caughtUp) lastActivity = Date.now();
-        if (caughtUp && Date.now() - lastActivity >= idleMs) return { ...stats };
-        if (Date.now() - began > timeoutMs) {
+        if (!caughtUp) lastActivity = clock.now();
+        if (caughtUp && clock.now() - lastActivity >= idleMs) return { ...stats };
+        if (clock.now() - began > timeoutMs) {
           throw new PipelineError(`${options.topic}: not idle after ${timeoutMs} ms (${stats.delivered} records delivered, ${stats.failed} failed)`);
         }
-        await sleep(tick);
+        await clock.sleep(tick);
       }
     },
   };
@@ -201,8 +204,8 @@ function resolve(options: EventSourceOptions) {
     throw new PipelineError(`maxBatchingWindowMs must be from 0 to ${EventSourceLimits.maxBatchingWindowMs}, got ${maxBatchingWindowMs}`);
   }
   if (!(maxPayloadBytes > 0)) throw new PipelineError(`maxPayloadBytes must be positive, got ${maxPayloadBytes}`);
-  const retry: RetrySettings = { ...EventSourceDefaults.retry, ...options.retry };
-  if (!(retry.maxRetries >= 0)) throw new PipelineError(`retry.maxRetries must be 0 or more, got ${retry.maxRetries}`);
+  const retry: RetryPolicy = { ...EventSourceDefaults.retry, ...options.retry };
+  if (!(retry.attempts >= 1)) throw new PipelineError(`retry.attempts must be 1 or more, got ${retry.attempts}`);
   const source: EventSourceIdentity = options.source ?? {
     eventSource: 'aws:kafka',
     eventSourceArn: `arn:aws:kafka:us-east-1:000000000000:cluster/local/${options.topic}`,
@@ -213,6 +216,8 @@ function resolve(options: EventSourceOptions) {
     maxBatchingWindowMs,
     maxPayloadBytes,
     retry,
+    logRetry: options.logRetry ?? EventSourceDefaults.logRetry,
+    clock: options.clock ?? systemClock,
     source,
     bisect: options.bisectBatchOnFunctionError ?? EventSourceDefaults.bisectBatchOnFunctionError,
     pollWaitMs: options.pollWaitMs ?? EventSourceDefaults.pollWaitMs,
@@ -227,16 +232,6 @@ type WorkerContext = ReturnType<typeof resolve> & {
   readonly emit: (event: EventSourceEvent) => void;
   readonly touch: () => void;
 };
-
-/**
- * The backoff before retry `attempt` (1-based): `initial * multiplier^(attempt-1)`, capped.
- *
- * @example
- * backoffMs({ maxRetries: 5, initialBackoffMs: 100, maxBackoffMs: 1_000, multiplier: 2 }, 3); // 400
- */
-export function backoffMs(retry: RetrySettings, attempt: number): number {
-  return Math.min(retry.maxBackoffMs, retry.initialBackoffMs * retry.multiplier ** Math.max(0, attempt - 1));
-}
 
 /** One partition's poller: gathers a batch, delivers it (retrying, bisecting), commits, repeats. */
 class PartitionWorker {
@@ -302,51 +297,52 @@ class PartitionWorker {
         next = undefined;
         if (error instanceof Aborted || state.aborted) break;
         // the log (or the on-failure store) failed: start over after the last batch done with,
-        // unless retrying cannot help (a missing topic, an offset out of range): then stop
-        const fatal = !isRetriable(error);
-        this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal });
-        if (fatal) {
-          this.fatal = error;
+        // with the log's retry policy; stop when retrying cannot help (a missing topic, an offset
+        // out of range) or the policy's attempts are spent, naming what it gave up on
+        failures++;
+        const { logRetry, options } = this.ctx;
+        const fatal = !isRetriable(error) ? error : failures >= logRetry.attempts ? new RetriesExhausted(`reading ${options.topic}-${this.partition}`, failures, error) : undefined;
+        this.ctx.emit({ type: 'log-error', partition: this.partition, error: fatal ?? error, fatal: fatal !== undefined });
+        if (fatal !== undefined) {
+          this.fatal = fatal;
           break;
         }
         this.position = this.doneOffset;
         this.buffer = [];
-        failures++;
-        await sleep(backoffMs({ ...this.ctx.retry, maxBackoffMs: 5_000 }, failures));
+        await this.ctx.clock.sleep(delayMs(logRetry, failures));
       }
     }
     if (next !== undefined) await next.catch(() => {});
     // a graceful stop commits what was done; a crash (abort) does not
     while (!state.aborted && (this.committing || this.pendingCommit !== undefined)) {
-      await (this.committing ?? (this.committing = this.flushCommits(5)));
+      await (this.committing ?? (this.committing = this.flushCommits({ ...this.ctx.logRetry, attempts: Math.min(5, this.ctx.logRetry.attempts) })));
     }
   }
 
   /** Commits `offset` soon: commits run one at a time per partition, and a newer offset replaces a waiting one. */
   private commit(offset: number): void {
     this.pendingCommit = offset;
-    this.committing ??= this.flushCommits(Number.POSITIVE_INFINITY);
+    this.committing ??= this.flushCommits(this.ctx.logRetry);
   }
 
-  private async flushCommits(attempts: number): Promise<void> {
+  /** Commits the pending offset (and any newer one that arrives meanwhile), retrying under `policy`; when it gives up, the partition stops. */
+  private async flushCommits(policy: RetryPolicy): Promise<void> {
     const { log, group, topic } = this.ctx.options;
     try {
-      for (let failures = 0; this.pendingCommit !== undefined && !this.ctx.state.aborted; ) {
+      while (this.pendingCommit !== undefined && !this.ctx.state.aborted) {
         const offset = this.pendingCommit;
         try {
-          await log.commit(group, topic, this.partition, offset);
+          await retry(() => log.commit(group, topic, this.partition, offset), policy, {
+            what: `the commit of offset ${offset} for group ${group} on ${topic}-${this.partition}`,
+            sleep: (ms) => this.ctx.clock.sleep(ms),
+            onRetry: (error) => this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal: false }),
+          });
         } catch (error) {
-          const fatal = !isRetriable(error) || ++failures >= attempts;
-          this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal });
-          if (fatal) {
-            this.fatal ??= error;
-            this.pendingCommit = undefined;
-            return;
-          }
-          await sleep(backoffMs({ ...this.ctx.retry, maxBackoffMs: 5_000 }, failures));
-          continue;
+          this.ctx.emit({ type: 'log-error', partition: this.partition, error, fatal: true });
+          this.fatal ??= error;
+          this.pendingCommit = undefined;
+          return;
         }
-        failures = 0;
         if (this.pendingCommit === offset) this.pendingCommit = undefined;
         this.committedOffset = Math.max(this.committedOffset ?? 0, offset);
         this.ctx.stats.commits++;
@@ -397,7 +393,8 @@ class PartitionWorker {
       if (taken > 0) this.buffer = this.buffer.slice(taken);
       if (batch.length >= batchSize || bytes >= maxPayloadBytes || this.buffer.length > 0) return batch;
       if (state.stopping) return [];
-      const now = Date.now();
+      const { clock } = this.ctx;
+      const now = clock.now();
       if (deadline !== undefined && now >= deadline) return batch;
       const waitMs = deadline === undefined ? pollWaitMs : deadline - now;
       const fetched = await options.log.fetch(options.topic, this.partition, this.position!, {
@@ -409,16 +406,22 @@ class PartitionWorker {
         this.position = fetched[fetched.length - 1]!.offset + 1;
         this.buffer.push(...fetched);
         this.ctx.touch();
-        deadline ??= Date.now() + maxBatchingWindowMs;
+        deadline ??= clock.now() + maxBatchingWindowMs;
       } else if (batch.length === 0) {
         return batch;
+      } else if (clock.now() === now) {
+        // the log waited in real time, which a virtual clock does not see: let it see the wait
+        await clock.sleep(waitMs);
       }
     }
   }
 
-  /** Invokes the handler until the records are done: returned from, or given up on. */
+  /**
+   * Invokes the handler until the records are done: returned from, or given up on. `attempt` is
+   * how deep this delivery starts (bisected halves start one deeper than their batch).
+   */
   private async deliver(records: LogRecord[], attempt: number): Promise<void> {
-    const { options, stats, state, retry, bisect, source, emit, maxPayloadBytes } = this.ctx;
+    const { options, stats, state, retry: policy, bisect, source, emit, maxPayloadBytes, clock } = this.ctx;
     const first = records[0]!.offset;
     const last = records[records.length - 1]!.offset;
     const range = { partition: this.partition, firstOffset: first, lastOffset: last };
@@ -426,41 +429,54 @@ class PartitionWorker {
       await this.giveUp(records, 'MaximumPayloadSizeExceeded', 0, undefined);
       return;
     }
-    for (;;) {
-      if (state.aborted) throw new Aborted();
-      const event = encodeKafkaEvent(records, source);
-      emit({ type: 'invoke', ...range, records: records.length, attempt });
-      stats.invocations++;
-      const started = performance.now();
-      try {
-        await options.handler(event);
-        stats.delivered += records.length;
-        emit({ type: 'success', ...range, records: records.length, ms: performance.now() - started });
+    const splittable = bisect && records.length > 1;
+    let invocations = attempt - 1;
+    try {
+      await retry(
+        async () => {
+          if (state.aborted) throw new Aborted();
+          invocations++;
+          const event = encodeKafkaEvent(records, source);
+          emit({ type: 'invoke', ...range, records: records.length, attempt: invocations });
+          stats.invocations++;
+          const started = clock.now();
+          try {
+            await options.handler(event);
+          } catch (error) {
+            stats.errors++;
+            emit({ type: 'error', ...range, attempt: invocations, error });
+            throw error;
+          }
+          stats.delivered += records.length;
+          emit({ type: 'success', ...range, records: records.length, ms: clock.now() - started });
+        },
+        // a batch that can be split is tried once, then its halves; the rest up to the bound, the
+        // backoff going on from the depth this delivery starts at
+        {
+          ...policy,
+          attempts: splittable ? 1 : Math.max(1, policy.attempts - attempt + 1),
+          initialDelayMs: policy.initialDelayMs * policy.multiplier ** (attempt - 1),
+        },
+        { what: `${options.topic}-${this.partition} offsets ${first}-${last}`, sleep: (ms) => clock.sleep(ms) },
+      );
+    } catch (thrown) {
+      if (thrown instanceof Aborted || state.aborted) throw new Aborted();
+      const error = thrown instanceof RetriesExhausted ? thrown.cause : thrown;
+      if (splittable) {
+        if (isRetriable(error)) await clock.sleep(delayMs(policy, attempt));
+        const middle = Math.ceil(records.length / 2);
+        await this.deliver(records.slice(0, middle), attempt + 1);
+        await this.deliver(records.slice(middle), attempt + 1);
         return;
-      } catch (error) {
-        stats.errors++;
-        emit({ type: 'error', ...range, attempt, error });
-        const retriable = isRetriable(error);
-        if (bisect && records.length > 1) {
-          if (retriable) await sleep(backoffMs(retry, attempt));
-          const middle = Math.ceil(records.length / 2);
-          await this.deliver(records.slice(0, middle), attempt + 1);
-          await this.deliver(records.slice(middle), attempt + 1);
-          return;
-        }
-        if (!retriable || attempt > retry.maxRetries) {
-          await this.giveUp(records, 'RetryAttemptsExhausted', attempt, error);
-          return;
-        }
-        await sleep(backoffMs(retry, attempt));
-        attempt++;
       }
+      await this.giveUp(records, 'RetryAttemptsExhausted', invocations, error);
     }
   }
 
   private async giveUp(records: LogRecord[], condition: FailureCondition, invocations: number, error: unknown): Promise<void> {
     const { options, stats, source, functionArn, emit } = this.ctx;
     if (this.ctx.state.aborted) throw new Aborted();
+    // the invocation record's time is a date, not a duration: the wall clock's
     let key: string | undefined;
     if (options.onFailure) {
       key = failureKey(options.onFailure.prefix, records);

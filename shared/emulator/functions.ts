@@ -1,62 +1,27 @@
 /**
- * The Kafka-triggered functions run locally: each one's topic, handler and on-failure destination,
- * and {@link serveFunction}, which runs one under the event-source emulator. `pipeline serve`,
- * `pipeline run` (npm start) and the LocalStack bridge all use it.
+ * The Kafka-triggered functions run locally: {@link serveFunction} runs one, as functions/manifest.ts
+ * describes it (topic, handler, on-failure destination), under the event-source emulator.
+ * `pipeline serve`, `pipeline run` (npm start) and the LocalStack bridge all use it.
  */
+import { Functions, KafkaFunctionNames, type KafkaFunctionName } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
+import type { Telemetry } from '../lambda/telemetry.js';
 import type { EventLog } from '../ports/event-log.js';
-import type { Area } from '../stores.js';
 import type { EventSourceEvent, EventSourceStats, KafkaHandler } from './event-source.js';
 
-/** A Kafka-triggered function: its topic, its handler (loaded on demand) and its failure destination. */
-export interface KafkaFunction {
-  readonly topic: (config: PipelineConfig) => { name: string; partitions: number };
-  /** The module path of the handler, relative to this file, exporting `handler`. */
-  readonly module: string;
-  readonly source: string;
-  readonly onFailure: { readonly area: Area; readonly prefix: string };
-}
-
-/** The Kafka-triggered functions, by name. */
-export const KafkaFunctions = {
-  stream: {
-    topic: (config) => ({ name: config.kafka.sensorTopic, partitions: config.kafka.sensorPartitions }),
-    module: '../../functions/stream/handler.js',
-    source: 'functions/stream/handler.ts',
-    onFailure: { area: 'results', prefix: 'results/stream/on-failure/' },
-  },
-  cdc: {
-    topic: (config) => ({ name: config.kafka.cdcTopic, partitions: config.kafka.cdcPartitions }),
-    module: '../../functions/cdc/handler.js',
-    source: 'functions/cdc/handler.ts',
-    onFailure: { area: 'results', prefix: 'results/cdc/on-failure/' },
-  },
-} as const satisfies Record<string, KafkaFunction>;
-export type KafkaFunctionName = keyof typeof KafkaFunctions;
+export { KafkaFunctionNames, type KafkaFunctionName };
 
 /**
- * Loads a function's handler lazily (the CDC function may not be there at all): the module's
- * `handler`, configured from the environment as on Lambda, or, given a configuration and when the
- * module offers it, the same handler built by its `handlerFor(config)`.
+ * A Kafka-triggered function's handler, as its module builds it from `config` (the same handler
+ * Lambda runs, configured from the given configuration instead of the environment).
  *
  * @example
- * const handler = await loadHandler('stream');
+ * const handler = await loadHandler('stream', loadConfig(process.env));
  */
-export async function loadHandler(name: KafkaFunctionName, config?: PipelineConfig): Promise<KafkaHandler> {
-  const fn: KafkaFunction = KafkaFunctions[name];
-  let module: { handler?: unknown; handlerFor?: unknown };
-  try {
-    module = (await import(fn.module)) as typeof module;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(fn.source.replace(/\.ts$/, ''))) {
-      throw new PipelineError(`the ${name} function is not there: ${fn.source} does not exist`, { cause: error });
-    }
-    throw error;
-  }
-  if (config !== undefined && typeof module.handlerFor === 'function') return (module.handlerFor as (c: PipelineConfig) => KafkaHandler)(config);
-  if (typeof module.handler !== 'function') throw new PipelineError(`${fn.source} does not export a function named handler`);
-  return module.handler as KafkaHandler;
+export async function loadHandler(name: KafkaFunctionName, config: PipelineConfig, telemetry?: Telemetry): Promise<KafkaHandler> {
+  const module = await Functions[name].load();
+  return module.handlerFor(config, telemetry);
 }
 
 export interface ServeOptions {
@@ -82,10 +47,10 @@ export interface ServeOptions {
 export async function serveFunction(name: KafkaFunctionName, log: EventLog, config: PipelineConfig, options: ServeOptions = {}): Promise<EventSourceStats> {
   const { createEventSource } = await import('./event-source.js');
   const { openStore } = await import('../stores.js');
-  const fn: KafkaFunction = KafkaFunctions[name];
+  const { trigger } = Functions[name];
   let stopped: (error: unknown) => void = () => {};
   const fatal = new Promise<unknown>((resolve) => (stopped = (error) => resolve(error ?? new Error('unknown error'))));
-  const topic = fn.topic(config);
+  const topic = config.kafka.topics[trigger.topic];
   await log.ensureTopic(topic.name, topic.partitions);
   const brokers = config.kafka.brokers.join(',');
   const source = createEventSource({
@@ -102,7 +67,7 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
       bootstrapServers: brokers === '' ? 'in-process' : brokers,
     },
     functionArn: `arn:aws:lambda:${config.s3.region}:000000000000:function:pipeline-${name}`,
-    onFailure: { store: openStore(config, fn.onFailure.area), prefix: fn.onFailure.prefix },
+    onFailure: { store: openStore(config, trigger.onFailure.area), prefix: trigger.onFailure.prefix },
     onEvent: (event) => {
       if (event.type === 'log-error' && event.fatal) stopped(event.error);
       options.onEvent?.(event);

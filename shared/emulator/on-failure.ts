@@ -1,6 +1,7 @@
 import type { LogRecord } from '../ports/event-log.js';
-import type { EventSourceIdentity, KafkaEvent } from './msk-event.js';
-import { encodedSize } from './msk-event.js';
+import type { EventSourceIdentity, KafkaEvent } from '../lambda/kafka-event.js';
+import { encodedSize } from '../lambda/kafka-event.js';
+import { padOffset } from '../offsets.js';
 
 /** Why a batch went to the on-failure destination, in Lambda's words. */
 export const FailureConditions = ['RetryAttemptsExhausted', 'MaximumPayloadSizeExceeded'] as const;
@@ -106,14 +107,4 @@ export function failureKey(prefix: string, records: readonly LogRecord[]): strin
   const first = records[0]!;
   const last = records[records.length - 1]!;
   return `${prefix}${first.topic}-${first.partition}/${padOffset(first.offset)}-${padOffset(last.offset)}.json`;
-}
-
-/**
- * An offset padded to 20 digits (a 64-bit offset has at most 19), so keys sort in offset order.
- *
- * @example
- * padOffset(42); // '00000000000000000042'
- */
-export function padOffset(offset: number): string {
-  return String(offset).padStart(20, '0');
 }

@@ -1,7 +1,7 @@
 /**
  * The whole pipeline on one machine (`npm start` = `pipeline run`): the four tasks, in order, with
- * the same handlers Lambda runs, driven by the same emulators the tests and the LocalStack bridge
- * use. Storage and the event log are whatever the configuration says: by default the embedded
+ * the same handlers Lambda runs (found through functions/manifest.ts), driven by the same emulators
+ * the tests and the LocalStack bridge use. Storage and the event log are whatever the configuration says: by default the embedded
  * folder store and the in-process log; with `S3_ENDPOINT` and/or `KAFKA_BROKERS`, the real ones.
  *
  * 1. input: take `data/raw/marketing_campaign.csv` when present and generate a marketing file
@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Functions } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import type { EventLog } from '../ports/event-log.js';
@@ -99,11 +100,8 @@ export async function stageInputs(context: RunContext): Promise<void> {
 export async function preprocessInputs(context: RunContext): Promise<void> {
   const { config, summary } = context;
   const raw = openStore(config, 'raw');
-  const [{ createPreprocessHandler, preprocessSetup }, { s3CreatedEvent }] = await Promise.all([
-    import('../../functions/preprocess/handler.js'),
-    import('../emulator/s3-notification.js'),
-  ]);
-  const handle = createPreprocessHandler(() => preprocessSetup(config));
+  const [preprocess, { s3CreatedEvent }] = await Promise.all([Functions.preprocess.load(), import('../emulator/s3-notification.js')]);
+  const handle = preprocess.handlerFor(config);
   for (const input of summary.inputs) {
     context.report(`cleaning ${input.key}`);
     const object = await raw.head(input.key);
@@ -149,9 +147,9 @@ export async function streamReadings(context: RunContext, log: EventLog, embedde
     import('../stream/read.js'),
   ]);
   const results = openStore(config, 'results');
-  const topic = config.kafka.sensorTopic;
+  const topic = config.kafka.topics.sensor.name;
   if (embeddedLog) await clearDerived(results, [`results/stream/`]);
-  await log.ensureTopic(topic, config.kafka.sensorPartitions);
+  await log.ensureTopic(topic, config.kafka.topics.sensor.partitions);
   context.report(`producing ${options.readings.toLocaleString('en')} readings to ${topic}`);
   // With the in-process log every run starts from nothing, so a fixed event time makes runs alike.
   // On a real Kafka the topic keeps earlier runs' readings: this run's are new ones, stamped now,
@@ -189,29 +187,25 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
   const { config, options, summary } = context;
   const processed = openStore(config, 'processed');
   const models = openStore(config, 'models');
-  const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }, { createCdcHandler }, { CdcService }] = await Promise.all([
+  const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }] = await Promise.all([
     import('../../data/generators/cdc.js'),
     import('../cdc/customers.js'),
     import('../producer.js'),
     import('../emulator/functions.js'),
-    import('../../functions/cdc/handler.js'),
-    import('../cdc/index.js'),
   ]);
-  const topic = config.kafka.cdcTopic;
+  const topic = config.kafka.topics.cdc.name;
   const pointer = JSON.parse(new TextDecoder().decode((await processed.get(`processed/${summary.dataset}/latest.json`)).body)) as { cleanedParquet: string };
   const customers = await readCustomers((await processed.get(pointer.cleanedParquet)).body, pointer.cleanedParquet);
   if (embeddedLog) await clearDerived(models, [`models/${config.modelName}/`]);
-  await log.ensureTopic(topic, config.kafka.cdcPartitions);
+  await log.ensureTopic(topic, config.kafka.topics.cdc.partitions);
   context.report(`producing change events for ${customers.length.toLocaleString('en')} customers to ${topic}`);
   const { sent } = await produceMessages(log, topic, (function* () {
     for (const m of cdcMessages({ customers, count: options.changes, seed: options.seed, duplicateRatio: 0.02, badRatio: options.badRatio / 2 })) {
       yield { key: m.key, value: m.value };
     }
   })());
-  const handler = createCdcHandler(new CdcService({ store: models, modelName: config.modelName }));
   let delivered = 0;
   const stats = await serveFunction('cdc', log, config, {
-    handler,
     batchSize: 500,
     untilIdleMs: options.idleMs,
     onEvent: (event) => {
@@ -245,8 +239,7 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
  */
 export async function analyze(context: RunContext): Promise<void> {
   const { config, summary } = context;
-  const { analyticsSetup, createAnalyticsHandler } = await import('../../functions/analytics/handler.js');
-  const handle = createAnalyticsHandler(() => analyticsSetup(config));
+  const handle = (await Functions.analytics.load()).handlerFor(config);
   context.report('analysing (cold)');
   const cold = await handle({ dataset: summary.dataset });
   context.report('analysing (warm)');

@@ -1,5 +1,5 @@
 /**
- * The event-log port (DESIGN.md, "Architecture"): Kafka's model of topics, partitions, offsets
+ * The event-log port (docs/architecture.md, "Layers"): Kafka's model of topics, partitions, offsets
  * and consumer groups, as the pipeline uses it. Adapters: an in-process partitioned log (the
  * embedded default of `npm start`) and Kafka through kafkajs.
  *

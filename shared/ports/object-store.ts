@@ -1,5 +1,5 @@
 /**
- * The object-store port (DESIGN.md, "Architecture"): what the pipeline needs of S3, and nothing
+ * The object-store port (docs/architecture.md, "Layers"): what the pipeline needs of S3, and nothing
  * more. Adapters: a local folder (`FolderStore`, the embedded default) and S3 (`S3Store`).
  *
  * Keys are `/`-separated and carry their area's prefix (`raw/`, `processed/`, `models/`...).

@@ -52,7 +52,7 @@ export function cleanCsv(bytes: Uint8Array, options: CleanOptions): { data: CsvD
 }
 
 /**
- * Cleans a table read by `readCsv` with the schema's rules (DESIGN.md's `cleanTable`).
+ * Cleans a table read by `readCsv` with the schema's rules (docs/preprocess.md, "Cleaning rules").
  *
  * @example
  * cleanTable(readCsv(bytes, { source, types: MARKETING_TYPES }), 'marketing');

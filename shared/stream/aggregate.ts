@@ -1,4 +1,4 @@
-import { Metrics, type Metric } from './metrics.js';
+import { Measures, type Measure } from './measures.js';
 import { parseReading, type SensorReading } from './schema.js';
 
 /** Tumbling windows of event time, one minute long. */
@@ -25,7 +25,7 @@ export interface WindowPartial {
   /** Epoch milliseconds of the window's start (a multiple of {@link WindowMs}). */
   readonly windowStart: number;
   readonly readings: number;
-  readonly metrics: Partial<Record<Metric, MetricPartial>>;
+  readonly metrics: Partial<Record<Measure, MetricPartial>>;
 }
 
 /** A hard limit crossed by one reading. */
@@ -37,7 +37,7 @@ export interface LimitAnomaly {
   readonly sensorId: string;
   /** ISO-8601 event time. */
   readonly ts: string;
-  readonly metric: Metric;
+  readonly metric: Measure;
   readonly value: number;
   readonly bound: 'min' | 'max';
   readonly limit: number;
@@ -70,7 +70,7 @@ export interface BatchPartial {
 }
 
 /** Hard limits per metric: a reading outside [min, max] is flagged (and still counted). */
-export type Limits = Partial<Record<Metric, { readonly min?: number; readonly max?: number }>>;
+export type Limits = Partial<Record<Measure, { readonly min?: number; readonly max?: number }>>;
 
 /**
  * Default hard limits: the operating range of common environmental sensors (-40 to 85 °C, 0 to
@@ -149,7 +149,7 @@ class MetricAccumulator {
 
 class WindowAccumulator {
   readings = 0;
-  readonly metrics: Array<MetricAccumulator | undefined> = Metrics.map(() => undefined);
+  readonly metrics: Array<MetricAccumulator | undefined> = Measures.map(() => undefined);
 
   constructor(
     readonly sensorId: string,
@@ -158,15 +158,15 @@ class WindowAccumulator {
 
   add(reading: SensorReading): void {
     this.readings++;
-    for (let i = 0; i < Metrics.length; i++) {
-      const value = reading[Metrics[i]!];
+    for (let i = 0; i < Measures.length; i++) {
+      const value = reading[Measures[i]!];
       if (value !== undefined) (this.metrics[i] ??= new MetricAccumulator()).add(value);
     }
   }
 
   partial(): WindowPartial {
-    const metrics: Partial<Record<Metric, MetricPartial>> = {};
-    Metrics.forEach((name, i) => {
+    const metrics: Partial<Record<Measure, MetricPartial>> = {};
+    Measures.forEach((name, i) => {
       const acc = this.metrics[i];
       if (acc !== undefined) metrics[name] = acc.partial();
     });
@@ -193,7 +193,7 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
   const sensors = new Map<string, { last: WindowAccumulator | undefined; windows: Map<number, WindowAccumulator> }>();
   const anomalies: LimitAnomaly[] = [];
   const deadLetters: DeadLetter[] = [];
-  const checks = Metrics.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
+  const checks = Measures.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
   let first = records[0]!.offset;
   let last = first;
   for (const record of records) {
@@ -227,9 +227,9 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
       sensor.last = window;
     }
     window.add(reading);
-    for (let i = 0; i < Metrics.length; i++) {
+    for (let i = 0; i < Measures.length; i++) {
       const check = checks[i];
-      const v = reading[Metrics[i]!];
+      const v = reading[Measures[i]!];
       if (check === undefined || v === undefined || (v >= check.min && v <= check.max)) continue;
       const bound = v < check.min ? 'min' : 'max';
       anomalies.push({
@@ -239,7 +239,7 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
         offset: record.offset,
         sensorId: reading.sensorId,
         ts: new Date(reading.ts).toISOString(),
-        metric: Metrics[i]!,
+        metric: Measures[i]!,
         value: v,
         bound,
         limit: bound === 'min' ? check.min : check.max,
@@ -247,7 +247,7 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     }
   }
   const partials = [...sensors.values()].flatMap((sensor) => [...sensor.windows.values()].map((w) => w.partial())).sort(byWindow);
-  anomalies.sort((a, b) => a.offset - b.offset || Metrics.indexOf(a.metric) - Metrics.indexOf(b.metric));
+  anomalies.sort((a, b) => a.offset - b.offset || Measures.indexOf(a.metric) - Measures.indexOf(b.metric));
   deadLetters.sort((a, b) => a.offset - b.offset);
   return {
     partial: {
@@ -298,8 +298,8 @@ export function mergeMetric(a: MetricPartial, b: MetricPartial): MetricPartial {
  */
 export function mergeWindow(a: WindowPartial, b: WindowPartial): WindowPartial {
   if (a.sensorId !== b.sensorId || a.windowStart !== b.windowStart) throw new RangeError('mergeWindow needs the same sensor and window');
-  const metrics: Partial<Record<Metric, MetricPartial>> = {};
-  for (const name of Metrics) {
+  const metrics: Partial<Record<Measure, MetricPartial>> = {};
+  for (const name of Measures) {
     const x = a.metrics[name];
     const y = b.metrics[name];
     const merged = x && y ? mergeMetric(x, y) : (x ?? y);

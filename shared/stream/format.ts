@@ -1,4 +1,4 @@
-import { Metrics } from './metrics.js';
+import { Measures } from './measures.js';
 import type { StreamReadResult } from './read.js';
 import type { MetricSummary, WindowSummary } from './stats.js';
 
@@ -22,12 +22,12 @@ export function formatStats(result: StreamReadResult, options: { anomalies: numb
       + `(${result.partials.used.toLocaleString('en')} of ${result.partials.found.toLocaleString('en')} partial objects in ${options.source})`,
     '',
   );
-  const header = ['sensor', 'minutes', 'readings', ...Metrics.map((m) => `${m} mean [min, max]`)];
+  const header = ['sensor', 'minutes', 'readings', ...Measures.map((m) => `${m} mean [min, max]`)];
   const rows = [...bySensor].map(([sensor, ws]) => [
     sensor,
     String(ws.length),
     ws.reduce((a, w) => a + w.readings, 0).toLocaleString('en'),
-    ...Metrics.map((m) => {
+    ...Measures.map((m) => {
       const parts = ws.map((w) => w[m]).filter((x): x is MetricSummary => x !== undefined);
       if (parts.length === 0) return '-';
       const count = parts.reduce((a, p) => a + p.count, 0);

@@ -6,9 +6,9 @@
 export { aggregatePartition, byWindow, DefaultLimits, mergeMetric, mergeWindow, mergeWindows, Scale, WindowMs } from './aggregate.js';
 export type { BatchPartial, DeadLetter, LimitAnomaly, Limits, MetricPartial, PartitionResult, StreamInput, WindowPartial } from './aggregate.js';
 export { chooseCover, type OffsetRange } from './cover.js';
-export { Metrics, type Metric } from './metrics.js';
+export { Measures, type Measure } from './measures.js';
 export { deadLetterKey, parseBatchKey, partialKey, StreamPrefixes, streamObjects } from './outputs.js';
-export type { BatchRange, DeadLetterFile, StreamObject } from './outputs.js';
+export type { BatchRange, DeadLetterFile, StreamObject, StreamObjectCounts } from './outputs.js';
 export { readStreamStats, type StreamReadResult } from './read.js';
 export { MetricBound, parseReading, quickReading, SensorReadingSchema } from './schema.js';
 export type { ParseResult, SensorReading } from './schema.js';

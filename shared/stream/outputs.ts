@@ -1,12 +1,10 @@
-import { padOffset } from '../emulator/on-failure.js';
+import { padOffset } from '../offsets.js';
 import { aggregatePartition, DefaultLimits, type BatchPartial, type DeadLetter, type Limits, type StreamInput } from './aggregate.js';
 
 /** Where the streaming function writes, in the `results` area. */
 export const StreamPrefixes = {
   partials: 'results/stream/partials/',
   deadLetters: 'results/stream/dead-letters/',
-  /** The emulator's on-failure destination for batches the function could not process. */
-  onFailure: 'results/stream/on-failure/',
 } as const;
 
 /** The offset range of one batch of one topic-partition. */
@@ -70,15 +68,22 @@ export interface StreamObject {
   readonly body: string;
 }
 
+/** What a batch held besides its readings, counted while its objects are made (for logs and metrics). */
+export interface StreamObjectCounts {
+  deadLetters: number;
+  anomalies: number;
+}
+
 /**
  * The objects a batch of `sensor_data` records writes: for each topic-partition in it, the dead
  * letters (when there are any) and then the partial. Pure and deterministic: the same records
  * always give the same keys and the same bytes, so a replayed batch rewrites identical objects.
+ * `counts`, when given, is increased by the batch's dead letters and anomalies.
  *
  * @example
  * for (const { key, body } of streamObjects(records)) await store.put(key, body);
  */
-export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits): StreamObject[] {
+export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits, counts?: StreamObjectCounts): StreamObject[] {
   const groups = new Map<string, StreamInput[]>();
   let group: StreamInput[] | undefined;
   for (const record of records) {
@@ -93,6 +98,10 @@ export function streamObjects(records: readonly StreamInput[], limits: Limits = 
   const objects: StreamObject[] = [];
   for (const members of groups.values()) {
     const { partial, deadLetters } = aggregatePartition(members, limits);
+    if (counts !== undefined) {
+      counts.deadLetters += deadLetters.length;
+      counts.anomalies += partial.anomalies.length;
+    }
     if (deadLetters.length > 0) {
       const file: DeadLetterFile = { version: 1, ...rangeOf(partial), deadLetters };
       objects.push({ key: deadLetterKey(partial), body: `${JSON.stringify(file)}\n` });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export { Metrics, type Metric } from './metrics.js';
+export { Measures, type Measure } from './measures.js';
 
 /**
  * Metric values are summed exactly as integers of this many units per unit (0.001 resolution),
@@ -21,7 +21,7 @@ const maxTime = 8.64e15;
 const metric = z.number().gt(-MetricBound).lt(MetricBound).nullish();
 
 /**
- * The `sensor_data` value (DESIGN.md, "Event contracts"), as the declared schema: `sensorId` a
+ * The `sensor_data` value (docs/stream.md, "Readings and the producer"), as the declared schema: `sensorId` a
  * non-empty string; `ts` epoch milliseconds or an ISO-8601 date-time with a zone (`Z` or
  * `+hh:mm`), naming a real instant; each metric, when present and not null, a finite number.
  * Other fields are allowed and ignored. A null metric is a dropout: the same as an absent one.

@@ -1,5 +1,5 @@
 import { mergeMetric, mergeWindows, Scale, WindowMs, type LimitAnomaly, type MetricPartial, type WindowPartial } from './aggregate.js';
-import { Metrics, type Metric } from './metrics.js';
+import { Measures, type Measure } from './measures.js';
 
 /** A metric over one window, as `stream stats` reports it. `stddev` is the population standard deviation. */
 export interface MetricSummary {
@@ -15,14 +15,14 @@ export type WindowSummary = {
   /** ISO-8601 start of the minute. */
   readonly windowStart: string;
   readonly readings: number;
-} & Partial<Record<Metric, MetricSummary>>;
+} & Partial<Record<Measure, MetricSummary>>;
 
 /** A window whose extreme lies `zScore` standard deviations from the sensor's mean. */
 export interface ZScoreAnomaly {
   readonly kind: 'zscore';
   readonly sensorId: string;
   readonly windowStart: string;
-  readonly metric: Metric;
+  readonly metric: Measure;
   /** The window's max (or min) that stands out. */
   readonly value: number;
   readonly zScore: number;
@@ -91,10 +91,10 @@ export function summarize(
   const merged = mergeWindows(options.sensor === undefined ? windows : [...windows].filter((w) => w.sensorId === options.sensor));
 
   // each sensor's statistics over all its windows, then the windows that stand out from them
-  const perSensor = new Map<string, Partial<Record<Metric, MetricSummary>>>();
+  const perSensor = new Map<string, Partial<Record<Measure, MetricSummary>>>();
   for (const [sensorId, ws] of groupBy(merged, (w) => w.sensorId)) {
-    const totals: Partial<Record<Metric, MetricSummary>> = {};
-    for (const metric of Metrics) {
+    const totals: Partial<Record<Measure, MetricSummary>> = {};
+    for (const metric of Measures) {
       const parts = ws.map((w) => w.metrics[metric]).filter((m): m is MetricPartial => m !== undefined);
       if (parts.length > 0) totals[metric] = summarizeMetric(parts.reduce(mergeMetric));
     }
@@ -107,7 +107,7 @@ export function summarize(
     if (w.windowStart + WindowMs <= since) continue;
     const windowStart = new Date(w.windowStart).toISOString();
     const summary: Record<string, unknown> = { sensorId: w.sensorId, windowStart, readings: w.readings };
-    for (const metric of Metrics) {
+    for (const metric of Measures) {
       const m = w.metrics[metric];
       if (m === undefined) continue;
       summary[metric] = summarizeMetric(m);
@@ -134,7 +134,7 @@ export function summarize(
   for (const a of limitAnomalies) {
     if ((options.sensor === undefined || a.sensorId === options.sensor) && Date.parse(a.ts) >= since) anomalies.push(a);
   }
-  anomalies.sort((a, b) => timeOf(a) - timeOf(b) || (a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : 0) || Metrics.indexOf(a.metric) - Metrics.indexOf(b.metric));
+  anomalies.sort((a, b) => timeOf(a) - timeOf(b) || (a.sensorId < b.sensorId ? -1 : a.sensorId > b.sensorId ? 1 : 0) || Measures.indexOf(a.metric) - Measures.indexOf(b.metric));
   return { windows: summaries, anomalies, deadLetters };
 }
 

@@ -29,7 +29,7 @@ import { readCustomers } from '../../shared/cdc/customers.js';
 import type { ModelDocument } from '../../shared/cdc/index.js';
 import type { PipelineConfig } from '../../shared/config.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { openKafkaLog } from '../../shared/logs.js';
+import { openKafkaLog } from '../../shared/event-logs.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import type { PreprocessReport } from '../../shared/preprocess/report.js';
 import { openStore } from '../../shared/stores.js';

@@ -3,7 +3,7 @@
  * run, and hands their addresses to the tests through `provide`.
  *
  * - S3 API: `S3_ENDPOINT` when set; otherwise moto's server mode (`moto_server`) on a free port.
- * - Kafka: `KAFKA_BROKERS` when set; otherwise a KRaft broker from localstack/kafka.mjs on free
+ * - Kafka: `KAFKA_BROKERS` when set; otherwise a KRaft broker from shared/kafka-broker on free
  *   ports with its own data folder, started by the first suite that needs it (test/helpers/kafka.ts)
  *   and stopped here at teardown. Without Java 17 (or Maven, the first time) there is none.
  *
@@ -13,7 +13,8 @@
  * the suites that need it skip (see `test/helpers/servers.ts`).
  */
 import type { TestProject } from 'vitest/node';
-import { kafkaLauncher, planBroker, stopPlannedBroker, type BrokerPlan } from './kafka.js';
+import { brokerAnswers, javaProblem } from '../../shared/kafka-broker/broker.js';
+import { planBroker, stopPlannedBroker, type BrokerPlan } from './kafka.js';
 import { startMoto } from './moto.js';
 import { localstackAnswers } from '../../localstack/localstack.js';
 
@@ -55,11 +56,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '').trim();
   let kafkaPlan: BrokerPlan | null = null;
   let kafkaProblem = '';
-  const launcher = await kafkaLauncher();
   if (kafkaBrokers !== '') {
-    if (!(await launcher.brokerAnswers(kafkaBrokers.split(',')))) kafkaProblem = `KAFKA_BROKERS=${kafkaBrokers} does not answer`;
+    if (!(await brokerAnswers(kafkaBrokers.split(',')))) kafkaProblem = `KAFKA_BROKERS=${kafkaBrokers} does not answer`;
   } else {
-    const java = launcher.javaProblem();
+    const java = javaProblem();
     if (java === undefined) {
       const plan = await planBroker();
       kafkaPlan = plan;

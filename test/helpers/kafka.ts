@@ -1,5 +1,5 @@
 /**
- * The test runs' Kafka broker, through localstack/kafka.mjs (plain ESM, shared with
+ * The test runs' Kafka broker, through shared/kafka-broker/broker.ts (the runner behind
  * `npm run kafka:start`).
  *
  * The shared broker starts on demand: the global setup only picks its ports and folder, and the
@@ -10,41 +10,9 @@
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { startBroker, stopBroker } from '../../shared/kafka-broker/broker.js';
 import { freePort } from './moto.js';
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** What localstack/kafka.mjs exports (see its JSDoc). */
-export interface KafkaLauncher {
-  readonly KAFKA_VERSION: string;
-  javaProblem(): string | undefined;
-  ensureJars(options?: { cacheDir?: string; log?: (line: string) => void }): Promise<string>;
-  brokerAnswers(brokers: readonly string[]): Promise<boolean>;
-  startBroker(options: {
-    port: number;
-    controllerPort?: number;
-    runDir: string;
-    detached?: boolean;
-    watchPid?: number;
-    quickJit?: boolean;
-    timeoutMs?: number;
-    log?: (line: string) => void;
-  }): Promise<{ brokers: string[]; pid: number; runDir: string; logFile: string; startedInMs: number; stop: () => Promise<void> }>;
-  stopBroker(options: { runDir: string; graceMs?: number }): Promise<boolean>;
-}
-
-/**
- * Loads localstack/kafka.mjs. A computed specifier keeps TypeScript from looking for its types;
- * {@link KafkaLauncher} states them.
- *
- * @example
- * const { javaProblem } = await kafkaLauncher();
- */
-export async function kafkaLauncher(): Promise<KafkaLauncher> {
-  return (await import(pathToFileURL(join(repoRoot, 'localstack', 'kafka.mjs')).href)) as KafkaLauncher;
-}
 
 /** Where and how the shared broker of a run is to be started (chosen by the global setup). */
 export interface BrokerPlan {
@@ -96,7 +64,6 @@ export async function ensurePlannedBroker(plan: BrokerPlan): Promise<string[]> {
     /* another test process is starting it */
   }
   if (owner) {
-    const { startBroker } = await kafkaLauncher();
     try {
       const broker = await startBroker({
         port: plan.port,
@@ -131,7 +98,6 @@ export async function ensurePlannedBroker(plan: BrokerPlan): Promise<string[]> {
  * await stopPlannedBroker(plan);
  */
 export async function stopPlannedBroker(plan: BrokerPlan): Promise<void> {
-  const { stopBroker } = await kafkaLauncher();
   await stopBroker({ runDir: join(plan.runDir, 'broker') });
   await rm(plan.runDir, { recursive: true, force: true });
 }
@@ -157,23 +123,22 @@ export interface PrivateBroker {
  * await broker.dispose();
  */
 export async function startPrivateBroker(): Promise<PrivateBroker> {
-  const launcher = await kafkaLauncher();
   const plan = await planBroker();
   const runDir = join(plan.runDir, 'broker');
   const start = () =>
-    launcher.startBroker({ port: plan.port, controllerPort: plan.controllerPort, runDir, detached: false, watchPid: process.pid, quickJit: true, timeoutMs: 90_000 });
+    startBroker({ port: plan.port, controllerPort: plan.controllerPort, runDir, detached: false, watchPid: process.pid, quickJit: true, timeoutMs: 90_000 });
   const first = await start();
   return {
     brokers: first.brokers,
     restart: async () => {
-      await launcher.stopBroker({ runDir });
+      await stopBroker({ runDir });
       await start();
     },
     stop: async () => {
-      await launcher.stopBroker({ runDir });
+      await stopBroker({ runDir });
     },
     dispose: async () => {
-      await launcher.stopBroker({ runDir });
+      await stopBroker({ runDir });
       await rm(plan.runDir, { recursive: true, force: true });
     },
   };

@@ -16,14 +16,14 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts moto's server mode (a real S3 API over HTTP) on a free loopback port and waits until
- * it answers.
+ * it answers. `env` reaches moto (`INITIAL_NO_AUTH_ACTION_COUNT: '0'` makes it check credentials).
  *
  * @example
  * const { endpoint, stop } = await startMoto();
  */
-export async function startMoto(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startMoto(env: Record<string, string> = {}): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   const exited = new Promise<never>((_, reject) => {

@@ -9,8 +9,8 @@ describe('loadConfig', () => {
     expect(config.dataDir).toBe('data');
     expect(config.s3.endpoint).toBeUndefined();
     expect(config.kafka.brokers).toEqual([]);
-    expect(config.kafka.sensorTopic).toBe('sensor_data');
-    expect(config.kafka.cdcTopic).toBe('customer_updates');
+    expect(config.kafka.topics.sensor.name).toBe('sensor_data');
+    expect(config.kafka.topics.cdc.name).toBe('customer_updates');
     expect(config.buckets).toEqual({ raw: 'pipeline', processed: 'pipeline', models: 'pipeline', results: 'pipeline' });
   });
 
@@ -35,6 +35,28 @@ describe('loadConfig', () => {
     expect(loadConfig({}).s3.placeholderCredentials).toBe(false);
   });
 
+  it('takes the S3 endpoint from S3_ENDPOINT, else the SDK\'s AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL', () => {
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).s3.endpoint).toBe('http://127.0.0.1:4566');
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2' }).s3.endpoint).toBe('http://b:2');
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2', S3_ENDPOINT: 'http://c:3' }).s3.endpoint).toBe('http://c:3');
+    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://a:1' }).store).toBe('s3');
+    expect(() => loadConfig({ AWS_ENDPOINT_URL_S3: 'nope' })).toThrow(/^AWS_ENDPOINT_URL_S3 must be a URL/);
+  });
+
+  it('bounds every S3 request by S3_TIMEOUT_MS, 30 s unless set', () => {
+    expect(loadConfig({}).s3.requestTimeoutMs).toBe(30_000);
+    expect(loadConfig({ S3_TIMEOUT_MS: '500' }).s3.requestTimeoutMs).toBe(500);
+  });
+
+  it('reads each topic\'s name and partitions from its variables', () => {
+    const config = loadConfig({ SENSOR_TOPIC: 'readings', CDC_PARTITIONS: '6' });
+    expect(config.kafka.topics).toEqual({ sensor: { name: 'readings', partitions: 3 }, cdc: { name: 'customer_updates', partitions: 6 } });
+  });
+
+  it('treats a blank variable as unset', () => {
+    expect(loadConfig({ SENSOR_PARTITIONS: ' ', PIPELINE_BUCKET: '' })).toEqual(loadConfig({}));
+  });
+
   it('parses a comma-separated broker list', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'a:9092, b:9093' }).kafka.brokers).toEqual(['a:9092', 'b:9093']);
   });
@@ -45,9 +67,27 @@ describe('loadConfig', () => {
     ['S3_ENDPOINT', 'not a url'],
     ['PIPELINE_STORE', 'tape'],
     ['S3_FORCE_PATH_STYLE', 'maybe'],
+    ['KAFKA_AUTH', 'kerberos'],
+    ['S3_TIMEOUT_MS', '0'],
   ])('names %s in the error when it is malformed', (key, value) => {
     expect(() => loadConfig({ [key]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [key]: value })).toThrow(new RegExp(`^${key} `));
+  });
+});
+
+describe('loadConfig, the stream settings', () => {
+  it('reads hard limits per measure, an empty side meaning no bound', () => {
+    expect(loadConfig({ STREAM_LIMITS: 'temperature=-10:50, battery=5:' }).stream.limits).toEqual({ temperature: { min: -10, max: 50 }, battery: { min: 5 } });
+    expect(loadConfig({}).stream).toEqual({ limits: {}, zScore: undefined });
+  });
+
+  it.each([
+    [{ STREAM_LIMITS: 'temp=1:2' }, /STREAM_LIMITS .* got 'temp=1:2'/],
+    [{ STREAM_LIMITS: 'battery=x:1' }, /STREAM_LIMITS/],
+    [{ STREAM_ZSCORE: '0' }, /STREAM_ZSCORE must be a positive number/],
+  ])('names the malformed setting %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });
 

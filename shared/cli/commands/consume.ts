@@ -135,7 +135,7 @@ export function register(program: Command, context: CliContext): void {
       .option('--max <n>', 'stop after this many records', (text: string) => parseCount(text, { min: 1 }))
       .option('--idle-ms <ms>', 'stop once nothing has arrived for this long', (text: string) => parseCount(text, { min: 1 })),
   ).action(async (topic: string, options: { fromBeginning: boolean; json: boolean; max?: number; idleMs?: number; clusterArn?: string }) => {
-    const { openKafkaLog } = await import('../../logs.js');
+    const { openKafkaLog } = await import('../../event-logs.js');
     const log = await openKafkaLog(context.config(), { clusterArn: options.clusterArn }, '`pipeline consume`');
     const stop = new AbortController();
     const interrupt = () => stop.abort();

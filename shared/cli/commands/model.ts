@@ -107,7 +107,7 @@ async function openState(context: CliContext, topicOption: string | undefined) {
   const [{ openStore }, { CdcStateStore }, { PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/index.js'), import('../../errors.js')]);
   const config = context.config();
   const states = new CdcStateStore(openStore(config, 'models'), config.modelName);
-  const topic = topicOption ?? config.kafka.cdcTopic;
+  const topic = topicOption ?? config.kafka.topics.cdc.name;
   const partitions = await states.loadAll(topic);
   if (partitions.length === 0) throw new PipelineError(`no CDC state for topic ${topic} under ${states.store.name}/${states.keys.manifests(topic)}: run the CDC function first (pipeline serve cdc)`);
   return { states, partitions };

@@ -57,7 +57,7 @@ export function register(program: Command, context: CliContext): void {
       const [{ cdcMessages }, { readCustomers }, { readLocation }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../../stores.js')]);
       const { bytes, name } = await readLocation(options.from, config);
       const customers = await readCustomers(bytes, name);
-      const topic = options.topic ?? config.kafka.cdcTopic;
+      const topic = options.topic ?? config.kafka.topics.cdc.name;
       const counts: Record<string, number> = {};
       const outgoing = (function* () {
         for (const m of cdcMessages({ ...options, customers })) {
@@ -68,7 +68,7 @@ export function register(program: Command, context: CliContext): void {
       })();
       const log = await openLog(config, options.clusterArn, 'pipeline produce');
       try {
-        await log.ensureTopic(topic, config.kafka.cdcPartitions);
+        await log.ensureTopic(topic, config.kafka.topics.cdc.partitions);
         const { sent, seconds } = await produceMessages(log, topic, outgoing, { rate: options.rate });
         const parts = Object.entries({ r: 'snapshot', c: 'inserts', u: 'updates', d: 'deletes', duplicate: 'duplicates', bad: 'malformed' })
           .filter(([k]) => counts[k])

@@ -59,10 +59,10 @@ export function register(program: Command, context: CliContext): void {
       if (options.count !== undefined && options.duration !== undefined) throw new InvalidArgumentError('give --count or --duration, not both.');
       const config = context.config();
       const { sensorMessages } = await import('../../../data/generators/sensors.js');
-      const topic = options.topic ?? config.kafka.sensorTopic;
+      const topic = options.topic ?? config.kafka.topics.sensor.name;
       const log = await openLog(config, options.clusterArn, 'pipeline produce');
       try {
-        await log.ensureTopic(topic, config.kafka.sensorPartitions);
+        await log.ensureTopic(topic, config.kafka.topics.sensor.partitions);
         let bad = 0;
         const messages = sensorMessages({
           sensors: options.sensors,
@@ -94,7 +94,7 @@ export function register(program: Command, context: CliContext): void {
 
 /** The configured Kafka (this command makes no sense on the in-process log, which dies with it). */
 export async function openLog(config: PipelineConfig, clusterArn: string | undefined, purpose: string): Promise<EventLog> {
-  const { openKafkaLog } = await import('../../logs.js');
+  const { openKafkaLog } = await import('../../event-logs.js');
   return openKafkaLog(config, clusterArn === undefined ? {} : { clusterArn }, purpose);
 }
 

@@ -39,7 +39,7 @@ export function register(program: Command, context: CliContext): void {
     .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
-      const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../logs.js')]);
+      const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../event-logs.js')]);
       const started = performance.now();
       const summary: RunSummary = {
         store: config.store === 'folder' ? `folder ${config.dataDir}/` : `S3 ${config.s3.endpoint ?? 'AWS'}`,
@@ -54,8 +54,8 @@ export function register(program: Command, context: CliContext): void {
       const steps: Step[] = [
         { name: 'input', title: 'Stage the raw marketing files', run: (ctx) => run.stageInputs(ctx) },
         { name: 'preprocess', title: 'Task 1: preprocess (S3 notification -> preprocess function)', run: (ctx) => run.preprocessInputs(ctx) },
-        { name: 'stream', title: `Task 2: stream sensor readings (${config.kafka.sensorTopic} -> stream function)`, run: (ctx) => run.streamReadings(ctx, log, embeddedLog) },
-        { name: 'cdc', title: `Task 3: incremental model (${config.kafka.cdcTopic} -> cdc function)`, run: (ctx) => run.applyChangeEvents(ctx, log, embeddedLog) },
+        { name: 'stream', title: `Task 2: stream sensor readings (${config.kafka.topics.sensor.name} -> stream function)`, run: (ctx) => run.streamReadings(ctx, log, embeddedLog) },
+        { name: 'cdc', title: `Task 3: incremental model (${config.kafka.topics.cdc.name} -> cdc function)`, run: (ctx) => run.applyChangeEvents(ctx, log, embeddedLog) },
         { name: 'analytics', title: 'Task 4: in-memory analytics (analytics function -> report)', run: (ctx) => run.analyze(ctx) },
       ];
       const tasks = new Listr(

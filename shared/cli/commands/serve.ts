@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EventSourceStats } from '../../emulator/index.js';
-import { KafkaFunctions, loadHandler, serveFunction, type KafkaFunctionName } from '../../emulator/functions.js';
+import { KafkaFunctionNames, loadHandler, serveFunction, type KafkaFunctionName } from '../../emulator/functions.js';
 import type { CliContext } from '../main.js';
 import { parseCount } from '../options.js';
 import { openLog } from './produce.js';
@@ -29,8 +29,8 @@ export function register(program: Command, context: CliContext): void {
   program
     .command('serve')
     .description("run a Kafka-triggered function locally under Lambda's event-source semantics (KAFKA_BROKERS or --cluster-arn)")
-    .argument('<function>', `the function: ${Object.keys(KafkaFunctions).join(' or ')}`, (text: string) => {
-      if (!(text in KafkaFunctions)) throw new InvalidArgumentError(`expected ${Object.keys(KafkaFunctions).join(' or ')}, got '${text}'.`);
+    .argument('<function>', `the function: ${KafkaFunctionNames.join(' or ')}`, (text: string) => {
+      if (!(KafkaFunctionNames as readonly string[]).includes(text)) throw new InvalidArgumentError(`expected ${KafkaFunctionNames.join(' or ')}, got '${text}'.`);
       return text as KafkaFunctionName;
     })
     .option('--until-idle', 'exit 0 once every partition is caught up and nothing arrived for --idle-ms')

@@ -30,8 +30,8 @@ export type TopicOutcome =
  */
 export function pipelineTopics(config: PipelineConfig): TopicPlan[] {
   return [
-    { topic: config.kafka.sensorTopic, partitions: config.kafka.sensorPartitions, settings: 'SENSOR_TOPIC, SENSOR_PARTITIONS' },
-    { topic: config.kafka.cdcTopic, partitions: config.kafka.cdcPartitions, settings: 'CDC_TOPIC, CDC_PARTITIONS' },
+    { topic: config.kafka.topics.sensor.name, partitions: config.kafka.topics.sensor.partitions, settings: 'SENSOR_TOPIC, SENSOR_PARTITIONS' },
+    { topic: config.kafka.topics.cdc.name, partitions: config.kafka.topics.cdc.partitions, settings: 'CDC_TOPIC, CDC_PARTITIONS' },
   ];
 }
 
@@ -72,7 +72,7 @@ export function register(program: Command, context: CliContext): void {
       .command('ensure')
       .description('create the configured topics (SENSOR_TOPIC, CDC_TOPIC) with their partition counts; existing topics are left alone'),
   ).action(async (options: { clusterArn?: string }) => {
-    const { openKafkaLog } = await import('../../logs.js');
+    const { openKafkaLog } = await import('../../event-logs.js');
     const config = context.config();
     const log = await openKafkaLog(config, { clusterArn: options.clusterArn }, '`pipeline topics ensure`');
     try {

@@ -21,6 +21,7 @@ import type { EventLog } from '../../../shared/ports/event-log.js';
 import type { ObjectStore } from '../../../shared/ports/object-store.js';
 import { openStore } from '../../../shared/stores.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
+import { PipelineError } from '../../../shared/errors.js';
 
 const sample = readFileSync(join(import.meta.dirname, '../../fixtures/cdc/cleaned-sample.csv'));
 const customers = await readCustomers(new Uint8Array(sample), 'cleaned-sample.csv');
@@ -72,11 +73,11 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
         if (crashAt.has(++invocations)) {
           crashes++;
           handlerA = createCdcHandler(service());
-          throw new Error('injected crash: the state is written, the offset is not committed');
+          throw new PipelineError('injected crash: the state is written, the offset is not committed', { retriable: true });
         }
       };
       const handlerB = createCdcHandler(service());
-      const options = { log, topic, group: 'cdc-e2e', batchSize: 100, maxBatchingWindowMs: 50, retry: { maxRetries: 20, initialBackoffMs: 10, maxBackoffMs: 200 } };
+      const options = { log, topic, group: 'cdc-e2e', batchSize: 100, maxBatchingWindowMs: 50, retry: { attempts: 21, initialDelayMs: 10, maxDelayMs: 200 } };
       let deliveredA = 0;
       const sourceA = createEventSource({ ...options, handler: a, onEvent: (e: EventSourceEvent) => void (e.type === 'success' && (deliveredA += e.records)) });
       const sourceB = createEventSource({ ...options, handler: async (event) => handlerB(event) });

@@ -18,6 +18,7 @@ import { StreamPrefixes, type DeadLetterFile } from '../../../shared/stream/outp
 import { startPrivateBroker, type PrivateBroker } from '../../helpers/kafka.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
 import { expectedStats, expectMatches, type Expected, type Produced } from '../../helpers/stream-oracle.js';
+import { PipelineError } from '../../../shared/errors.js';
 
 const READINGS = 100_000;
 const topic = freshTopic('sensors-e2e');
@@ -47,7 +48,7 @@ function source(log: EventLog, handler: KafkaHandler, onEvent?: (e: EventSourceE
     handler,
     batchSize: 500,
     maxBatchingWindowMs: 100,
-    retry: { maxRetries: 10, initialBackoffMs: 20, maxBackoffMs: 500 },
+    retry: { attempts: 11, initialDelayMs: 20, maxDelayMs: 500 },
     ...(onEvent ? { onEvent } : {}),
   });
 }
@@ -108,7 +109,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('streaming end to end on Kaf
           await handler(event);
           if (rng.chance(0.05)) {
             injected++;
-            throw new Error('injected: the function failed after writing its outputs');
+            throw new PipelineError('injected: the function failed after writing its outputs', { retriable: true });
           }
         };
         let delivered = 0;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { connectionFromBootstrap, kafkaConnection, mskIamTokenProvider, regionOfClusterArn } from '../../../shared/adapters/msk.js';
-import { loadConfig } from '../../../shared/config.js';
-import { ConfigError, PipelineError } from '../../../shared/errors.js';
-import { bootstrapFixture, CLUSTER_ARN, recordedMskClient, SERVERLESS_ARN } from '../../helpers/msk.js';
+import { connectionFromBootstrap, mskIamTokenProvider, regionOfClusterArn } from '../../../shared/adapters/msk.js';
+import { ConfigError } from '../../../shared/errors.js';
+import { bootstrapFixture, CLUSTER_ARN, SERVERLESS_ARN } from '../../helpers/msk.js';
 
 describe('regionOfClusterArn', () => {
   it('reads the region of provisioned and serverless cluster ARNs', () => {
@@ -43,48 +42,6 @@ describe('connectionFromBootstrap', () => {
 
   it('refuses a cluster that offers only SASL/SCRAM, saying how to fix it', () => {
     expect(() => connectionFromBootstrap(bootstrapFixture('scram'), { clusterArn: CLUSTER_ARN, clientId: 'p' })).toThrow(/only SASL\/SCRAM.*enable IAM/);
-  });
-});
-
-describe('kafkaConnection', () => {
-  it('looks the brokers up with GetBootstrapBrokers for --cluster-arn, over MSK_CLUSTER_ARN', async () => {
-    const client = recordedMskClient(bootstrapFixture('provisioned'));
-    const config = loadConfig({ MSK_CLUSTER_ARN: SERVERLESS_ARN, KAFKA_BROKERS: 'localhost:9092' });
-    const connection = await kafkaConnection(config, { clusterArn: CLUSTER_ARN, client });
-    expect(client.requests).toEqual([{ ClusterArn: CLUSTER_ARN }]);
-    expect(connection).toMatchObject({ ssl: true, sasl: { region: 'eu-west-1' }, source: CLUSTER_ARN });
-  });
-
-  it('uses MSK_CLUSTER_ARN when no option is given', async () => {
-    const client = recordedMskClient(bootstrapFixture('serverless'));
-    await kafkaConnection(loadConfig({ MSK_CLUSTER_ARN: SERVERLESS_ARN }), { client });
-    expect(client.requests).toEqual([{ ClusterArn: SERVERLESS_ARN }]);
-  });
-
-  it('uses KAFKA_BROKERS as plaintext, or with TLS and IAM in AWS_REGION when KAFKA_AUTH=aws-iam', async () => {
-    expect(await kafkaConnection(loadConfig({ KAFKA_BROKERS: 'localhost:9092,localhost:9093' }))).toEqual({
-      brokers: ['localhost:9092', 'localhost:9093'],
-      clientId: 'pipeline',
-      ssl: false,
-      source: 'KAFKA_BROKERS',
-    });
-    expect(await kafkaConnection(loadConfig({ KAFKA_BROKERS: 'b-1.x:9098', KAFKA_AUTH: 'aws-iam', AWS_REGION: 'ap-south-1' }))).toMatchObject({
-      ssl: true,
-      sasl: { mechanism: 'aws-iam', region: 'ap-south-1' },
-    });
-  });
-
-  it('answers undefined (the in-process log) when nothing is configured', async () => {
-    expect(await kafkaConnection(loadConfig({}))).toBeUndefined();
-  });
-
-  it('wraps a failed lookup in a PipelineError naming the cluster, retriable only for server-side failures', async () => {
-    const denied = Object.assign(new Error('User is not authorized'), { $metadata: { httpStatusCode: 403 } });
-    const failure = kafkaConnection(loadConfig({}), { clusterArn: CLUSTER_ARN, client: recordedMskClient(denied) });
-    await expect(failure).rejects.toBeInstanceOf(PipelineError);
-    await expect(failure).rejects.toMatchObject({ retriable: false, message: expect.stringContaining(CLUSTER_ARN) });
-    const throttled = Object.assign(new Error('Rate exceeded'), { $metadata: { httpStatusCode: 429 } });
-    await expect(kafkaConnection(loadConfig({}), { clusterArn: CLUSTER_ARN, client: recordedMskClient(throttled) })).rejects.toMatchObject({ retriable: true });
   });
 });
 

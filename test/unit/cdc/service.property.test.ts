@@ -12,6 +12,7 @@ import { fitFromStats } from '../../../shared/cdc/fit.js';
 import { encodeCustomer, LAYOUT, type Row } from '../../../shared/cdc/layout.js';
 import type { ModelDocument } from '../../../shared/cdc/model.js';
 import { CdcService, type PartitionRecord } from '../../../shared/cdc/service.js';
+import { RetryPolicies } from '../../../shared/retry.js';
 import { customerArb, type Customer } from './customers.js';
 
 const TOPIC = 'customer_updates';
@@ -98,7 +99,7 @@ describe('CdcService (property)', () => {
     await fc.assert(
       fc.asyncProperty(deliveryArb, async ({ steps, plan }) => {
         const store = new MemoryStore();
-        const options = { store, modelName: 'response', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 }, backoff: async () => {} };
+        const options = { store, modelName: 'response', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 }, retry: { ...RetryPolicies.lostRace, initialDelayMs: 0, maxDelayMs: 0 } };
         const instances = [new CdcService(options), new CdcService(options)];
         const logs = logsOf(steps);
         const position = logs.map(() => 0);

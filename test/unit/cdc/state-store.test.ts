@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../shared/adapters/memory-store.js';
 import { CorruptStateError } from '../../../shared/cdc/errors.js';
 import { CdcService, type PartitionRecord } from '../../../shared/cdc/service.js';
+import { RetryPolicies } from '../../../shared/retry.js';
 
 const customer = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/cdc/customer-5524.json'), 'utf8')) as Record<string, unknown>;
 const TOPIC = 'customer_updates';
-const noWait = async () => {};
+const noWait = { ...RetryPolicies.lostRace, initialDelayMs: 0, maxDelayMs: 0 };
 
 /** A partition log of change events for customers `ids`, offsets from `from`. */
 function records(ops: Array<[op: string, id: number, income?: number]>, from = 0, partition = 0): PartitionRecord[] {
@@ -25,8 +26,8 @@ const text = async (store: MemoryStore, key: string) => new TextDecoder().decode
 describe('CdcStateStore and CdcService', () => {
   it('resolves a lost race by re-reading and applying the batch once', async () => {
     const store = new MemoryStore();
-    const a = new CdcService({ store, modelName: 'm', backoff: noWait });
-    const b = new CdcService({ store, modelName: 'm', backoff: noWait });
+    const a = new CdcService({ store, modelName: 'm', retry: noWait });
+    const b = new CdcService({ store, modelName: 'm', retry: noWait });
     await a.handle(records([['c', 1], ['c', 2]]));
     await b.handle(records([['c', 1], ['c', 2]])); // b reads the state a committed: all skipped
     await a.handle(records([['u', 1, 9]], 2)); // a moves on; b's picture is now stale
@@ -60,7 +61,7 @@ describe('CdcStateStore and CdcService', () => {
 
   it('answers a stale chunk read by re-reading the manifest', async () => {
     const store = new MemoryStore();
-    const options = { store, modelName: 'm', state: { chunkRows: 2, foldMinEntries: 2, foldFraction: 0 }, backoff: noWait };
+    const options = { store, modelName: 'm', state: { chunkRows: 2, foldMinEntries: 2, foldFraction: 0 }, retry: noWait };
     const a = new CdcService(options);
     const b = new CdcService(options);
     await a.handle(records([['c', 1], ['c', 2], ['c', 3]]));

@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sensorMessages } from '../../../data/generators/sensors.js';
 import { MemoryLog } from '../../../shared/adapters/memory-log.js';
-import { produceMessages } from '../../../shared/producer.js';
-import { loadHandler, serveFunction } from '../../../shared/emulator/functions.js';
+import { serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
-import { PipelineError } from '../../../shared/errors.js';
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -27,61 +25,14 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
 
 afterEach(() => vi.restoreAllMocks());
 
-describe('produceMessages', () => {
-  it('holds the rate asked for', async () => {
-    const log = new MemoryLog();
-    await log.ensureTopic('t', 1);
-    const messages = Array.from({ length: 300 }, (_, i) => ({ value: String(i) }));
-    const { sent, seconds } = await produceMessages(log, 't', messages, { rate: 1_000 });
-    expect(sent).toBe(300);
-    expect(seconds).toBeGreaterThan(0.25);
-    expect((await log.offsets('t', 0)).high).toBe(300);
-  });
-
-  it('stops after the duration even when messages remain', async () => {
-    const log = new MemoryLog();
-    await log.ensureTopic('t', 1);
-    const endless = (function* () {
-      for (;;) yield { value: 'x' };
-    })();
-    const { sent, seconds } = await produceMessages(log, 't', endless, { rate: 500, durationMs: 200 });
-    expect(seconds).toBeLessThan(1);
-    expect(sent).toBeGreaterThan(50);
-    expect(sent).toBeLessThan(200);
-  });
-});
-
-describe('serveFunction without --until-idle', () => {
-  it('rejects, naming the error, when a partition stops on an error retrying cannot mend', async () => {
-    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
-    const log = new MemoryLog();
-    await log.ensureTopic(config.kafka.sensorTopic, 1);
-    log.fetch = async () => {
-      throw new PipelineError('the broker refused the fetch: topic authorization failed');
-    };
-    const never = new AbortController();
-    await expect(serveFunction('stream', log, config, { signal: never.signal })).rejects.toThrow(
-      'the stream function stopped: the broker refused the fetch: topic authorization failed',
-    );
-  });
-
-  it('resolves with the counts when the caller aborts', async () => {
-    const config = loadConfig({ PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'serve-')) });
-    const log = new MemoryLog();
-    const stop = new AbortController();
-    setTimeout(() => stop.abort(), 200);
-    await expect(serveFunction('stream', log, config, { signal: stop.signal })).resolves.toMatchObject({ delivered: 0, failed: 0 });
-  });
-});
-
 describe('serve and stream stats', () => {
   it('runs the stream function until idle, and stream stats --json prints the merged windows', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'serve-'));
     const config = loadConfig({ PIPELINE_DATA_DIR: dataDir });
     const log = new MemoryLog();
-    await log.ensureTopic(config.kafka.sensorTopic, 3);
+    await log.ensureTopic(config.kafka.topics.sensor.name, 3);
     const messages = [...sensorMessages({ count: 2_000, seed: 4, badRatio: 0.02 })];
-    await log.produce(config.kafka.sensorTopic, messages.map((m) => ({ key: m.key, value: m.value })));
+    await log.produce(config.kafka.topics.sensor.name, messages.map((m) => ({ key: m.key, value: m.value })));
     const stats = await serveFunction('stream', log, config, { untilIdleMs: 100 });
     expect(stats).toMatchObject({ delivered: 2_000, failed: 0 });
 
@@ -115,10 +66,5 @@ describe('serve and stream stats', () => {
     expect(produce.code).toBe(1);
     expect(produce.err).toMatch(/KAFKA_BROKERS .*required by pipeline produce/);
     expect((await cli(['produce', 'sensors', '--count', '10', '--duration', '5'])).code).not.toBe(0);
-  });
-
-  it('loads the handlers of both Kafka-triggered functions', async () => {
-    expect(typeof (await loadHandler('stream'))).toBe('function');
-    expect(typeof (await loadHandler('cdc'))).toBe('function');
   });
 });

@@ -5,18 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { FolderStore } from '../../../shared/adapters/folder-store.js';
 import { MemoryLog } from '../../../shared/adapters/memory-log.js';
 import {
-  backoffMs,
   createEventSource,
-  decodeKafkaEvent,
   type EventSourceEvent,
   type EventSourceOptions,
   type InvocationRecord,
-  type KafkaEvent,
 } from '../../../shared/emulator/index.js';
-import { InputError } from '../../../shared/errors.js';
+import { decodeKafkaEvent, type KafkaEvent } from '../../../shared/lambda/kafka-event.js';
+import { InputError, PipelineError } from '../../../shared/errors.js';
+import { virtualClock } from '../../helpers/clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const fast = { initialBackoffMs: 1, maxBackoffMs: 5, multiplier: 2 };
+const fast = { initialDelayMs: 1, maxDelayMs: 5, multiplier: 2 };
+const transient = (message: string) => new PipelineError(message, { retriable: true });
 
 async function topic(partitions = 1, records = 0, value = (i: number) => `{"n":${i}}`): Promise<MemoryLog> {
   const log = new MemoryLog();
@@ -68,14 +68,13 @@ describe('event source batching', () => {
 
   it('sends what arrived when the window closes, without waiting for a full batch', async () => {
     const log = await topic(1, 3);
+    const clock = virtualClock();
     const seen: number[] = [];
-    const es = source(log, { batchSize: 100, maxBatchingWindowMs: 100, handler: async () => void seen.push(Date.now()) });
-    const started = Date.now();
+    const es = source(log, { batchSize: 100, maxBatchingWindowMs: 100, clock, handler: async (e) => void seen.push(clock.now(), batchesOf([e])[0]![3]) });
     await es.start();
     while (seen.length === 0) await sleep(5);
     await es.stop();
-    expect(seen[0]! - started).toBeGreaterThanOrEqual(90);
-    expect(seen[0]! - started).toBeLessThan(1_000);
+    expect(seen).toEqual([100, 3]); // the window, on the event source's clock, and the three records
   });
 
   it('keeps each event under the 6 MB payload limit', async () => {
@@ -157,26 +156,22 @@ describe('event source delivery', () => {
 
   it('retries a failing batch with exponential backoff until it succeeds', async () => {
     const log = await topic(1, 5);
+    const clock = virtualClock();
     const times: number[] = [];
     const es = source(log, {
       bisectBatchOnFunctionError: false,
-      retry: { maxRetries: 5, initialBackoffMs: 40, maxBackoffMs: 1_000, multiplier: 2 },
+      clock,
+      retry: { attempts: 6, initialDelayMs: 40, maxDelayMs: 1_000, multiplier: 2 },
       handler: async () => {
-        times.push(Date.now());
-        if (times.length < 3) throw new Error('transient');
+        times.push(clock.now());
+        if (times.length < 3) throw transient('transient');
       },
     });
     await es.runUntilIdle({ idleMs: 30 });
     await es.stop();
     expect(times).toHaveLength(3);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(35);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(75);
+    expect([times[1]! - times[0]!, times[2]! - times[1]!]).toEqual([40, 80]);
     expect(es.stats).toMatchObject({ invocations: 3, errors: 2, delivered: 5, failed: 0 });
-  });
-
-  it('computes backoff from the retry settings', () => {
-    const retry = { maxRetries: 5, initialBackoffMs: 100, maxBackoffMs: 1_000, multiplier: 2 };
-    expect([1, 2, 3, 4, 5].map((n) => backoffMs(retry, n))).toEqual([100, 200, 400, 800, 1_000]);
   });
 
   it('bisects a failing batch down to the poison record and sends only it to the on-failure destination', async () => {
@@ -185,11 +180,11 @@ describe('event source delivery', () => {
     const delivered = new Set<number>();
     const es = source(log, {
       batchSize: 16,
-      retry: { maxRetries: 2, ...fast },
+      retry: { attempts: 3, ...fast },
       onFailure: { store, prefix: 'results/failed/' },
       handler: async (event) => {
         const records = decodeKafkaEvent(event);
-        if (records.some((r) => r.offset === 5)) throw new Error('poison at offset 5');
+        if (records.some((r) => r.offset === 5)) throw transient('poison at offset 5');
         for (const r of records) delivered.add(r.offset);
       },
     });
@@ -200,26 +195,26 @@ describe('event source delivery', () => {
     expect(objects.map((o) => o.key)).toEqual(['results/failed/t-0/00000000000000000005-00000000000000000005.json']);
     const record = JSON.parse(new TextDecoder().decode((await store.get(objects[0]!.key)).body)) as InvocationRecord;
     expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
-    // 16 -> 8 -> 4 -> 2 -> 1 is four invocations deep, then retried up to maxRetries
+    // 16 -> 8 -> 4 -> 2 -> 1 is five invocations deep, beyond the three attempts: not retried again
     expect(record.requestContext.approximateInvokeCount).toBe(5);
     expect(record.KafkaBatchInfo).toMatchObject({ batchSize: 1, recordsInfo: { 't-0': { firstRecordOffset: '5', lastRecordOffset: '5' } } });
-    expect(record.errorInfo).toEqual({ errorType: 'Error', errorMessage: 'poison at offset 5' });
+    expect(record.errorInfo).toEqual({ errorType: 'PipelineError', errorMessage: 'poison at offset 5' });
     expect(decodeKafkaEvent(record.payload).map((r) => r.offset)).toEqual([5]);
     expect(es.stats).toMatchObject({ delivered: 15, failed: 1 });
     expect(await log.committed('g', 't', 0)).toBe(16);
   });
 
-  it('gives up on the whole batch after maxRetries when bisecting is off, and moves on', async () => {
+  it('gives up on the whole batch after its attempts when bisecting is off, and moves on', async () => {
     const log = await topic(1, 4);
     const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
     let calls = 0;
     const es = source(log, {
       bisectBatchOnFunctionError: false,
-      retry: { maxRetries: 3, ...fast },
+      retry: { attempts: 4, ...fast },
       onFailure: { store, prefix: 'failed/' },
       handler: async () => {
         calls++;
-        throw new Error('always');
+        throw transient('always');
       },
     });
     await es.runUntilIdle({ idleMs: 30 });
@@ -233,7 +228,7 @@ describe('event source delivery', () => {
     const log = await topic(1, 1);
     let calls = 0;
     const es = source(log, {
-      retry: { maxRetries: 5, ...fast },
+      retry: { attempts: 6, ...fast },
       handler: async () => {
         calls++;
         throw new InputError('x', 'bad data');
@@ -243,6 +238,66 @@ describe('event source delivery', () => {
     await es.stop();
     expect(calls).toBe(1);
     expect(es.stats.failed).toBe(1);
+  });
+
+  it('does not retry an error nobody classified: a plain Error is bisected, never retried', async () => {
+    const log = await topic(1, 4);
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    const invoked: number[] = [];
+    const es = source(log, {
+      retry: { attempts: 6, ...fast },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async (event) => {
+        const records = decodeKafkaEvent(event);
+        invoked.push(records.length);
+        if (records.some((r) => r.offset === 2)) throw new Error('something nobody classified');
+      },
+    });
+    await es.runUntilIdle({ idleMs: 30 });
+    await es.stop();
+    // 4 fails, then its halves: [0,1] succeeds, [2,3] fails, then [2] fails once and [3] succeeds
+    expect(invoked).toEqual([4, 2, 2, 1, 1]);
+    expect((await store.list('failed/')).map((o) => o.key)).toEqual(['failed/t-0/00000000000000000002-00000000000000000002.json']);
+    expect(es.stats).toMatchObject({ delivered: 3, failed: 1 });
+  });
+});
+
+describe('event source and a failing event log', () => {
+  it('stops a partition whose log keeps failing once the log retry policy is spent, naming what it gave up on', async () => {
+    const log = await topic(1, 3);
+    const clock = virtualClock();
+    let fetches = 0;
+    log.fetch = async () => {
+      fetches++;
+      throw transient('the broker is not answering');
+    };
+    const errors: Array<{ fatal: boolean; message: string }> = [];
+    const es = source(log, {
+      clock,
+      handler: async () => {},
+      logRetry: { attempts: 4, initialDelayMs: 100, maxDelayMs: 250, multiplier: 2, jitter: 'none' },
+      onEvent: (e) => void (e.type === 'log-error' && errors.push({ fatal: e.fatal, message: (e.error as Error).message })),
+    });
+    await expect(es.runUntilIdle({ idleMs: 30 })).rejects.toThrow('reading t-0 gave up after 4 attempts: the broker is not answering');
+    await es.stop();
+    expect(fetches).toBe(4);
+    expect(errors.map((e) => e.fatal)).toEqual([false, false, false, true]);
+    expect(clock.slept.filter((ms) => ms >= 100)).toEqual([100, 200, 250]);
+  });
+
+  it('retries a failing commit under the log policy, then stops the partition', async () => {
+    const log = await topic(1, 2);
+    let commits = 0;
+    const commit = log.commit.bind(log);
+    log.commit = async (...args: Parameters<MemoryLog['commit']>) => {
+      if (args[3] === 0) return commit(...args); // where a new group starts
+      commits++;
+      throw transient('the coordinator is loading');
+    };
+    const es = source(log, { clock: virtualClock(), handler: async () => {}, logRetry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 10, multiplier: 1, jitter: 'none' } });
+    await expect(es.runUntilIdle({ idleMs: 30 })).rejects.toThrow(/the commit of offset 2 for group g on t-0 gave up after 3 attempts/);
+    await es.stop();
+    expect(commits).toBe(3);
   });
 });
 

@@ -8,7 +8,10 @@ import { sensorMessages } from '../../../../data/generators/sensors.js';
 import { createStreamHandler } from '../../../../functions/stream/handler.js';
 import { FolderStore } from '../../../../shared/adapters/folder-store.js';
 import { MemoryLog } from '../../../../shared/adapters/memory-log.js';
-import { createEventSource, encodeKafkaEvent, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
+import { createEventSource, type EventSource, type KafkaHandler } from '../../../../shared/emulator/index.js';
+import { PipelineError } from '../../../../shared/errors.js';
+import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
 import { readStreamStats } from '../../../../shared/stream/read.js';
 import { expectedStats, expectMatches, type Produced } from '../../../helpers/stream-oracle.js';
 
@@ -36,6 +39,23 @@ describe('stream handler', () => {
     ]);
   });
 
+  it('logs one line per batch and reports records, dead letters and anomalies as metrics', async () => {
+    const seen = recording();
+    await createStreamHandler({ store: await store(), telemetry: seen, limits: { temperature: { max: 0 } } })(fixture('msk-powertools-base.json'));
+    expect(seen.lines).toEqual([{ message: 'batch', fields: expect.objectContaining({ records: 1, deadLettered: 1, anomalies: 0, written: 2 }) }]);
+    expect(seen.metrics.map((m) => [m.name, m.value])).toEqual([
+      ['RecordsProcessed', 1],
+      ['DeadLetters', 1],
+      ['Anomalies', 0],
+    ]);
+    const log = new MemoryLog();
+    await produce(log, 200, 0);
+    const records = await log.fetch('sensor_data', 0, 0, { maxRecords: 500 });
+    const hot = recording();
+    await createStreamHandler({ store: await store(), telemetry: hot, limits: { temperature: { max: -1_000 } } })(encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b' }));
+    expect(hot.metrics.find((m) => m.name === 'Anomalies')!.value).toBe(records.filter((r) => /"temperature":-?\d/.test(new TextDecoder().decode(r.value!))).length);
+  });
+
   it('rewrites identical bytes when a batch is delivered again', async () => {
     const s = await store();
     const log = new MemoryLog();
@@ -60,7 +80,7 @@ describe('stream handler', () => {
       await handler(event);
       if (rng.chance(0.05)) {
         failures++;
-        throw new Error('injected: failed after writing');
+        throw new PipelineError('injected: failed after writing', { retriable: true });
       }
     };
     let delivered = 0;
@@ -73,7 +93,7 @@ describe('stream handler', () => {
         batchSize: 100,
         maxBatchingWindowMs: 20,
         pollWaitMs: 20,
-        retry: { initialBackoffMs: 1, maxBackoffMs: 5 },
+        retry: { initialDelayMs: 1, maxDelayMs: 5 },
         onEvent: (e) => void (e.type === 'success' && (delivered += e.records)),
       });
     for (const crashAt of [3_000, 8_000, 13_000]) {

@@ -3,12 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createPreprocessHandler, preprocessSetup } from '../../../functions/preprocess/handler.js';
-import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
-import type { PreprocessReport } from '../../../shared/preprocess/index.js';
-import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
+import { handlerFor } from '../../../../functions/preprocess/handler.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import { S3Store, s3ClientFor } from '../../../../shared/adapters/s3-store.js';
+import type { PreprocessReport } from '../../../../shared/preprocess/index.js';
+import { freshBucket, s3Endpoint, s3TestConfig } from '../../../helpers/servers.js';
 
-const repoRoot = join(import.meta.dirname, '..', '..', '..');
+const repoRoot = join(import.meta.dirname, '../..', '..', '..');
 const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'));
 
@@ -20,7 +21,7 @@ async function setup() {
   const bucket = await freshBucket('preprocess');
   const config = s3TestConfig({ PIPELINE_BUCKET: bucket });
   const store = new S3Store(s3ClientFor(config), bucket);
-  return { bucket, config, store, handle: createPreprocessHandler(() => preprocessSetup(config)) };
+  return { bucket, config, store, handle: handlerFor(config) };
 }
 
 /** Keys with their ETags and sizes: equal lists mean the same objects with the same bytes. */
@@ -73,10 +74,8 @@ describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
     const { bucket, store } = await setup();
     await store.put('raw/batch/small.tsv', small);
     await store.put('raw/batch/binary.csv', Uint8Array.of(0x50, 0x4b, 0x03, 0x04, 0x00, 0x00));
-    const logged: string[] = [];
-    const results = await createPreprocessHandler(() => ({ ...preprocessSetup(s3TestConfig({ PIPELINE_BUCKET: bucket })), log: (message, fields) => logged.push(`${message} ${String(fields.key)}`) }))(
-      eventFor('s3-batch-mixed.json', bucket),
-    );
+    const seen = recording();
+    const results = await handlerFor(s3TestConfig({ PIPELINE_BUCKET: bucket }), seen)(eventFor('s3-batch-mixed.json', bucket));
     expect(results.map((r) => [r.key, r.status])).toEqual([
       ['raw/batch/small.tsv', 'cleaned'],
       ['raw/batch/binary.csv', 'rejected'],
@@ -85,13 +84,26 @@ describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
     const report = (await json(store, `${rejected.prefix}report.json`)) as PreprocessReport;
     expect(report).toMatchObject({ status: 'rejected', error: 'binary data, not text (NUL byte at offset 4)' });
     expect(new TextDecoder().decode((await store.get(`${rejected.prefix}rejects.csv`)).body)).toContain('unreadable: binary data');
-    expect(logged).toEqual(['skipped processed/batch/latest.json', 'skipped raw/batch/old.csv', 'preprocessed raw/batch/small.tsv', 'preprocessed raw/batch/binary.csv']);
+    expect(seen.lines.map(({ message, fields }) => `${message} ${String(fields.key)}`)).toEqual([
+      'skipped processed/batch/latest.json',
+      'skipped raw/batch/old.csv',
+      'preprocessed raw/batch/small.tsv',
+      'preprocessed raw/batch/binary.csv',
+    ]);
+    expect(seen.metrics.map((m) => m.name)).toEqual(['RowsCleaned', 'RowsQuarantined', 'ObjectsRejected']);
+    expect(seen.metrics[0]!.value).toBe(results[0]!.rowsOut);
+    expect(seen.flushes).toBe(1);
+  });
+
+  it('fails, naming the bucket, for an event from a bucket that does not exist (it is not an object that is gone)', async () => {
+    const { handle } = await setup();
+    await expect(handle(eventFor('s3-put-raw.json', 'no-such-raw-bucket'))).rejects.toThrow(/^s3:\/\/no-such-raw-bucket: the bucket does not exist/);
   });
 
   it('reports a notified object that is gone, and throws when the store cannot be reached (so Lambda retries)', async () => {
     const { bucket, handle } = await setup();
     expect(await handle(eventFor('s3-put-raw.json', bucket))).toEqual([expect.objectContaining({ status: 'missing' })]);
-    const unreachable = createPreprocessHandler(() => preprocessSetup(s3TestConfig({ PIPELINE_BUCKET: bucket, S3_ENDPOINT: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' })));
+    const unreachable = handlerFor(s3TestConfig({ PIPELINE_BUCKET: bucket, S3_ENDPOINT: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' }));
     await expect(unreachable(eventFor('s3-put-raw.json', bucket))).rejects.toThrow();
   });
 

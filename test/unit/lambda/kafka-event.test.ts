@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeKafkaEvent, encodeKafkaEvent, type EventSourceIdentity } from '../../../shared/emulator/index.js';
+import { decodeKafkaEvent, encodeKafkaEvent, type EventSourceIdentity } from '../../../shared/lambda/kafka-event.js';
 import { InputError } from '../../../shared/errors.js';
 import type { LogRecord } from '../../../shared/ports/event-log.js';
 

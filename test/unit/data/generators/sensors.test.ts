@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BadKinds, sensorMessages } from '../../../data/generators/sensors.js';
-import { parseReading } from '../../../shared/stream/schema.js';
+import { BadKinds, sensorMessages } from '../../../../data/generators/sensors.js';
+import { parseReading } from '../../../../shared/stream/schema.js';
 
 const take = (options: Parameters<typeof sensorMessages>[0]) => [...sensorMessages(options)];
 

@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCdcHandler } from '../../../functions/cdc/handler.js';
-import { MemoryStore } from '../../../shared/adapters/memory-store.js';
-import { CdcService } from '../../../shared/cdc/index.js';
-import { encodeKafkaEvent } from '../../../shared/emulator/msk-event.js';
-import type { LogRecord } from '../../../shared/ports/event-log.js';
+import { createCdcHandler } from '../../../../functions/cdc/handler.js';
+import { MemoryStore } from '../../../../shared/adapters/memory-store.js';
+import { CdcService } from '../../../../shared/cdc/index.js';
+import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import type { LogRecord } from '../../../../shared/ports/event-log.js';
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../fixtures/cdc', name), 'utf8');
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../../../fixtures/cdc', name), 'utf8');
 const encoder = new TextEncoder();
 const record = (partition: number, offset: number, key: string | null, value: string | null): LogRecord => ({
   topic: 'customer_updates',
@@ -46,6 +47,22 @@ describe('the CDC handler', () => {
     const replay = await handle(event);
     expect(replay.batches.every((b) => b.applied === 0 && b.skipped === b.records)).toBe(true);
     expect(replay.models).toEqual({ customer_updates: 1 });
+  });
+
+  it('logs one line per invocation and reports its counts and the model as metrics', async () => {
+    const seen = recording();
+    const handle = createCdcHandler(new CdcService({ store: new MemoryStore(), modelName: 'response' }), seen);
+    await handle(encodeKafkaEvent([record(0, 0, '5524', fixture('snapshot.json')), record(0, 1, '5524', 'garbage')], source));
+    expect(seen.lines).toHaveLength(1);
+    expect(seen.lines[0]).toMatchObject({ message: 'batch', fields: { records: 2, applied: 1, skipped: 0, deadLettered: 1, partitions: [0], modelVersion: 1 } });
+    expect(seen.metrics.map((m) => [m.name, m.value])).toEqual([
+      ['RecordsProcessed', 2],
+      ['ChangesApplied', 1],
+      ['DeadLetters', 1],
+      ['ModelVersion', 1],
+    ]); // no ModelAUC: one customer is one class, and an AUC needs both
+
+    expect(seen.flushes).toBe(1);
   });
 
   it('rejects an event that is not a Kafka event, naming what is wrong', async () => {

@@ -2,7 +2,7 @@ import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { PipelineConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import type { KafkaLogOptions } from './adapters/kafka-log.js';
-import { kafkaConnection, type KafkaConnection } from './adapters/msk.js';
+import { mskConnection, type KafkaConnection } from './adapters/msk.js';
 import type { EventLog } from './ports/event-log.js';
 
 export interface OpenEventLogOptions {
@@ -21,7 +21,7 @@ export interface OpenEventLogOptions {
  *
  * @example
  * const log = await openEventLog(loadConfig(process.env));
- * await log.ensureTopic(config.kafka.sensorTopic, config.kafka.sensorPartitions);
+ * await log.ensureTopic(config.kafka.topics.sensor.name, config.kafka.topics.sensor.partitions);
  */
 export async function openEventLog(config: PipelineConfig, options: OpenEventLogOptions = {}): Promise<EventLog> {
   const connection = await kafkaConnection(config, { clusterArn: options.clusterArn, client: options.mskClient });
@@ -54,4 +54,30 @@ export async function openKafkaLog(config: PipelineConfig, options: OpenEventLog
 async function openKafka(connection: KafkaConnection, options: OpenEventLogOptions) {
   const { KafkaLog } = await import('./adapters/kafka-log.js');
   return new KafkaLog(connection, options.kafka);
+}
+
+/**
+ * How to reach Kafka under `config`, or `undefined` for the in-process log: a cluster ARN
+ * (`--cluster-arn`, else `MSK_CLUSTER_ARN`) is looked up with GetBootstrapBrokers; otherwise
+ * `KAFKA_BROKERS` is used as is, with TLS + IAM when `KAFKA_AUTH=aws-iam` (signed for `AWS_REGION`).
+ *
+ * @example
+ * const connection = await kafkaConnection(loadConfig(process.env), { clusterArn: options.clusterArn });
+ */
+export async function kafkaConnection(
+  config: PipelineConfig,
+  options: { readonly clusterArn?: string; readonly client?: Pick<KafkaClient, 'send'> } = {},
+): Promise<KafkaConnection | undefined> {
+  const clusterArn = options.clusterArn ?? config.kafka.clusterArn;
+  const clientId = config.kafka.clientId;
+  if (clusterArn !== undefined) return mskConnection(clusterArn, { clientId, client: options.client });
+  if (config.kafka.brokers.length === 0) return undefined;
+  const iam = config.kafka.auth === 'aws-iam';
+  return {
+    brokers: config.kafka.brokers,
+    clientId,
+    ssl: iam,
+    ...(iam ? { sasl: { mechanism: 'aws-iam', region: config.s3.region } as const } : {}),
+    source: 'KAFKA_BROKERS',
+  };
 }

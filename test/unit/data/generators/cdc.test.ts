@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cdcMessages, type CdcMessage } from '../../../data/generators/cdc.js';
-import { readCustomers } from '../../../shared/cdc/customers.js';
-import { parseRecord } from '../../../shared/cdc/events.js';
-import { CAMPAIGN_COLUMNS, PURCHASE_COLUMNS, SPEND_COLUMNS } from '../../../shared/preprocess/features.js';
+import { cdcMessages, type CdcMessage } from '../../../../data/generators/cdc.js';
+import { readCustomers } from '../../../../shared/cdc/customers.js';
+import { parseRecord } from '../../../../shared/cdc/events.js';
+import { CAMPAIGN_COLUMNS, PURCHASE_COLUMNS, SPEND_COLUMNS } from '../../../../shared/preprocess/features.js';
 
-const sample = readFileSync(join(import.meta.dirname, '../../fixtures/cdc/cleaned-sample.csv'));
+const sample = readFileSync(join(import.meta.dirname, '../../../fixtures/cdc/cleaned-sample.csv'));
 const customers = await readCustomers(new Uint8Array(sample), 'cleaned-sample.csv');
 const parse = (m: CdcMessage) => JSON.parse(m.value!) as { op: string; before: Record<string, number> | null; after: Record<string, number> | null; source: { ts_ms: number } };
 

@@ -3,12 +3,13 @@
  * memory across invocations while its ETag holds, and is loaded again when it changes.
  */
 import { describe, expect, it } from 'vitest';
-import { createAnalyticsHandler } from '../../../functions/analytics/handler.js';
-import { TableCache } from '../../../shared/analytics/cache.js';
-import { readCleanedParquet } from '../../../shared/analytics/table.js';
-import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
-import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
-import { generatedCsv, stageDataset } from '../../unit/analytics/helpers.js';
+import { createAnalyticsHandler } from '../../../../functions/analytics/handler.js';
+import { TableCache } from '../../../../shared/analytics/cache.js';
+import { readCleanedParquet } from '../../../../shared/analytics/table.js';
+import { S3Store, s3ClientFor } from '../../../../shared/adapters/s3-store.js';
+import { recording } from '../../../../shared/lambda/telemetry.js';
+import { freshBucket, s3Endpoint, s3TestConfig } from '../../../helpers/servers.js';
+import { generatedCsv, stageDataset } from '../../../unit/analytics/helpers.js';
 
 describe.skipIf(!s3Endpoint())('analytics handler on a real S3 API', () => {
   it('serves a warm invocation from memory with one HEAD, and reloads when the ETag changes', async () => {
@@ -17,10 +18,11 @@ describe.skipIf(!s3Endpoint())('analytics handler on a real S3 API', () => {
     const store = new S3Store(s3ClientFor(config), bucket);
     const pointer = await stageDataset(store, store, 'customers', generatedCsv(1_500, 3));
     let reads = 0;
-    const logs: Array<Record<string, unknown>> = [];
+    const seen = recording();
     const handler = createAnalyticsHandler(
-      () => ({ processed: store, models: store, results: store, config, log: (_message, fields) => logs.push(fields) }),
+      { processed: store, models: store, results: store, config },
       new TableCache({ read: (bytes, location) => (reads++, readCleanedParquet(bytes, location)) }),
+      seen,
     );
 
     const cold = await handler({});
@@ -35,7 +37,8 @@ describe.skipIf(!s3Endpoint())('analytics handler on a real S3 API', () => {
     expect(Object.keys(warm.analyses)).toEqual(['rfm', 'top-customers']);
     expect(warm.analyses.rfm!.rows).toEqual(cold.analyses.rfm!.rows);
     expect(reads).toBe(1);
-    expect(logs.map((line) => line.cache)).toEqual(['cold', 'warm']);
+    expect(seen.lines.map((line) => line.fields.cache)).toEqual(['cold', 'warm']);
+    expect(seen.metrics.filter((m) => m.name === 'TableLoads').map((m) => m.value)).toEqual([1, 0]);
 
     // the cleaned table rewritten in place: a new ETag under the same key
     const other = await stageDataset(store, store, 'others', generatedCsv(900, 4));

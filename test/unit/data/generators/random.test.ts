@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random, cumulativeWeights } from '../../../data/generators/random.js';
+import { Random, cumulativeWeights } from '../../../../data/generators/random.js';
 
 describe('Random', () => {
   it('gives the same sequence for the same seed, on every machine', () => {

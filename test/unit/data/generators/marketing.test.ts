@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IMPLAUSIBLE_BIRTH_YEARS, MARKETING_COLUMNS, MARKETING_DIRT, OUTLIER_INCOME, generateMarketing, writeMarketing,
-} from '../../../data/generators/marketing.js';
+} from '../../../../data/generators/marketing.js';
 
-const REAL = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'marketing_campaign.csv');
+const REAL = join(import.meta.dirname, '../../../..', '..', 'shared', 'data', 'marketing_campaign.csv');
 const column = Object.fromEntries(MARKETING_COLUMNS.map((name, i) => [name, i])) as Record<(typeof MARKETING_COLUMNS)[number], number>;
 
 function text(rows: number, seed = 1): string {
