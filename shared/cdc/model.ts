@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors.js';
 import { jitterBackoff, lostRace } from './errors.js';
 import { ExactStats } from './exact-stats.js';
 import { evaluate, fitFromStats, type Fit, type FitOptions, type Metrics } from './fit.js';
+import { lagDigest, type LagDigest } from './lag.js';
 import type { Row } from './layout.js';
 import type { CdcStateStore, PartitionState } from './state-store.js';
 
@@ -20,6 +21,21 @@ export interface ModelDocument extends Fit {
   readonly metrics: Metrics & { readonly rows: number; readonly version: number | null };
   /** The last applied offset of each partition of the change topic; the model reflects exactly those events. */
   readonly offsets: { readonly topic: string; readonly partitions: Readonly<Record<string, number>> };
+  /**
+   * When this version was published and how long its new events took to reach it (from their
+   * timestamps on the log); absent in documents written without a clock, and in older ones.
+   */
+  readonly published?: PublishedAt;
+}
+
+/** The publish of a version: its time, and the lag of the events it was the first to include. */
+export interface PublishedAt {
+  /** ISO-8601. */
+  readonly at: string;
+  /** Events applied since the previous publish by this publisher that carried a timestamp. */
+  readonly events: number;
+  /** Their lags in milliseconds, from the event's timestamp to `at`; absent when there were none. */
+  readonly lagMs?: LagDigest;
 }
 
 export interface PublishOptions {
@@ -37,6 +53,8 @@ export interface PublishOptions {
   readonly maxAttempts?: number;
   /** Waits between attempts; randomised backoff by default. */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /** The clock (epoch ms) that stamps each version's `published`; without one, versions carry no time. */
+  readonly now?: () => number;
 }
 
 export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50, maxAttempts: 30 } as const;
@@ -69,8 +87,12 @@ export class ModelPublisher {
     private readonly options: PublishOptions = {},
   ) {}
 
-  /** Publishes the merged model of the topic's partitions (nothing when it is already current). */
-  async publish(topic: string): Promise<PublishReport> {
+  /**
+   * Publishes the merged model of the topic's partitions (nothing when it is already current).
+   * `eventTimes` are the log timestamps (epoch ms) of the events applied since the last publish,
+   * for the version's lag digest.
+   */
+  async publish(topic: string, eventTimes: readonly number[] = []): Promise<PublishReport> {
     const { store, keys } = this.states;
     const maxAttempts = this.options.maxAttempts ?? PublishDefaults.maxAttempts;
     let conflicts = 0;
@@ -85,7 +107,8 @@ export class ModelPublisher {
           return { model: current.doc, written: false, conflicts };
         }
         const version = (current?.doc.version ?? 0) + 1;
-        const model = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+        const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+        const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes) };
         const body = `${JSON.stringify(model, null, 2)}\n`;
         const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
         this.current = { doc: model, etag };
@@ -157,6 +180,11 @@ async function modelOf(
     ? { ...evaluate(fit, await allRows(states, partitions), states.layout), rows: fit.rows, version: options.version }
     : options.previous!.metrics;
   return document(options.name, options.version, fit, metrics, offsetsOf(partitions[0]?.manifest.topic ?? '', partitions));
+}
+
+function publishedAt(now: number, eventTimes: readonly number[]): PublishedAt {
+  const lagMs = lagDigest(eventTimes.map((t) => now - t));
+  return { at: new Date(now).toISOString(), events: eventTimes.length, ...(lagMs === undefined ? {} : { lagMs }) };
 }
 
 function document(name: string, version: number | null, fit: Fit, metrics: ModelDocument['metrics'], offsets: ModelDocument['offsets']): ModelDocument {

@@ -23,6 +23,8 @@ export interface CdcServiceOptions {
   readonly maxAttempts?: number;
   /** Waits between attempts; randomised exponential backoff by default. */
   readonly backoff?: (attempt: number) => Promise<void>;
+  /** The clock (epoch ms) stamping each published version and its events' lag. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What one partition's batch did. */
@@ -70,11 +72,13 @@ export class CdcService {
   readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
   private readonly options: CdcServiceOptions;
   private readonly publisher: ModelPublisher;
+  /** Per topic, the log timestamps of events committed since the topic's last publish began. */
+  private readonly eventTimes = new Map<string, number[]>();
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
     this.states = new CdcStateStore(options.store, options.modelName, options.state);
-    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, backoff: options.backoff });
+    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, backoff: options.backoff, now: options.now ?? Date.now });
   }
 
   /** Applies records (grouped by topic and partition, each group in offset order), then publishes each topic's model. */
@@ -106,6 +110,7 @@ export class CdcService {
         const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
         const letters = deadLetters(topic, partition, result.rejected, records);
         const committed = await this.states.commit(state, result, letters);
+        this.noteEventTimes(topic, records, fresh, result.rejected);
         const skipped = events.length - fresh.length + result.counts.skipped;
         Object.assign(this.counters, {
           batches: this.counters.batches + 1,
@@ -140,10 +145,31 @@ export class CdcService {
 
   /** Publishes the merged model of a topic (nothing is written when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
-    const report = await this.publisher.publish(topic);
+    // taken before the publish reads the states: every event noted so far was committed before that read
+    const times = this.eventTimes.get(topic)?.splice(0) ?? [];
+    let report: PublishReport;
+    try {
+      report = await this.publisher.publish(topic, times);
+    } catch (error) {
+      this.eventTimes.get(topic)?.unshift(...times);
+      throw error;
+    }
     this.counters.modelConflicts += report.conflicts;
     if (report.written) this.counters.modelWrites++;
     return report;
+  }
+
+  /** Remembers the log timestamps of a committed batch's new, well-formed events, for the next publish's lag. */
+  private noteEventTimes(topic: string, records: readonly CdcRecord[], fresh: readonly ChangeEvent[], rejected: readonly { offset: number }[]): void {
+    if (fresh.length === 0 || records[0]?.timestamp === undefined) return;
+    const timeAt = new Map(records.map((r) => [r.offset, r.timestamp]));
+    const bad = new Set(rejected.map((r) => r.offset));
+    let times = this.eventTimes.get(topic);
+    if (times === undefined) this.eventTimes.set(topic, (times = []));
+    for (const event of fresh) {
+      const time = timeAt.get(event.offset);
+      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) times.push(time);
+    }
   }
 }
 
