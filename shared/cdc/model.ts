@@ -89,10 +89,10 @@ export class ModelPublisher {
 
   /**
    * Publishes the merged model of the topic's partitions (nothing when it is already current).
-   * `eventTimes` are the log timestamps (epoch ms) of the events applied since the last publish,
-   * for the version's lag digest.
+   * `eventTimes` gives the log timestamps (epoch ms) of the events a version with these offsets
+   * per partition first includes, for the version's lag digest.
    */
-  async publish(topic: string, eventTimes: readonly number[] = []): Promise<PublishReport> {
+  async publish(topic: string, eventTimes: (offsets: Readonly<Record<string, number>>) => readonly number[] = () => []): Promise<PublishReport> {
     const { store, keys } = this.states;
     const maxAttempts = this.options.maxAttempts ?? PublishDefaults.maxAttempts;
     let conflicts = 0;
@@ -108,7 +108,7 @@ export class ModelPublisher {
         }
         const version = (current?.doc.version ?? 0) + 1;
         const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
-        const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes) };
+        const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes(offsets.partitions)) };
         const body = `${JSON.stringify(model, null, 2)}\n`;
         const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
         this.current = { doc: model, etag };

@@ -72,8 +72,8 @@ export class CdcService {
   readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
   private readonly options: CdcServiceOptions;
   private readonly publisher: ModelPublisher;
-  /** Per topic, the log timestamps of events committed since the topic's last publish began. */
-  private readonly eventTimes = new Map<string, number[]>();
+  /** Per topic and partition, the offsets and log timestamps of committed events no published model is known to include yet. */
+  private readonly unpublished = new Map<string, Map<string, Array<readonly [offset: number, time: number]>>>();
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
@@ -110,7 +110,7 @@ export class CdcService {
         const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
         const letters = deadLetters(topic, partition, result.rejected, records);
         const committed = await this.states.commit(state, result, letters);
-        this.noteEventTimes(topic, records, fresh, result.rejected);
+        this.noteEventTimes(topic, partition, records, fresh, result.rejected);
         const skipped = events.length - fresh.length + result.counts.skipped;
         Object.assign(this.counters, {
           batches: this.counters.batches + 1,
@@ -145,31 +145,34 @@ export class CdcService {
 
   /** Publishes the merged model of a topic (nothing is written when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
-    // taken before the publish reads the states: every event noted so far was committed before that read
-    const times = this.eventTimes.get(topic)?.splice(0) ?? [];
-    let report: PublishReport;
-    try {
-      report = await this.publisher.publish(topic, times);
-    } catch (error) {
-      this.eventTimes.get(topic)?.unshift(...times);
-      throw error;
+    const waiting = this.unpublished.get(topic);
+    // the version's lag covers the events it includes: those at or below its offsets
+    const included = (offsets: Readonly<Record<string, number>>) =>
+      [...(waiting ?? [])].flatMap(([partition, events]) => events.filter(([offset]) => offset <= (offsets[partition] ?? -1)).map(([, time]) => time));
+    const report = await this.publisher.publish(topic, included);
+    // included now, by this publish or an earlier one (another publisher's, whose lag is not ours to know)
+    for (const [partition, events] of waiting ?? []) {
+      const upTo = report.model.offsets.partitions[partition] ?? -1;
+      waiting!.set(partition, events.filter(([offset]) => offset > upTo));
     }
     this.counters.modelConflicts += report.conflicts;
     if (report.written) this.counters.modelWrites++;
     return report;
   }
 
-  /** Remembers the log timestamps of a committed batch's new, well-formed events, for the next publish's lag. */
-  private noteEventTimes(topic: string, records: readonly CdcRecord[], fresh: readonly ChangeEvent[], rejected: readonly { offset: number }[]): void {
+  /** Remembers the log timestamps of a committed batch's new, well-formed events, for the lag of the version that includes them. */
+  private noteEventTimes(topic: string, partition: number, records: readonly CdcRecord[], fresh: readonly ChangeEvent[], rejected: readonly { offset: number }[]): void {
     if (fresh.length === 0 || records[0]?.timestamp === undefined) return;
     const timeAt = new Map(records.map((r) => [r.offset, r.timestamp]));
     const bad = new Set(rejected.map((r) => r.offset));
-    let times = this.eventTimes.get(topic);
-    if (times === undefined) this.eventTimes.set(topic, (times = []));
+    let byPartition = this.unpublished.get(topic);
+    if (byPartition === undefined) this.unpublished.set(topic, (byPartition = new Map()));
+    const events = byPartition.get(String(partition)) ?? [];
     for (const event of fresh) {
       const time = timeAt.get(event.offset);
-      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) times.push(time);
+      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) events.push([event.offset, time]);
     }
+    byPartition.set(String(partition), events);
   }
 }
 

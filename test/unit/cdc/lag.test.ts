@@ -76,6 +76,19 @@ describe('CdcService publish time and lag', () => {
     expect(lagQuantile(mergeLag(first.published!.lagMs!, second.published!.lagMs!), 0.5)).toBeCloseTo(1000, -1);
   });
 
+  it("gives a version the lag of every event it includes, whichever partition's batch committed it", async () => {
+    const store = new MemoryStore();
+    const cdc = new CdcService({ store, modelName: 'm', now: () => 10_000 });
+    await cdc.applyBatch(TOPIC, 0, [record(0, 1, 9_000), record(1, 2, 9_100)]);
+    await cdc.applyBatch(TOPIC, 1, [record(0, 3, 9_200)]);
+    const first = await cdc.publish(TOPIC);
+    expect(first.model.published).toMatchObject({ events: 3, lagMs: { count: 3, min: 800, max: 1000 } });
+    const again = await cdc.publish(TOPIC); // nothing new: not written, and nothing left waiting
+    expect(again.written).toBe(false);
+    await cdc.applyBatch(TOPIC, 1, [record(1, 4, 9_900)]);
+    expect((await cdc.publish(TOPIC)).model.published).toMatchObject({ events: 1, lagMs: { count: 1, min: 100, max: 100 } });
+  });
+
   it('records the publish time without a lag when the records carry no timestamp', async () => {
     const store = new MemoryStore();
     const cdc = new CdcService({ store, modelName: 'm', now: () => 5_000 });
