@@ -88,13 +88,12 @@ export function numericDistributionChart(column: string, d: NumericDistribution)
     width: 420,
     height: 180,
     data: { values },
-    mark: { type: 'bar', binSpacing: 1 },
+    mark: { type: 'bar', binSpacing: 1, opacity: 0.85 },
     encoding: {
       x: { field: 'start', type: 'quantitative', bin: { binned: true }, title: column, axis: { format: Math.max(...d.edges.map(Math.abs)) >= 10_000 ? '~s' : 'd', labelOverlap: true } },
       x2: { field: 'end' },
       y: { field: 'rows', type: 'quantitative', stack: null, title: 'rows' },
       color: { field: 'stage', type: 'nominal', sort: ['before', 'after'], scale: { range: [BEFORE, AFTER] }, title: null, legend: { orient: 'top' } },
-      opacity: { field: 'stage', type: 'nominal', sort: ['before', 'after'], scale: { range: [1, 0.75] }, legend: null },
     },
   };
 }
@@ -113,7 +112,7 @@ export function categoricalDistributionChart(column: string, d: CategoricalDistr
     { level, stage: 'after', rows: count(d.after, level, i) },
   ]);
   const encoding = {
-    y: { field: 'level', type: 'nominal', sort: levels, title: null },
+    y: { field: 'level', type: 'nominal', sort: levels, title: null, axis: { labelLimit: 300 } },
     yOffset: { field: 'stage', sort: ['before', 'after'] },
     x: { field: 'rows', type: 'quantitative', title: 'rows' },
   };

@@ -88,7 +88,10 @@ function deadLetterTables(view: DeadLetterView, prefix: string): Html {
     view.reasons.map((r) => [
       r.reason,
       r.count,
-      html`<ul class="examples">${r.examples.map((e) => html`<li><span class="where">${e.topic}/${e.partition}@${e.offset}</span> <span class="key">${e.key ?? '(no key)'}</span>: ${raw(e.value)}</li>`)}</ul>`,
+      html`<ul class="examples">${r.examples.map(
+        (e) =>
+          html`<li><span class="where">${e.topic}/${e.partition}@${e.offset}</span> <span class="key">${e.key ?? '(no key)'}</span>: ${raw(e.value)}${e.reason === r.reason ? '' : html`<br><span class="meta">${e.reason}</span>`}</li>`,
+      )}</ul>`,
     ]),
     `${prefix}-reasons`,
   );
