@@ -19,7 +19,7 @@ export type { Encoded, FeatureDef, Layout, Row } from './layout.js';
 export { lagBucket, lagDigest, lagQuantile, mergeLag } from './lag.js';
 export type { LagDigest } from './lag.js';
 export { allRows, fitCurrentTable, ModelPublisher, publishModel, PublishDefaults } from './model.js';
-export type { ModelDocument, PublishedAt, PublishOptions, PublishReport } from './model.js';
+export type { EventTimes, ModelDocument, PublishedAt, PublishOptions, PublishReport } from './model.js';
 export { CdcService } from './service.js';
 export type { BatchReport, CdcCounters, CdcServiceOptions, PartitionRecord } from './service.js';
 export { CdcStateStore, StateDefaults } from './state-store.js';

@@ -59,6 +59,9 @@ export interface PublishOptions {
 
 export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50, maxAttempts: 30 } as const;
 
+/** The log timestamps of the events with offsets above `after` and at most `upTo`, per partition. */
+export type EventTimes = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) => readonly number[];
+
 /** What a publish did. */
 export interface PublishReport {
   readonly model: ModelDocument;
@@ -89,10 +92,11 @@ export class ModelPublisher {
 
   /**
    * Publishes the merged model of the topic's partitions (nothing when it is already current).
-   * `eventTimes` gives the log timestamps (epoch ms) of the events a version with these offsets
-   * per partition first includes, for the version's lag digest.
+   * `eventTimes` gives the log timestamps (epoch ms) of the events a new version first includes:
+   * those after the offsets of the version it follows (`after`, per partition) up to its own
+   * (`upTo`), for the version's lag digest.
    */
-  async publish(topic: string, eventTimes: (offsets: Readonly<Record<string, number>>) => readonly number[] = () => []): Promise<PublishReport> {
+  async publish(topic: string, eventTimes: EventTimes = () => []): Promise<PublishReport> {
     const { store, keys } = this.states;
     const maxAttempts = this.options.maxAttempts ?? PublishDefaults.maxAttempts;
     let conflicts = 0;
@@ -108,7 +112,8 @@ export class ModelPublisher {
         }
         const version = (current?.doc.version ?? 0) + 1;
         const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
-        const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes(offsets.partitions)) };
+        const after = current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {};
+        const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes(after, offsets.partitions)) };
         const body = `${JSON.stringify(model, null, 2)}\n`;
         const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
         this.current = { doc: model, etag };

@@ -146,9 +146,13 @@ export class CdcService {
   /** Publishes the merged model of a topic (nothing is written when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
     const waiting = this.unpublished.get(topic);
-    // the version's lag covers the events it includes: those at or below its offsets
-    const included = (offsets: Readonly<Record<string, number>>) =>
-      [...(waiting ?? [])].flatMap(([partition, events]) => events.filter(([offset]) => offset <= (offsets[partition] ?? -1)).map(([, time]) => time));
+    // a version's lag covers the events it is the first to include, whichever batch (or concurrent publish) brought them
+    const included = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) =>
+      [...(waiting ?? [])].flatMap(([partition, events]) => {
+        const low = after[partition] ?? -1;
+        const high = upTo[partition] ?? -1;
+        return events.filter(([offset]) => offset > low && offset <= high).map(([, time]) => time);
+      });
     const report = await this.publisher.publish(topic, included);
     // included now, by this publish or an earlier one (another publisher's, whose lag is not ours to know)
     for (const [partition, events] of waiting ?? []) {

@@ -247,12 +247,14 @@ export function versionsChart(points: readonly VersionPoint[]): ChartSpec {
  * eventsChart(view.points, 1);
  */
 export function eventsChart(points: readonly VersionPoint[], versionsPerPoint: number): ChartSpec {
+  // bars while they can be told apart, a stepped area beyond
+  const mark = points.length <= 80 ? { type: 'bar', color: AFTER } : { type: 'area', color: AFTER, opacity: 0.6, interpolate: 'step-before', line: { color: AFTER } };
   return {
     title: `Change events applied per ${versionsPerPoint > 1 ? `${versionsPerPoint} versions` : 'version (one batch)'}`,
     width: 420,
     height: 180,
     data: { values: points.map((p) => ({ version: p.version, events: p.events })) },
-    mark: { type: 'bar', color: AFTER },
+    mark,
     encoding: { x: { field: 'version', type: 'quantitative', title: 'model version' }, y: { field: 'events', type: 'quantitative', title: 'events' } },
   };
 }

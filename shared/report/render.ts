@@ -374,7 +374,7 @@ ul.examples { margin: 0; padding-left: 1rem; } ul.examples li { margin-bottom: .
 .meta { color: #57606a; font-size: 12px; } .empty, .nothing { color: #57606a; font-style: italic; } .problem { color: #a40e26; }
 .nothing { background: #fff8c5; padding: .5rem .8rem; border-radius: 6px; font-style: normal; color: #4d2d00; }
 figure { margin: .6rem 0; overflow-x: auto; } .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(470px, 1fr)); gap: .2rem 1rem; }
-details { margin: .5rem 0; } .summary td:nth-child(4) { white-space: nowrap; }
+details { margin: .5rem 0; } .summary td:nth-child(3) { min-width: 13rem; } .summary td:nth-child(4) { white-space: nowrap; } .summary code { word-break: break-all; }
 section.updated h2 { background: #fff8c5; transition: background .3s; } summary { cursor: pointer; color: #0969da; font-size: 13px; }`;
 
 /** The page's head and frame, given each section's content. */

@@ -89,6 +89,32 @@ describe('CdcService publish time and lag', () => {
     expect((await cdc.publish(TOPIC)).model.published).toMatchObject({ events: 1, lagMs: { count: 1, min: 100, max: 100 } });
   });
 
+  it('counts each event in exactly one version when batches of several partitions are handled at once', async () => {
+    // a store whose calls take turns in an order of their own, as a real one's do
+    const memory = new MemoryStore();
+    let turn = 0;
+    const later = <T>(value: Promise<T>) => value.then(async (v) => (await new Promise((r) => setTimeout(r, (turn++ * 7) % 5)), v));
+    const store = Object.assign(Object.create(memory) as MemoryStore, {
+      get: (key: string) => later(memory.get(key)),
+      head: (key: string) => later(memory.head(key)),
+      put: (...args: Parameters<MemoryStore['put']>) => later(memory.put(...args)),
+      list: (prefix: string) => later(memory.list(prefix)),
+    });
+    const cdc = new CdcService({ store, modelName: 'm', now: () => 50_000, backoff: async () => {} });
+    let id = 0;
+    for (let round = 0; round < 5; round++) {
+      // like the event source: one batch per partition in flight, all at once, each handle publishing after its batch
+      await Promise.all(
+        [0, 1, 2].map((partition) =>
+          cdc.handle(Array.from({ length: 3 }, (_, i) => ({ ...record(round * 3 + i, ++id, 40_000 + id), partition }))),
+        ),
+      );
+    }
+    const versions = await Promise.all((await store.list('models/m/versions/')).map(async (o) => JSON.parse(new TextDecoder().decode((await store.get(o.key)).body)) as ModelDocument));
+    expect(versions.reduce((sum, v) => sum + (v.published?.events ?? 0), 0)).toBe(45);
+    expect(versions.reduce((sum, v) => sum + (v.published?.lagMs?.count ?? 0), 0)).toBe(45);
+  });
+
   it('records the publish time without a lag when the records carry no timestamp', async () => {
     const store = new MemoryStore();
     const cdc = new CdcService({ store, modelName: 'm', now: () => 5_000 });
