@@ -13,7 +13,7 @@ import { NotFoundError, PipelineError } from '../errors.js';
 import { trusted, urlPath, type Html } from './html.js';
 import { assemble, collectSection, emptyStoreError, isEmpty, type ReportSource, type SectionData } from './collect.js';
 import { DASHBOARD_SCRIPT } from './dashboard-client.js';
-import { describeStore, reportSource } from './index.js';
+import { cannotRead, describeStore, reportSource } from './index.js';
 import { ReadCache } from './read-cache.js';
 import { renderPage, renderSection, type RenderOptions } from './render.js';
 import { SectionNames, Sections, type SectionName } from './sections.js';
@@ -216,7 +216,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     status = { ok: true, text: `${store}, looked at ${now().toISOString().slice(11, 19)} UTC` };
   } catch (error) {
     server.close();
-    throw error;
+    throw cannotRead(store, error);
   }
   timer = setTimeout(() => (current = tick()), pollMs);
 

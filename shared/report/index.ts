@@ -4,6 +4,7 @@
  * `pipeline dashboard`.
  */
 import type { PipelineConfig } from '../config.js';
+import { PipelineError } from '../errors.js';
 import { locate } from '../pipeline/run.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { openStore } from '../stores.js';
@@ -67,9 +68,24 @@ export async function writeRunReport(
  */
 export async function buildRunReport(config: PipelineConfig, now: () => Date): Promise<{ html: string; collectMs: number; renderMs: number }> {
   const started = performance.now();
-  const data = await collectReport(reportSource(config), { store: describeStore(config), now: now() });
+  const store = describeStore(config);
+  const data = await collectReport(reportSource(config), { store, now: now() }).catch((error: unknown) => {
+    throw cannotRead(store, error);
+  });
   if (isEmpty(data)) throw emptyStoreError(data.store, data.modelName);
   const collected = performance.now();
   const html = await renderRunReport(data);
   return { html, collectMs: collected - started, renderMs: performance.now() - collected };
+}
+
+/**
+ * A store that could not be read, as one line naming it (an SDK error alone does not say which
+ * bucket); the pipeline's own errors already name what they are about.
+ *
+ * @example
+ * throw cannotRead('S3 http://localhost:4566 (bucket pipeline)', error);
+ */
+export function cannotRead(store: string, error: unknown): Error {
+  if (error instanceof PipelineError) return error;
+  return new PipelineError(`cannot read ${store}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }

@@ -128,6 +128,15 @@ describe.skipIf(s3Endpoint() === undefined)('pipeline report and pipeline dashbo
     expect(page).toMatch(/data-figure="preprocess\.marketing_campaign\.rowsIn" data-value="1201"/);
   }, 60_000);
 
+  it('report and dashboard fail with one line naming the store when its bucket does not exist', async () => {
+    const missing = { ...env, PIPELINE_BUCKET: `missing-${bucket}`, PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'unused-')) };
+    for (const args of [['report'], ['dashboard', '--port', '0']]) {
+      const running = pipeline(args, missing);
+      expect((await running.exited).code).toBe(1);
+      expect(running.stderr).toMatch(new RegExp(`^pipeline: cannot read S3 ${s3Endpoint()} \\(bucket missing-${bucket}\\): .+\n$`));
+    }
+  }, 60_000);
+
   it('dashboard shows that store', async () => {
     const running = pipeline(['dashboard', '--port', '0'], { ...env, PIPELINE_DATA_DIR: await mkdtemp(join(tmpdir(), 'unused-')) });
     const url = await dashboardUrl(running);
