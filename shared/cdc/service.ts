@@ -72,8 +72,8 @@ export class CdcService {
   readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
   private readonly options: CdcServiceOptions;
   private readonly publisher: ModelPublisher;
-  /** Per topic and partition, the offsets and log timestamps of committed events no published model is known to include yet. */
-  private readonly unpublished = new Map<string, Map<string, Array<readonly [offset: number, time: number]>>>();
+  /** Per topic and partition, the log timestamp by offset of events no published model is known to include yet. */
+  private readonly unpublished = new Map<string, Map<string, Map<number, number>>>();
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
@@ -109,8 +109,9 @@ export class CdcService {
         const lookup = await this.states.lookup(state, keysOf(fresh));
         const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
         const letters = deadLetters(topic, partition, result.rejected, records);
-        const committed = await this.states.commit(state, result, letters);
+        // noted before the commit, so that a publish reading the state just after it finds them; by offset, so a retry notes nothing twice
         this.noteEventTimes(topic, partition, records, fresh, result.rejected);
+        const committed = await this.states.commit(state, result, letters);
         const skipped = events.length - fresh.length + result.counts.skipped;
         Object.assign(this.counters, {
           batches: this.counters.batches + 1,
@@ -147,36 +148,39 @@ export class CdcService {
   async publish(topic: string): Promise<PublishReport> {
     const waiting = this.unpublished.get(topic);
     // a version's lag covers the events it is the first to include, whichever batch (or concurrent publish) brought them
-    const included = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) =>
-      [...(waiting ?? [])].flatMap(([partition, events]) => {
+    const included = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) => {
+      const times: number[] = [];
+      for (const [partition, events] of waiting ?? []) {
         const low = after[partition] ?? -1;
         const high = upTo[partition] ?? -1;
-        return events.filter(([offset]) => offset > low && offset <= high).map(([, time]) => time);
-      });
+        for (const [offset, time] of events) if (offset > low && offset <= high) times.push(time);
+      }
+      return times;
+    };
     const report = await this.publisher.publish(topic, included);
     // included now, by this publish or an earlier one (another publisher's, whose lag is not ours to know)
     for (const [partition, events] of waiting ?? []) {
       const upTo = report.model.offsets.partitions[partition] ?? -1;
-      waiting!.set(partition, events.filter(([offset]) => offset > upTo));
+      for (const offset of events.keys()) if (offset <= upTo) events.delete(offset);
     }
     this.counters.modelConflicts += report.conflicts;
     if (report.written) this.counters.modelWrites++;
     return report;
   }
 
-  /** Remembers the log timestamps of a committed batch's new, well-formed events, for the lag of the version that includes them. */
+  /** Remembers the log timestamps of a batch's new, well-formed events, for the lag of the version that first includes them. */
   private noteEventTimes(topic: string, partition: number, records: readonly CdcRecord[], fresh: readonly ChangeEvent[], rejected: readonly { offset: number }[]): void {
     if (fresh.length === 0 || records[0]?.timestamp === undefined) return;
     const timeAt = new Map(records.map((r) => [r.offset, r.timestamp]));
     const bad = new Set(rejected.map((r) => r.offset));
     let byPartition = this.unpublished.get(topic);
     if (byPartition === undefined) this.unpublished.set(topic, (byPartition = new Map()));
-    const events = byPartition.get(String(partition)) ?? [];
+    let events = byPartition.get(String(partition));
+    if (events === undefined) byPartition.set(String(partition), (events = new Map()));
     for (const event of fresh) {
       const time = timeAt.get(event.offset);
-      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) events.push([event.offset, time]);
+      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) events.set(event.offset, time);
     }
-    byPartition.set(String(partition), events);
   }
 }
 

@@ -55,7 +55,12 @@ export interface CdcView {
   readonly deadLetters: DeadLetterView & { readonly listed: number };
 }
 
-/** The change events a version took in beyond the one before, by how far its offsets moved. */
+/**
+ * The change events a version took in beyond the one before, by how far its offsets moved.
+ *
+ * @example
+ * offsetAdvance({ topic: 't', partitions: { 0: 9 } }, { topic: 't', partitions: { 0: 19, 1: 4 } }); // 15
+ */
 export function offsetAdvance(previous: ModelDocument['offsets'] | undefined, current: ModelDocument['offsets']): number {
   let events = 0;
   for (const [partition, offset] of Object.entries(current.partitions)) {

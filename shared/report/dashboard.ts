@@ -18,12 +18,12 @@ import { ReadCache } from './read-cache.js';
 import { renderPage, renderSection, type RenderOptions } from './render.js';
 import { SectionNames, Sections, type SectionName } from './sections.js';
 
-export const DashboardDefaults = { port: 4173, pollMs: 1000 } as const;
+export const DashboardDefaults = { pollMs: 1000 } as const;
 
 export interface DashboardOptions {
   readonly config: PipelineConfig;
-  /** 0 takes a free port. @default 4173 */
-  readonly port?: number;
+  /** The port on 127.0.0.1; 0 takes a free one. */
+  readonly port: number;
   /** How often the store is looked at. @default 1000 */
   readonly pollMs?: number;
   /** Notices for the terminal (an empty store, a store that stopped answering). */
@@ -36,8 +36,6 @@ export interface DashboardOptions {
 export interface Dashboard {
   readonly url: string;
   readonly port: number;
-  /** Resolves after the next look at the store (and the renders it caused). */
-  refreshed(): Promise<void>;
   /** Stops looking, ends the open event streams and closes the server. */
   close(): Promise<void>;
 }
@@ -76,7 +74,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let lastNotice = '';
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let waiters: Array<() => void> = [];
   let current: Promise<void> = Promise.resolve();
 
   const notice = (line: string) => {
@@ -139,9 +136,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (!(error instanceof NotFoundError)) notice(`the dashboard could not read ${store}: ${message} (it keeps trying)`);
     }
     broadcast('status', status);
-    const done = waiters;
-    waiters = [];
-    for (const resolve of done) resolve();
     if (!stopped) timer = setTimeout(() => (current = tick()), Math.max(pollMs, performance.now() - started));
   }
 
@@ -202,12 +196,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      const wanted = options.port ?? DashboardDefaults.port;
+      const wanted = options.port;
       if (error.code === 'EADDRINUSE') reject(new PortError(`port ${wanted} on 127.0.0.1 is in use: choose another with --port <n> (--port 0 takes a free one)`));
       else if (error.code === 'EACCES') reject(new PortError(`port ${wanted} on 127.0.0.1 is not allowed for this user: choose one above 1023 with --port <n>`));
       else reject(error);
     });
-    server.listen(options.port ?? DashboardDefaults.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;
   // the first look fails fast on a store that cannot be read at all (a missing bucket, no permission)
@@ -223,14 +217,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
-    refreshed: () => new Promise<void>((resolve) => waiters.push(resolve)),
     close: async () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);
       for (const client of clients) client.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const resolve of waiters) resolve();
       // a look under way stops at its next step; its reads are not waited for beyond that
       await Promise.race([current, new Promise((resolve) => setTimeout(resolve, 200).unref())]);
     },

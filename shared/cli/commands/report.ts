@@ -6,7 +6,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../main.js';
 
-/** The dashboard's default port (the report module is not loaded for `--help`). */
+/** The dashboard's port unless --port says otherwise. */
 export const DEFAULT_PORT = 4173;
 
 /**

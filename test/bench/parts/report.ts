@@ -45,7 +45,7 @@ const runSizes = (rows: number) => ({ rows, readings: Math.min(200_000, Math.max
 /** A store filled by `pipeline run` at this size, kept under the part's folder for later runs. */
 async function store(context: BenchContext, rows: number): Promise<string> {
   const dir = join(context.workDir, sizeLabel(rows));
-  const sizes = { ...runSizes(rows), seed: context.seed, format: 2 };
+  const sizes = { ...runSizes(rows), seed: context.seed, format: 3 };
   const stamp = join(dir, 'bench-store.json');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === JSON.stringify(sizes)) return dir;
   context.log(`${sizeLabel(rows)}: pipeline run --rows ${sizes.rows} --readings ${sizes.readings} --changes ${sizes.changes} (once; kept in ${dir})`);

@@ -100,7 +100,9 @@ describe('CdcService publish time and lag', () => {
       put: (...args: Parameters<MemoryStore['put']>) => later(memory.put(...args)),
       list: (prefix: string) => later(memory.list(prefix)),
     });
-    const cdc = new CdcService({ store, modelName: 'm', now: () => 50_000, backoff: async () => {} });
+    // small chunks and journals, so that commits fold and take several writes
+    const state = { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 };
+    const cdc = new CdcService({ store, modelName: 'm', now: () => 50_000, backoff: async () => {}, state });
     let id = 0;
     for (let round = 0; round < 5; round++) {
       // like the event source: one batch per partition in flight, all at once, each handle publishing after its batch
