@@ -92,18 +92,21 @@ export function register(program: Command, context: CliContext): void {
         },
       );
       try {
-        await tasks.run();
+        try {
+          await tasks.run();
+        } finally {
+          await log.close();
+        }
+        summary.timings.total = performance.now() - started;
+        context.stdout.write(formatSummary(summary));
+        const { runRecord, writeRunReport } = await import('../../report/index.js');
+        const page = await writeRunReport(config, { record: runRecord(summary, sizesOf(options), startedAt, new Date()), now: () => new Date() });
+        context.stdout.write(`Run report: ${page.location}\n`);
       } catch (error) {
+        // a failed run does not leave the dashboard holding the process open
         await dashboard?.close();
         throw error;
-      } finally {
-        await log.close();
       }
-      summary.timings.total = performance.now() - started;
-      context.stdout.write(formatSummary(summary));
-      const { runRecord, writeRunReport } = await import('../../report/index.js');
-      const page = await writeRunReport(config, { record: runRecord(summary, sizesOf(options), startedAt, new Date()), now: () => new Date() });
-      context.stdout.write(`Run report: ${page.location}\n`);
       if (dashboard) {
         context.stdout.write(`Dashboard: ${dashboard.url} (still serving; Ctrl-C stops it)\n`);
         await untilSignal();
