@@ -12,6 +12,8 @@ export interface CdcRecord {
   /** The record key: the customer ID as text, or Debezium's JSON key `{"ID": 5524}`. */
   readonly key: Uint8Array | string | null;
   readonly value: Uint8Array | string | null;
+  /** When the record entered the log (epoch ms, as Kafka and the MSK event give it), where known. */
+  readonly timestamp?: number;
 }
 
 /** Debezium's operations: create, update, delete, read (snapshot). */

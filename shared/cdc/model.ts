@@ -8,6 +8,7 @@ import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
 import { lostRace } from './errors.js';
 import { ExactStats } from './exact-stats.js';
 import { evaluate, fitFromStats, type Fit, type FitOptions, type Metrics } from './fit.js';
+import { lagDigest, type LagDigest } from './lag.js';
 import type { Row } from './layout.js';
 import type { CdcStateStore, PartitionState } from './state-store.js';
 
@@ -21,6 +22,21 @@ export interface ModelDocument extends Fit {
   readonly metrics: Metrics & { readonly rows: number; readonly version: number | null };
   /** The last applied offset of each partition of the change topic; the model reflects exactly those events. */
   readonly offsets: { readonly topic: string; readonly partitions: Readonly<Record<string, number>> };
+  /**
+   * When this version was published and how long its new events took to reach it (from their
+   * timestamps on the log); absent in documents written without a clock, and in older ones.
+   */
+  readonly published?: PublishedAt;
+}
+
+/** The publish of a version: its time, and the lag of the events it was the first to include. */
+export interface PublishedAt {
+  /** ISO-8601. */
+  readonly at: string;
+  /** Events applied since the previous publish by this publisher that carried a timestamp. */
+  readonly events: number;
+  /** Their lags in milliseconds, from the event's timestamp to `at`; absent when there were none. */
+  readonly lagMs?: LagDigest;
 }
 
 export interface PublishOptions {
@@ -36,9 +52,14 @@ export interface PublishOptions {
   readonly metricsEvery?: number;
   /** How a publish that lost the race for `current.json` is tried again. @default RetryPolicies.lostRace */
   readonly retry?: RetryPolicy;
+  /** The clock (epoch ms) that stamps each version's `published`; without one, versions carry no time. */
+  readonly now?: () => number;
 }
 
 export const PublishDefaults = { metricsMaxRows: 20_000, metricsEvery: 50 } as const;
+
+/** The log timestamps of the events with offsets above `after` and at most `upTo`, per partition. */
+export type EventTimes = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) => readonly number[];
 
 /** What a publish did. */
 export interface PublishReport {
@@ -68,8 +89,13 @@ export class ModelPublisher {
     private readonly options: PublishOptions = {},
   ) {}
 
-  /** Publishes the merged model of the topic's partitions (nothing when it is already current). */
-  async publish(topic: string): Promise<PublishReport> {
+  /**
+   * Publishes the merged model of the topic's partitions (nothing when it is already current).
+   * `eventTimes` gives the log timestamps (epoch ms) of the events a new version first includes:
+   * those after the offsets of the version it follows (`after`, per partition) up to its own
+   * (`upTo`), for the version's lag digest.
+   */
+  async publish(topic: string, eventTimes: EventTimes = () => []): Promise<PublishReport> {
     const { store, keys } = this.states;
     let conflicts = 0;
     return retry(
@@ -84,7 +110,9 @@ export class ModelPublisher {
             return { model: current.doc, written: false, conflicts };
           }
           const version = (current?.doc.version ?? 0) + 1;
-          const model = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+          const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
+          const after = current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {};
+          const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes(after, offsets.partitions)) };
           const body = `${JSON.stringify(model, null, 2)}\n`;
           const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
           this.current = { doc: model, etag };
@@ -157,6 +185,11 @@ async function modelOf(
     ? { ...evaluate(fit, await allRows(states, partitions), states.layout), rows: fit.rows, version: options.version }
     : options.previous!.metrics;
   return document(options.name, options.version, fit, metrics, offsetsOf(partitions[0]?.manifest.topic ?? '', partitions));
+}
+
+function publishedAt(now: number, eventTimes: readonly number[]): PublishedAt {
+  const lagMs = lagDigest(eventTimes.map((t) => now - t));
+  return { at: new Date(now).toISOString(), events: eventTimes.length, ...(lagMs === undefined ? {} : { lagMs }) };
 }
 
 function document(name: string, version: number | null, fit: Fit, metrics: ModelDocument['metrics'], offsets: ModelDocument['offsets']): ModelDocument {

@@ -25,6 +25,8 @@ export interface CdcServiceOptions {
    * @default RetryPolicies.lostRace (30 attempts, full jitter)
    */
   readonly retry?: RetryPolicy;
+  /** The clock (epoch ms) stamping each published version and its events' lag. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** What one partition's batch did. */
@@ -72,11 +74,13 @@ export class CdcService {
   readonly counters: CdcCounters = { batches: 0, records: 0, applied: 0, skipped: 0, deadLettered: 0, stateConflicts: 0, modelConflicts: 0, modelWrites: 0 };
   private readonly options: CdcServiceOptions;
   private readonly publisher: ModelPublisher;
+  /** Per topic and partition, the log timestamp by offset of events no published model is known to include yet. */
+  private readonly unpublished = new Map<string, Map<string, Map<number, number>>>();
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
     this.states = new CdcStateStore(options.store, options.modelName, options.state);
-    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, ...(options.retry ? { retry: options.retry } : {}) });
+    this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, ...(options.retry ? { retry: options.retry } : {}), now: options.now ?? Date.now });
   }
 
   /** Applies records (grouped by topic and partition, each group in offset order), then publishes each topic's model. */
@@ -106,6 +110,8 @@ export class CdcService {
         const lookup = await this.states.lookup(state, keysOf(fresh));
         const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
         const letters = deadLetters(topic, partition, result.rejected, records);
+        // noted before the commit, so that a publish reading the state just after it finds them; by offset, so a retry notes nothing twice
+        this.noteEventTimes(topic, partition, records, fresh, result.rejected);
         const committed = await this.states.commit(state, result, letters);
         const skipped = events.length - fresh.length + result.counts.skipped;
         Object.assign(this.counters, {
@@ -142,10 +148,41 @@ export class CdcService {
 
   /** Publishes the merged model of a topic (nothing is written when it is already current). */
   async publish(topic: string): Promise<PublishReport> {
-    const report = await this.publisher.publish(topic);
+    const waiting = this.unpublished.get(topic);
+    // a version's lag covers the events it is the first to include, whichever batch (or concurrent publish) brought them
+    const included = (after: Readonly<Record<string, number>>, upTo: Readonly<Record<string, number>>) => {
+      const times: number[] = [];
+      for (const [partition, events] of waiting ?? []) {
+        const low = after[partition] ?? -1;
+        const high = upTo[partition] ?? -1;
+        for (const [offset, time] of events) if (offset > low && offset <= high) times.push(time);
+      }
+      return times;
+    };
+    const report = await this.publisher.publish(topic, included);
+    // included now, by this publish or an earlier one (another publisher's, whose lag is not ours to know)
+    for (const [partition, events] of waiting ?? []) {
+      const upTo = report.model.offsets.partitions[partition] ?? -1;
+      for (const offset of events.keys()) if (offset <= upTo) events.delete(offset);
+    }
     this.counters.modelConflicts += report.conflicts;
     if (report.written) this.counters.modelWrites++;
     return report;
+  }
+
+  /** Remembers the log timestamps of a batch's new, well-formed events, for the lag of the version that first includes them. */
+  private noteEventTimes(topic: string, partition: number, records: readonly CdcRecord[], fresh: readonly ChangeEvent[], rejected: readonly { offset: number }[]): void {
+    if (fresh.length === 0 || records[0]?.timestamp === undefined) return;
+    const timeAt = new Map(records.map((r) => [r.offset, r.timestamp]));
+    const bad = new Set(rejected.map((r) => r.offset));
+    let byPartition = this.unpublished.get(topic);
+    if (byPartition === undefined) this.unpublished.set(topic, (byPartition = new Map()));
+    let events = byPartition.get(String(partition));
+    if (events === undefined) byPartition.set(String(partition), (events = new Map()));
+    for (const event of fresh) {
+      const time = timeAt.get(event.offset);
+      if (time !== undefined && Number.isFinite(time) && !bad.has(event.offset)) events.set(event.offset, time);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
   () => import('./commands/analyze.js'),
   () => import('./commands/model.js'),
   () => import('./commands/run.js'),
+  () => import('./commands/report.js'),
 ];
 
 /**

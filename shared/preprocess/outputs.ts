@@ -2,6 +2,7 @@ import * as aq from 'arquero';
 import { writeCsv, type CsvData } from '../csv/index.js';
 import type { InputError } from '../errors.js';
 import { writeParquet } from '../parquet.js';
+import { columnDistributions } from './distributions.js';
 import type { CleanResult, PreprocessReport } from './report.js';
 import type { Reject } from './rows.js';
 
@@ -57,6 +58,7 @@ export function cleanedReport(data: CsvData, result: CleanResult, source: string
       columns: data.header.length,
     },
     ...result.report,
+    distributions: columnDistributions(data, result.table, result.schema, result.report.columns, result.report.imputed),
     outputs: OUTPUT_FILES.filter((f) => f !== 'report.json'),
   };
 }

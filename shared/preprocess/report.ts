@@ -1,5 +1,6 @@
 import type { Table } from 'arquero';
 import type { ColumnType } from '../csv/index.js';
+import type { Distribution } from './distributions.js';
 import type { FeatureScaling } from './features.js';
 import type { Reject } from './rows.js';
 
@@ -67,6 +68,8 @@ export interface PreprocessReport {
   /** The latest Dt_Customer of the cleaned rows: Age and TenureDays count from it (marketing). */
   readonly referenceDate?: string | null;
   readonly columns: Readonly<Record<string, ColumnReport>>;
+  /** A few key columns' distributions in the input and in the cleaned table (absent in rejected runs and older reports). */
+  readonly distributions?: Readonly<Record<string, Distribution>>;
   readonly features: FeaturesReport | null;
   /** Files written beside this report. */
   readonly outputs: readonly string[];

@@ -43,6 +43,9 @@ describe('pipeline run (npm start) on the embedded store and log', () => {
     const report = /Report: (.+)$/m.exec(first.stdout)?.[1];
     expect(report).toBe(join(dataDir, 'results/analytics/generated_marketing/report.html'));
     expect(existsSync(report!)).toBe(true);
+    // the run report is the last line
+    expect(first.stdout.trimEnd().split('\n').at(-1)).toBe(`Run report: ${join(dataDir, 'results/run/report.html')}`);
+    expect(await readFile(join(dataDir, 'results/run/report.html'), 'utf8')).toContain('data-section="cdc"');
     expect(existsSync(join(dataDir, 'processed/generated_marketing/latest.json'))).toBe(true);
     const model = await modelOf(dataDir);
     expect(model.rows).toBeGreaterThan(2000);
@@ -81,6 +84,7 @@ describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run a
     expect(stdout).toContain(`Pipeline run (S3 ${s3Endpoint()}, Kafka ${brokers.join(',')})`);
     expect(stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
     expect(stdout).toContain(`Report: s3://${bucket}/results/analytics/generated_marketing/report.html`);
+    expect(stdout).toContain(`Run report: s3://${bucket}/results/run/report.html`);
     const model = /model v(\d+) over ([\d,]+) customers, AUC (0\.\d{3})/.exec(stdout);
     expect(model).not.toBeNull();
 

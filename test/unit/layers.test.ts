@@ -22,7 +22,7 @@ const Layers = {
   functions: ['functions/'],
   infra: ['infra/'],
   generators: ['data/generators/'],
-  tooling: ['shared/emulator/', 'shared/pipeline/', 'shared/cli/', 'shared/producer.ts', 'shared/kafka-broker/', 'localstack/'],
+  tooling: ['shared/emulator/', 'shared/pipeline/', 'shared/cli/', 'shared/report/', 'shared/producer.ts', 'shared/kafka-broker/', 'localstack/'],
 } as const;
 type Layer = keyof typeof Layers;
 

@@ -7,6 +7,7 @@ import { RunDefaults } from '../../pipeline/options.js';
 import type { RunContext, RunSummary } from '../../pipeline/run.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
+import { DEFAULT_PORT, parsePort, untilSignal } from './report.js';
 
 interface RunCliOptions {
   rows: number;
@@ -15,6 +16,8 @@ interface RunCliOptions {
   badRatio: number;
   seed: number;
   idleMs: number;
+  dashboard?: boolean;
+  port: number;
 }
 
 /**
@@ -37,8 +40,13 @@ export function register(program: Command, context: CliContext): void {
     }, RunDefaults.badRatio)
     .option('--seed <n>', 'seed of the generated data', parseSeed, RunDefaults.seed)
     .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
+    .option('--dashboard', 'serve the live dashboard on 127.0.0.1 during the run, and after it until Ctrl-C')
+    .option('--port <n>', "the dashboard's port; 0 takes a free one", parsePort, DEFAULT_PORT)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
+      const startedAt = new Date();
+      const dashboard = options.dashboard ? await (await import('../../report/dashboard.js')).startDashboard({ config, port: options.port, notice: () => {} }) : undefined;
+      if (dashboard) context.stdout.write(`Dashboard: ${dashboard.url} (it follows the run)\n`);
       const [{ Listr }, run, { openEventLog }] = await Promise.all([import('listr2'), import('../../pipeline/run.js'), import('../../event-logs.js')]);
       const started = performance.now();
       const summary: RunSummary = {
@@ -84,14 +92,30 @@ export function register(program: Command, context: CliContext): void {
         },
       );
       try {
-        await tasks.run();
-      } finally {
-        await log.close();
+        try {
+          await tasks.run();
+        } finally {
+          await log.close();
+        }
+        summary.timings.total = performance.now() - started;
+        context.stdout.write(formatSummary(summary));
+        const { runRecord, writeRunReport } = await import('../../report/index.js');
+        const page = await writeRunReport(config, { record: runRecord(summary, sizesOf(options), startedAt, new Date()), now: () => new Date() });
+        context.stdout.write(`Run report: ${page.location}\n`);
+      } catch (error) {
+        // a failed run does not leave the dashboard holding the process open
+        await dashboard?.close();
+        throw error;
       }
-      summary.timings.total = performance.now() - started;
-      context.stdout.write(formatSummary(summary));
+      if (dashboard) {
+        context.stdout.write(`Dashboard: ${dashboard.url} (still serving; Ctrl-C stops it)\n`);
+        await untilSignal();
+        await dashboard.close();
+      }
     });
 }
+
+const sizesOf = ({ rows, readings, changes, badRatio, seed, idleMs }: RunCliOptions) => ({ rows, readings, changes, badRatio, seed, idleMs });
 
 const n = (value: number) => value.toLocaleString('en');
 const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
