@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import * as manifest from '../../functions/manifest.js';
-import type { Access, FunctionName, FunctionSpec, S3Trigger } from '../../functions/manifest.js';
+import type { Access, FunctionName, FunctionSpec, KafkaFunctionName, S3Trigger } from '../../functions/manifest.js';
 import { Topics, type Area } from '../../shared/config.js';
 import type { Settings } from '../settings.js';
 import { S3FailureDestination, S3FailureRecords } from './failure-records.js';
@@ -20,6 +20,28 @@ import type { Streaming } from './streaming.js';
 
 /** The suffix of the dead-letter topics (with `onFailure=kafka`). */
 export const DeadLetterSuffix = '.dlq';
+
+/**
+ * A function's Powertools service name: the `service` dimension of its own metrics and the
+ * service of its log lines. Its handler passes the same name to `lambdaHandler`.
+ *
+ * @example
+ * serviceNameOf('stream'); // 'pipeline-stream'
+ */
+export function serviceNameOf(name: FunctionName): string {
+  return `pipeline-${name}`;
+}
+
+/**
+ * The Kafka consumer group of a Kafka-triggered function's event source mapping: one per stack
+ * and function, so two stages on one cluster never share offsets.
+ *
+ * @example
+ * consumerGroupOf('Pipeline-dev', 'cdc'); // 'Pipeline-dev-cdc'
+ */
+export function consumerGroupOf(stackName: string, name: KafkaFunctionName): string {
+  return `${stackName}-${name.toLowerCase()}`;
+}
 
 /** The queue that receives failed asynchronous invocations in the `local` stage. */
 export const LocalFailureQueue = 'pipeline-local-failures';
@@ -74,7 +96,7 @@ export class Functions extends Construct {
       const spec: FunctionSpec = manifest.Functions[name];
       const fn = new PipelineFunction(this, capitalize(name), {
         entry: entryFor(name),
-        serviceName: `pipeline-${name}`,
+        serviceName: serviceNameOf(name),
         memorySize: settings.functions[name].memoryMb,
         timeout: Duration.seconds(spec.timeoutSeconds),
         logRetentionDays: settings.logRetentionDays,
@@ -108,7 +130,7 @@ export class Functions extends Construct {
     if (streaming) {
       for (const name of manifest.KafkaFunctionNames) {
         const { batchSize, batchWindowSeconds, retryAttempts } = settings.functions[name];
-        this.subscribe(this.functions[name], streaming, Topics[manifest.Functions[name].trigger.topic].name, { batchSize: batchSize!, windowSeconds: batchWindowSeconds!, retryAttempts }, settings, storage);
+        this.subscribe(name, this.functions[name], streaming, Topics[manifest.Functions[name].trigger.topic].name, { batchSize: batchSize!, windowSeconds: batchWindowSeconds!, retryAttempts }, settings, storage);
       }
     }
   }
@@ -139,6 +161,7 @@ export class Functions extends Construct {
    *   on `*`.
    */
   private subscribe(
+    name: KafkaFunctionName,
     fn: PipelineFunction,
     streaming: Streaming,
     topic: string,
@@ -146,7 +169,7 @@ export class Functions extends Construct {
     settings: Settings,
     storage: Storage,
   ): void {
-    const group = `${Stack.of(this).stackName}-${fn.node.id.toLowerCase()}`;
+    const group = consumerGroupOf(Stack.of(this).stackName, name);
     const kafkaFailures = settings.onFailure === 'kafka';
     fn.function.addEventSource(
       new ManagedKafkaEventSource({

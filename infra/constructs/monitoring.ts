@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -6,8 +6,9 @@ import { Construct } from 'constructs';
 import type { Settings } from '../settings.js';
 import { Functions as Manifest, KafkaFunctionNames, type FunctionName } from '../../functions/manifest.js';
 import { Topics } from '../../shared/config.js';
-import { DeadLetterSuffix } from './functions.js';
+import { consumerGroupOf, DeadLetterSuffix } from './functions.js';
 import type { PipelineFunction } from './pipeline-function.js';
+import { deadLetterWrites, messagesIn, MetricPeriod, offsetLag, timeLag } from './pipeline-metrics.js';
 import type { Storage } from './storage.js';
 import type { Streaming } from './streaming.js';
 
@@ -43,64 +44,31 @@ export class Monitoring extends Construct {
       if (notify) created.addAlarmAction(notify);
       this.alarms.push(created);
     };
-    const fiveMinutes = Duration.minutes(5);
-
     for (const [name, fn] of Object.entries(functions)) {
-      alarm(`${name}Errors`, fn.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }), 1, `The ${name} function failed at least once in 5 minutes`);
+      alarm(`${name}Errors`, fn.function.metricErrors({ period: MetricPeriod, statistic: 'Sum' }), 1, `The ${name} function failed at least once in 5 minutes`);
     }
 
-    alarm(
-      'DeadLetters',
-      new cloudwatch.Metric({
-        namespace: 'AWS/S3',
-        metricName: 'PutRequests',
-        dimensionsMap: { BucketName: storage.deadLetterBucket.bucketName, FilterId: 'all' },
-        statistic: 'Sum',
-        period: fiveMinutes,
-      }),
-      1,
-      'A failed event or batch was written to the dead-letter bucket',
-    );
+    alarm('DeadLetters', deadLetterWrites(storage), 1, 'A failed event or batch was written to the dead-letter bucket');
 
     if (!streaming) return;
     for (const name of KafkaFunctionNames) {
-      const fn = functions[name];
       const topic = Topics[Manifest[name].trigger.topic].name;
       alarm(
         `${name}OffsetLag`,
-        fn.function.metric('OffsetLag', { statistic: 'Maximum', period: fiveMinutes }),
+        offsetLag(functions[name]),
         settings.offsetLagThreshold,
         `The ${name} function is at least ${settings.offsetLagThreshold} records behind on ${topic} for 15 minutes`,
         3,
       );
       alarm(
         `${name}TimeLag`,
-        new cloudwatch.Metric({
-          namespace: 'AWS/Kafka',
-          metricName: 'EstimatedMaxTimeLag',
-          dimensionsMap: { 'Cluster Name': streaming.arns.clusterName, 'Consumer Group': `${fn.function.stack.stackName}-${name}`, Topic: topic },
-          statistic: 'Maximum',
-          period: fiveMinutes,
-        }),
+        timeLag(streaming, consumerGroupOf(Stack.of(this).stackName, name), topic),
         settings.timeLagThresholdSeconds,
         `The ${name} consumer group is at least ${settings.timeLagThresholdSeconds} s behind on ${topic} for 15 minutes`,
         3,
       );
       if (settings.onFailure === 'kafka') {
-        alarm(
-          `${name}DeadLetterTopic`,
-          new cloudwatch.Metric({
-            namespace: 'AWS/Kafka',
-            metricName: 'MessagesInPerSec',
-            dimensionsMap: { 'Cluster Name': streaming.arns.clusterName, Topic: `${topic}${DeadLetterSuffix}` },
-            statistic: 'Maximum',
-            period: fiveMinutes,
-          }),
-          0,
-          `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`,
-          1,
-          true,
-        );
+        alarm(`${name}DeadLetterTopic`, messagesIn(streaming, `${topic}${DeadLetterSuffix}`), 0, `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`, 1, true);
       }
     }
   }

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +10,7 @@ import { Construct } from 'constructs';
 import { Validations } from 'aws-cdk-lib';
 import { basename } from 'node:path';
 import { AreaBucketEnv, type Area } from '../../shared/config.js';
+import { DefaultMetricsNamespace, type MetricName } from '../../shared/lambda/telemetry.js';
 import type { AreaLocation } from './storage.js';
 
 
@@ -19,6 +21,9 @@ export const AreaAccess = {
   readWrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
 } as const;
 export type AreaAccessLevel = keyof typeof AreaAccess;
+
+/** The dimension Powertools Metrics gives every metric: the service name. */
+export const PowertoolsServiceDimension = 'service';
 
 /** The runtime every pipeline function uses (Node.js 22 or newer, per the project's brief). */
 export const PipelineRuntime = lambda.Runtime.NODEJS_24_X;
@@ -46,7 +51,7 @@ export interface PipelineFunctionProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /** @default - none */
   readonly securityGroups?: ec2.ISecurityGroup[];
-  /** Powertools metrics namespace. @default 'ServerlessDataPipeline' */
+  /** Powertools metrics namespace. @default DefaultMetricsNamespace ('ServerlessDataPipeline') */
   readonly metricsNamespace?: string;
 }
 
@@ -62,9 +67,15 @@ export interface PipelineFunctionProps {
 export class PipelineFunction extends Construct {
   readonly function: nodejs.NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  /** The Powertools service name: the `service` dimension of the handler's metrics. */
+  readonly serviceName: string;
+  /** The namespace of the handler's metrics (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
+    this.metricsNamespace = props.metricsNamespace ?? DefaultMetricsNamespace;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetentionDays ?? 30,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -91,8 +102,8 @@ export class PipelineFunction extends Construct {
       vpcSubnets: props.vpcSubnets,
       securityGroups: props.securityGroups,
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'ServerlessDataPipeline',
+        POWERTOOLS_SERVICE_NAME: this.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
@@ -141,6 +152,17 @@ export class PipelineFunction extends Construct {
   /** The function's execution role. */
   get role(): iam.IRole {
     return this.function.role!;
+  }
+
+  /**
+   * One of the handler's own metrics as Powertools publishes it (embedded metric format): its
+   * namespace, the name, and the one dimension `service`.
+   *
+   * @example
+   * fn.handlerMetric(MetricNames.rowsCleaned, { statistic: 'Sum', period: Duration.minutes(5) });
+   */
+  handlerMetric(name: MetricName, props: cloudwatch.MetricOptions = {}): cloudwatch.Metric {
+    return new cloudwatch.Metric({ ...props, namespace: this.metricsNamespace, metricName: name, dimensionsMap: { [PowertoolsServiceDimension]: this.serviceName } });
   }
 
   /** Sets a plain environment variable (no grant needed). */
