@@ -16,7 +16,8 @@ export interface PipelineStackProps extends StackProps {
 
 /**
  * One deployment of the pipeline: Storage, Streaming (not in the `local` stage, which uses the
- * compose Kafka), Functions and Monitoring, and the outputs a user needs next.
+ * compose Kafka), Functions and Monitoring (alarms, and a dashboard outside the `local` stage),
+ * and the outputs a user needs next.
  * The stack is environment-agnostic (no account or region, no lookups), so `cdk synth` runs
  * offline with no credentials.
  *
@@ -72,6 +73,11 @@ export class PipelineStack extends Stack {
     new CfnOutput(this, 'DeadLetterBucketName', { value: this.storage.deadLetterBucket.bucketName, description: 'failed events and batches' });
     for (const [name, fn] of Object.entries(this.functions.functions)) {
       new CfnOutput(this, `${name}FunctionName`, { value: fn.function.functionName });
+    }
+    const dashboard = this.monitoring.dashboard;
+    if (dashboard) {
+      new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName, description: 'the CloudWatch dashboard' });
+      new CfnOutput(this, 'DashboardUrl', { value: dashboard.url, description: 'the dashboard in the CloudWatch console' });
     }
     if (this.streaming) {
       new CfnOutput(this, 'ClusterArn', { value: this.streaming.clusterArn });

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import type { Settings } from '../settings.js';
 import { Functions as Manifest, KafkaFunctionNames, type FunctionName } from '../../functions/manifest.js';
 import { Topics } from '../../shared/config.js';
+import { PipelineDashboard } from './dashboard.js';
 import { consumerGroupOf, DeadLetterSuffix } from './functions.js';
 import type { PipelineFunction } from './pipeline-function.js';
 import { deadLetterWrites, messagesIn, MetricPeriod, offsetLag, timeLag } from './pipeline-metrics.js';
@@ -23,10 +24,13 @@ export interface MonitoringProps {
  * Alarms: any function error; any arrival of a dead letter (a PUT to the dead-letter bucket, or
  * a message on a dead-letter topic with `onFailure=kafka`); and consumer lag, both as Lambda's
  * OffsetLag (records behind) and MSK's EstimatedMaxTimeLag (seconds behind) per consumer group.
- * Missing data is not a breach: an idle pipeline is healthy.
+ * Missing data is not a breach: an idle pipeline is healthy. And, outside the local stage, the
+ * dashboard that shows them beside the metrics they watch (./dashboard.ts).
  */
 export class Monitoring extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The stack's dashboard; none in the local stage. */
+  readonly dashboard: PipelineDashboard | undefined;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -50,26 +54,31 @@ export class Monitoring extends Construct {
 
     alarm('DeadLetters', deadLetterWrites(storage), 1, 'A failed event or batch was written to the dead-letter bucket');
 
-    if (!streaming) return;
-    for (const name of KafkaFunctionNames) {
-      const topic = Topics[Manifest[name].trigger.topic].name;
-      alarm(
-        `${name}OffsetLag`,
-        offsetLag(functions[name]),
-        settings.offsetLagThreshold,
-        `The ${name} function is at least ${settings.offsetLagThreshold} records behind on ${topic} for 15 minutes`,
-        3,
-      );
-      alarm(
-        `${name}TimeLag`,
-        timeLag(streaming, consumerGroupOf(Stack.of(this).stackName, name), topic),
-        settings.timeLagThresholdSeconds,
-        `The ${name} consumer group is at least ${settings.timeLagThresholdSeconds} s behind on ${topic} for 15 minutes`,
-        3,
-      );
-      if (settings.onFailure === 'kafka') {
-        alarm(`${name}DeadLetterTopic`, messagesIn(streaming, `${topic}${DeadLetterSuffix}`), 0, `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`, 1, true);
+    if (streaming) {
+      for (const name of KafkaFunctionNames) {
+        const topic = Topics[Manifest[name].trigger.topic].name;
+        alarm(
+          `${name}OffsetLag`,
+          offsetLag(functions[name]),
+          settings.offsetLagThreshold,
+          `The ${name} function is at least ${settings.offsetLagThreshold} records behind on ${topic} for 15 minutes`,
+          3,
+        );
+        alarm(
+          `${name}TimeLag`,
+          timeLag(streaming, consumerGroupOf(Stack.of(this).stackName, name), topic),
+          settings.timeLagThresholdSeconds,
+          `The ${name} consumer group is at least ${settings.timeLagThresholdSeconds} s behind on ${topic} for 15 minutes`,
+          3,
+        );
+        if (settings.onFailure === 'kafka') {
+          alarm(`${name}DeadLetterTopic`, messagesIn(streaming, `${topic}${DeadLetterSuffix}`), 0, `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`, 1, true);
+        }
       }
     }
+
+    // LocalStack (community, 4.x) has no CloudFormation resource for a dashboard and would only pretend to create one
+    this.dashboard =
+      settings.stage === 'local' ? undefined : new PipelineDashboard(this, 'Dashboard', { functions, storage, streaming, deadLetterTopics: settings.onFailure === 'kafka', alarms: this.alarms });
   }
 }
