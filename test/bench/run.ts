@@ -15,6 +15,9 @@ import type { BenchContext, BenchPart, BenchReport } from './lib/part.js';
 import { parseSizes } from './lib/sizes.js';
 import { formatTable } from './lib/table.js';
 
+// the AWS SDK's notice about its Node 22 releases is noise in a benchmark's output
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const benchDir = join(repoRoot, 'data', 'bench');
 const partsDir = join(import.meta.dirname, 'parts');
