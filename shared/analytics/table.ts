@@ -38,10 +38,15 @@ export function prepareTable(input: ColumnTable, source: string): ColumnTable {
   const seeds: Array<[string, { codes: ArrayLike<number>; labels: string[] }]> = [];
   for (const name of CLEANED_COLUMNS) {
     const column = plain.column(name) as unknown as ImportedColumn;
-    if ((column.nullCount ?? 0) > 0) {
-      throw new InputError(source, `column '${name}' has ${column.nullCount} missing value(s); the cleaned table has none`);
-    }
     const values = typeof column.toArray === 'function' ? column.toArray() : (plain.array(name) as ArrayLike<unknown>);
+    // an Arrow column counts its nulls; a numeric column read as a plain array (the Parquet reader's, when it has nulls) is counted here
+    let nulls = column.nullCount ?? 0;
+    if (column.nullCount === undefined && !TEXT_COLUMNS.has(name) && !(values instanceof Int32Array || values instanceof Float64Array)) {
+      for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) nulls++;
+    }
+    if (nulls > 0) {
+      throw new InputError(source, `column '${name}' has ${nulls} missing value(s); the cleaned table has none`);
+    }
     if (TEXT_COLUMNS.has(name)) {
       columns[name] = textColumn(values, name, source);
       const dictionary = column.groups?.([name]);
