@@ -623,17 +623,14 @@ function readHybrid(b: Uint8Array, at: number, end: number, width: number, count
       if (width === 0) {
         out.fill(0, i, stop);
       } else {
-        let acc = 0;
-        let bits = 0;
-        let q = p;
+        // each value read at its own bit position (no state carried from one to the next, which
+        // the CPU overlaps well); four bytes cover any width up to 24 at any shift
+        const base = p * 8;
         for (let k = i; k < stop; k++) {
-          while (bits < width) {
-            acc |= b[q++]! << bits;
-            bits += 8;
-          }
-          out[k] = acc & mask;
-          acc >>>= width;
-          bits -= width;
+          const bit = base + (k - i) * width;
+          const q = bit >>> 3;
+          const word = (b[q]! | (b[q + 1]! << 8) | (b[q + 2]! << 16) | (b[q + 3]! << 24)) >>> (bit & 7);
+          out[k] = word & mask;
         }
       }
       p += (values * width) / 8;
@@ -674,18 +671,31 @@ function readPlain(type: number, b: Uint8Array, at: number, count: number): { va
 interface Sink {
   typed: Int32Array | Float64Array | undefined;
   items: Array<number | string | boolean | null> | undefined;
+  /** A text column's codes into `labels`, while every page so far was dictionary-encoded without nulls. */
+  codes: Int32Array | undefined;
+  labels: string[];
+  labelIndex: Map<string, number>;
+}
+
+/** A text column's dictionary encoding, as read: `labels[codes[row]]` is the row's value. */
+export interface TextCodes {
+  readonly codes: Int32Array;
+  readonly labels: readonly string[];
 }
 
 /**
  * Reads Parquet bytes of the shape {@link encodeParquet} writes (from any writer): flat,
  * uncompressed, v1 data pages, PLAIN or dictionary-encoded INT32, DOUBLE, BOOLEAN or UTF8 columns.
- * Answers undefined for any other file, for a general reader to take over; throws on bytes that
- * are not Parquet.
+ * A text column dictionary-encoded throughout, without nulls, also comes with its codes
+ * (`textCodes`), so a reader that groups by it need not hash its strings again. Answers undefined
+ * for any other file, for a general reader to take over; throws on bytes that are not Parquet.
  *
  * @example
  * const decoded = decodeParquet(bytes); // { rows: 2, columns: [['id', Int32Array [1, 2]], ['name', ['a', null]]] }
  */
-export function decodeParquet(bytes: Uint8Array): { rows: number; columns: Array<[string, DecodedColumn]> } | undefined {
+export function decodeParquet(input: Uint8Array): { rows: number; columns: Array<[string, DecodedColumn]>; textCodes: Map<string, TextCodes> } | undefined {
+  // a plain Uint8Array view (not a Buffer), so every byte read below sees one array type
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const n = bytes.length;
   if (n < 12 || !MAGIC.every((m, i) => bytes[i] === m && bytes[n - 4 + i] === m)) throw new RangeError('not a Parquet file (no PAR1 magic)');
   const footerLength = bytes[n - 8]! | (bytes[n - 7]! << 8) | (bytes[n - 6]! << 16) | (bytes[n - 5]! << 24);
@@ -703,7 +713,14 @@ export function decodeParquet(bytes: Uint8Array): { rows: number; columns: Array
   }
   const sinks: Sink[] = leaves.map((leaf) => {
     const type = num(leaf, 1);
-    return type === Type.INT32 ? { typed: new Int32Array(rows), items: undefined } : type === Type.DOUBLE ? { typed: new Float64Array(rows), items: undefined } : { typed: undefined, items: new Array(rows) };
+    const text = type === Type.BYTE_ARRAY;
+    return {
+      typed: type === Type.INT32 ? new Int32Array(rows) : type === Type.DOUBLE ? new Float64Array(rows) : undefined,
+      items: type === Type.INT32 || type === Type.DOUBLE ? undefined : new Array(rows),
+      codes: text ? new Int32Array(rows) : undefined,
+      labels: [],
+      labelIndex: new Map(),
+    };
   });
   let rowStart = 0;
   for (const group of (meta.get(4) as Struct[] | undefined) ?? []) {
@@ -717,7 +734,10 @@ export function decodeParquet(bytes: Uint8Array): { rows: number; columns: Array
     }
     rowStart += groupRows;
   }
-  return { rows, columns: leaves.map((leaf, c) => [decoder.decode(leaf.get(4) as Uint8Array), sinks[c]!.typed ?? sinks[c]!.items!]) };
+  const columns = leaves.map((leaf, c): [string, DecodedColumn] => [decoder.decode(leaf.get(4) as Uint8Array), sinks[c]!.typed ?? sinks[c]!.items!]);
+  const textCodes = new Map<string, TextCodes>();
+  sinks.forEach((sink, c) => sink.codes && textCodes.set(columns[c]![0], { codes: sink.codes, labels: sink.labels }));
+  return { rows, columns, textCodes };
 }
 
 function readChunk(b: Uint8Array, metaData: Struct, type: number, optional: boolean, rows: number, rowStart: number, sink: Sink): boolean {
@@ -744,11 +764,15 @@ function readChunk(b: Uint8Array, metaData: Struct, type: number, optional: bool
       let present = count;
       if (optional) {
         const length = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24);
-        readHybrid(b, p + 4, p + 4 + length, 1, count, levels);
+        // the usual page has no nulls: its levels are one run of 1s, nothing to expand
+        if (!(length === varintLength(count * 2) + 1 && readVarint(b, p + 4) === count * 2 && b[p + 4 + length - 1] === 1)) {
+          readHybrid(b, p + 4, p + 4 + length, 1, count, levels);
+          present = 0;
+          for (let i = 0; i < count; i++) present += levels[i]!;
+        }
         p += 4 + length;
-        present = 0;
-        for (let i = 0; i < count; i++) present += levels[i]!;
       }
+      const nulls = present < count ? levels : undefined;
       let values: Int32Array | Float64Array | unknown[];
       if (encoding === Encoding.PLAIN) {
         values = readPlain(type, b, p, present).values;
@@ -756,11 +780,21 @@ function readChunk(b: Uint8Array, metaData: Struct, type: number, optional: bool
         const width = b[p]!;
         if (width > 24) return false;
         readHybrid(b, p + 1, bodyStart + size, width, present, indices);
+        if (nulls === undefined && sink.typed !== undefined && dictionary instanceof (sink.typed.constructor as typeof Int32Array | typeof Float64Array)) {
+          // straight into the column: no page-sized array in between
+          gatherInto(dictionary as Int32Array | Float64Array, indices, present, sink.typed, rowStart + done);
+          done += count;
+          at = bodyStart + size;
+          continue;
+        }
         values = gatherDictionary(dictionary, indices, present);
+        if (sink.codes !== undefined && nulls === undefined) recordCodes(sink, dictionary as string[], indices, present, rowStart + done);
+        else sink.codes = undefined;
       } else {
         return false;
       }
-      place(sink, rowStart + done, count, optional && present < count ? levels : undefined, values);
+      if (encoding === Encoding.PLAIN) sink.codes = undefined;
+      place(sink, rowStart + done, count, nulls, values);
       done += count;
     } else {
       return false;
@@ -768,6 +802,47 @@ function readChunk(b: Uint8Array, metaData: Struct, type: number, optional: bool
     at = bodyStart + size;
   }
   return true;
+}
+
+function readVarint(b: Uint8Array, at: number): number {
+  let result = 0;
+  let factor = 1;
+  for (let p = at; ; p++) {
+    result += (b[p]! & 0x7f) * factor;
+    if (b[p]! < 0x80) return result;
+    factor *= 0x80;
+  }
+}
+
+const varintLength = (value: number): number => {
+  let length = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) length++;
+  return length;
+};
+
+function gatherInto(dictionary: Int32Array | Float64Array, indices: Int32Array, count: number, out: Int32Array | Float64Array, at: number): void {
+  if (dictionary instanceof Int32Array) {
+    const target = out as Int32Array;
+    for (let i = 0; i < count; i++) target[at + i] = dictionary[indices[i]!]!;
+  } else {
+    const target = out as Float64Array;
+    for (let i = 0; i < count; i++) target[at + i] = dictionary[indices[i]!]!;
+  }
+}
+
+/** Records a page's dictionary indices as codes into the column's labels (a chunk's dictionary is its own). */
+function recordCodes(sink: Sink, dictionary: readonly string[], indices: Int32Array, count: number, at: number): void {
+  const remap = dictionary.map((label) => {
+    let code = sink.labelIndex.get(label);
+    if (code === undefined) {
+      code = sink.labels.length;
+      sink.labels.push(label);
+      sink.labelIndex.set(label, code);
+    }
+    return code;
+  });
+  const codes = sink.codes!;
+  for (let i = 0; i < count; i++) codes[at + i] = remap[indices[i]!]!;
 }
 
 function gatherDictionary(dictionary: Int32Array | Float64Array | unknown[], indices: Int32Array, count: number): Int32Array | Float64Array | unknown[] {

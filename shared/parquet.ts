@@ -11,7 +11,7 @@
  */
 import type { Table } from 'arquero';
 import type * as ParquetWasmModule from 'parquet-wasm/node';
-import { decodeParquet, encodeParquet, ROW_GROUP_ROWS, type ParquetColumn } from './parquet-format.js';
+import { decodeParquet, encodeParquet, ROW_GROUP_ROWS, type ParquetColumn, type TextCodes } from './parquet-format.js';
 
 type ParquetWasm = typeof ParquetWasmModule;
 let loading: Promise<ParquetWasm> | undefined;
@@ -49,9 +49,23 @@ export async function writeParquet(table: Table): Promise<Uint8Array> {
   return encodeParquet(table.columnNames().map((name) => parquetColumn(table, name)));
 }
 
+/** The dictionary codes of text columns {@link readParquet} returned, by column array. */
+const readCodes = new WeakMap<object, TextCodes>();
+
+/**
+ * The dictionary encoding a text column of a table from {@link readParquet} came with, if any:
+ * `labels[codes[row]]` is the row's value.
+ *
+ * @example
+ * const codes = textCodesOf(table.column('Education') as object); // { codes: Int32Array, labels: ['Basic', ...] }
+ */
+export function textCodesOf(column: object): TextCodes | undefined {
+  return readCodes.get(column);
+}
+
 /**
  * Reads Parquet bytes into an arquero table: numbers without nulls as Int32Array or Float64Array,
- * other columns as arrays.
+ * other columns as arrays (text columns with their dictionary codes, {@link textCodesOf}).
  *
  * @example
  * const table = await readParquet(bytes);
@@ -60,7 +74,13 @@ export async function writeParquet(table: Table): Promise<Uint8Array> {
 export async function readParquet(bytes: Uint8Array): Promise<Table> {
   const aq = await import('arquero');
   const decoded = decodeParquet(bytes);
-  if (decoded !== undefined) return aq.table(new Map(decoded.columns));
+  if (decoded !== undefined) {
+    for (const [name, column] of decoded.columns) {
+      const codes = decoded.textCodes.get(name);
+      if (codes !== undefined) readCodes.set(column, codes);
+    }
+    return aq.table(new Map(decoded.columns));
+  }
   const pw = await wasm();
   // batches as large as the row groups: parquet-wasm's default (1,024 rows) makes 1M rows about
   // 1,000 record batches, several times slower to decode and to hand to arquero.

@@ -2,7 +2,7 @@ import * as aq from 'arquero';
 import { tableFromArrays, tableToIPC } from '@uwdata/flechette';
 import * as pw from 'parquet-wasm/node';
 import { describe, expect, it } from 'vitest';
-import { readParquet, writeParquet } from '../../shared/parquet.js';
+import { readParquet, textCodesOf, writeParquet } from '../../shared/parquet.js';
 import { decodeParquet, ROW_GROUP_ROWS } from '../../shared/parquet-format.js';
 
 /** Reads Parquet bytes with parquet-wasm (Arrow's Rust reader): an independent check of what we write. */
@@ -68,5 +68,17 @@ describe('writeParquet / readParquet', () => {
 
   it('refuses bytes that are not Parquet', async () => {
     await expect(readParquet(new TextEncoder().encode('ID,Income\n1,2\n'))).rejects.toThrow(/not a Parquet file/);
+  });
+});
+
+describe('textCodesOf', () => {
+  it('gives the dictionary codes of a text column read back, across row groups', async () => {
+    const n = ROW_GROUP_ROWS + 10;
+    const words = Array.from({ length: n }, (_, k) => (k < ROW_GROUP_ROWS ? ['b', 'a'][k % 2]! : ['c', 'b'][k % 2]!));
+    const back = await readParquet(await writeParquet(aq.table({ w: words, gaps: words.map((w, k) => (k === 3 ? null : w)) })));
+    const read = textCodesOf(back.column('w') as object)!;
+    expect(Array.from(read.codes, (code) => read.labels[code])).toEqual(words);
+    // a column with nulls has no codes: its values are the whole story
+    expect(textCodesOf(back.column('gaps') as object)).toBeUndefined();
   });
 });
