@@ -1,15 +1,22 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { PipelineConfig } from '../config.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
+
+/**
+ * The S3 client library, loaded when a client is first made: it is about 150 ms of start-up that
+ * commands on local files (and `pipeline --help`) need not pay. A literal `require` call, so that
+ * esbuild still bundles the library (into the Lambda bundles and the CLI's), evaluated on that
+ * first call; unbundled ES modules (tsx, vitest) have no `require` and ask Node for one.
+ */
+let loaded: typeof S3Sdk | undefined;
+function sdk(): typeof S3Sdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load described above
+  loaded ??= (typeof require === 'function' ? require('@aws-sdk/client-s3') : createRequire(import.meta.url)('@aws-sdk/client-s3')) as typeof S3Sdk;
+  return loaded;
+}
 
 /**
  * An S3 client for the configured endpoint: AWS when `S3_ENDPOINT` is unset, otherwise any
@@ -20,7 +27,7 @@ import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports
  */
 export function s3ClientFor(config: Pick<PipelineConfig, 's3'>): S3Client {
   const { endpoint, region, forcePathStyle, placeholderCredentials } = config.s3;
-  return new S3Client({
+  return new (sdk().S3Client)({
     region,
     forcePathStyle,
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -29,7 +36,7 @@ export function s3ClientFor(config: Pick<PipelineConfig, 's3'>): S3Client {
 }
 
 const statusOf = (error: unknown): number | undefined =>
-  error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+  loaded !== undefined && error instanceof loaded.S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 
 /**
  * The object-store port over one S3 bucket. Receives its client, so tests hand it one pointed
@@ -52,7 +59,7 @@ export class S3Store implements ObjectStore {
 
   async get(key: string): Promise<StoredObject> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       const body = await out.Body!.transformToByteArray();
       return { key, etag: out.ETag ?? '', size: body.byteLength, versionId: out.VersionId, body };
     } catch (error) {
@@ -63,7 +70,7 @@ export class S3Store implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       return { key, etag: out.ETag ?? '', size: out.ContentLength ?? 0, versionId: out.VersionId, lastModified: out.LastModified };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -74,7 +81,7 @@ export class S3Store implements ObjectStore {
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
-        new PutObjectCommand({
+        new (sdk().PutObjectCommand)({
           Bucket: this.bucket,
           Key: key,
           Body: body,
@@ -99,7 +106,7 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     do {
       const page = await this.client.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        new (sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const item of page.Contents ?? []) out.push({ key: item.Key!, etag: item.ETag ?? '', size: item.Size ?? 0, lastModified: item.LastModified });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -108,6 +115,6 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
   }
 }

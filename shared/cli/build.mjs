@@ -4,15 +4,27 @@
 // falls back to tsx otherwise, so a missing or failed build only makes the CLI slower to start.
 //
 // Packages stay external (Node loads them from node_modules as usual, parquet-wasm's .wasm beside
-// its module). The Kafka-triggered handlers are entries of their own at dist/functions/<name>/
-// handler.js: the emulator imports them by a path relative to its own module, which from
-// dist/shared/<dir>/ lands there as it lands on the sources from shared/emulator/.
+// its module), but for the AWS SDK: its hundreds of small CommonJS files cost more to find and
+// read than to evaluate, so it is bundled, and evaluated only when a command first makes an S3
+// client (see shared/adapters/s3-store.ts). The Kafka-triggered handlers are entries of their own
+// at dist/functions/<name>/handler.js: the emulator imports them by a path relative to its own
+// module, which from dist/shared/<dir>/ lands there as it lands on the sources from shared/emulator/.
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = join(root, 'dist');
+
+/** Every package external (loaded from node_modules at run time) except those matching `bundled`. */
+function externalBut(bundled) {
+  return {
+    name: 'external-but',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, (args) => (bundled.test(args.path) ? undefined : { path: args.path, external: true }));
+    },
+  };
+}
 
 /**
  * Builds the bundle and writes dist/inputs.json (every source file in it), which bin.mjs checks
@@ -41,7 +53,9 @@ export async function buildCli() {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      packages: 'external',
+      plugins: [externalBut(/^(@aws-sdk|@smithy|@aws-crypto|@aws|tslib|fast-xml-parser|strnum|bowser|uuid)(\/|$)/)],
+      // the AWS SDK is CommonJS: bundled into ESM it asks for Node's modules through `require`
+      banner: { js: "import { createRequire as __pipelineCreateRequire } from 'node:module'; const require = __pipelineCreateRequire(import.meta.url);" },
       sourcemap: 'linked',
       metafile: true,
       logLevel: 'error',
