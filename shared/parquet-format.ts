@@ -196,6 +196,29 @@ function bitPack(out: ByteWriter, codes: Int32Array, n: number, width: number): 
   out.ensure(groups * width);
   const buf = out.buf;
   let at = out.length;
+  // eight values fill exactly `width` bytes: up to 8 bits wide they fit two 32-bit words, gathered
+  // and then written byte by byte (no loop per byte per value); wider ones go the general way below
+  if (width <= 8) {
+    for (let g = 0; g < groups; g++) {
+      const base = g * 8;
+      let lo = 0;
+      let hi = 0;
+      for (let k = 0; k < 8; k++) {
+        const i = base + k;
+        const v = i < n ? codes[i]! : 0;
+        const bit = k * width;
+        if (bit < 32) {
+          lo |= v << bit;
+          if (bit + width > 32) hi |= v >>> (32 - bit);
+        } else {
+          hi |= v << (bit - 32);
+        }
+      }
+      for (let b = 0; b < width; b++) buf[at++] = (b < 4 ? lo >>> (8 * b) : hi >>> (8 * (b - 4))) & 0xff;
+    }
+    out.length = at;
+    return;
+  }
   let acc = 0;
   let bits = 0;
   for (let i = 0; i < groups * 8; i++) {

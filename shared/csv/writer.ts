@@ -114,6 +114,16 @@ class FieldFormat {
   }
 }
 
+/** The decimal digits of 0..9999, four bytes a number, and how many of them each uses. */
+const SMALL = 10_000;
+const SMALL_DIGITS = new Uint8Array(SMALL * 4);
+const SMALL_LENGTH = new Uint8Array(SMALL);
+for (let v = 0; v < SMALL; v++) {
+  const text = String(v);
+  SMALL_LENGTH[v] = text.length;
+  for (let i = 0; i < text.length; i++) SMALL_DIGITS[v * 4 + i] = text.charCodeAt(i);
+}
+
 /** A growing byte buffer with a fast path for small integers. */
 class ByteSink {
   private buf: Uint8Array;
@@ -158,6 +168,14 @@ class ByteSink {
     if (v < 10) {
       buf[at] = 48 + v;
       this.length = at + 1;
+      return;
+    }
+    if (v < SMALL) {
+      // most values of a cleaned table are small counts and amounts: their digits are looked up
+      const length = SMALL_LENGTH[v]!;
+      const from = v * 4;
+      for (let i = 0; i < length; i++) buf[at + i] = SMALL_DIGITS[from + i]!;
+      this.length = at + length;
       return;
     }
     // digits counted by comparison and written with 32-bit unsigned division: Math.floor on doubles was most of the cost

@@ -42,6 +42,8 @@ describe('writeParquet / readParquet', () => {
     const big = aq.table({
       i: Int32Array.from({ length: n }, (_, k) => k),
       few: Int32Array.from({ length: n }, (_, k) => (k % 5) - 2),
+      flags: Int32Array.from({ length: n }, (_, k) => (k % 3 === 0 ? 1 : 0)),
+      wide: Int32Array.from({ length: n }, (_, k) => (k * 7919) % 3000),
       z: Float64Array.from({ length: n }, (_, k) => ((k % 9) - 4) / 3),
       x: Float64Array.from({ length: n }, (_, k) => Math.sin(k)),
       s: Array.from({ length: n }, (_, k) => `v${k % 7}`),
