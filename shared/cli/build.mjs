@@ -11,7 +11,7 @@
 // module, which from dist/shared/<dir>/ lands there as it lands on the sources from shared/emulator/.
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = join(root, 'dist');
@@ -72,23 +72,24 @@ export async function buildCli() {
 }
 
 /**
- * The bundle's entry when it is there and no source it was built from changed since; else undefined.
+ * The bundle's entry when it is there and no source it was built from changed since (or is gone);
+ * else undefined. `checkout` is the repository's folder (this one by default).
  *
  * @example
  * const entry = freshBundle(); // 'file:///.../dist/shared/cli/main.js' or undefined
  */
-export function freshBundle() {
+export function freshBundle(checkout = root) {
   let manifest;
   try {
-    manifest = JSON.parse(readFileSync(join(dist, 'inputs.json'), 'utf8'));
+    manifest = JSON.parse(readFileSync(join(checkout, 'dist', 'inputs.json'), 'utf8'));
   } catch {
     return undefined;
   }
   for (const input of manifest.inputs) {
-    const stat = statSync(join(root, input), { throwIfNoEntry: false });
+    const stat = statSync(join(checkout, input), { throwIfNoEntry: false });
     if (stat === undefined || stat.mtimeMs > manifest.builtAt) return undefined;
   }
-  return new URL('../../dist/shared/cli/main.js', import.meta.url).href;
+  return pathToFileURL(join(checkout, 'dist', 'shared', 'cli', 'main.js')).href;
 }
 
 // run as a script (npm's prepare): a failed build is reported, not fatal, so `npm ci` still succeeds
