@@ -104,7 +104,7 @@ export async function run(context: BenchContext): Promise<BenchReport> {
       let complete = true;
       for (let r = 0; r < repeats; r++) {
         context.log(`${label} (${r + 1}/${repeats}): kafkajs peer, then the emulator + stream function, draining the topic`);
-        const peer = await kafkajsPeer(brokers, topic, size);
+        const peer = await kafkajsPeer(brokers, topic, size, r);
         peerMs.push(peer.ms);
         complete &&= peer.seen === size;
         for (const batchSize of oursMs.keys()) {
@@ -343,9 +343,10 @@ async function endToEnd(
 }
 
 /** The peer: a kafkajs consumer group reading the topic from the start, JSON-parsing each value. */
-async function kafkajsPeer(brokers: string[], topic: string, count: number): Promise<{ ms: number; seen: number }> {
+async function kafkajsPeer(brokers: string[], topic: string, count: number, run = 0): Promise<{ ms: number; seen: number }> {
   const kafka = new Kafka({ clientId: 'bench-peer', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `peer-${topic}`, maxBytes: 16 * 1024 * 1024 });
+  // a group of its own each run: a group that has committed would start where it stopped
+  const consumer = kafka.consumer({ groupId: `peer-${topic}-${run}`, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
