@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'data/*', '!data/generators/', 'localstack/.kafka/', 'localstack/.venv/', 'localstack/.state/', 'coverage/', '.cache/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'data/*', '!data/generators/', 'localstack/.kafka/', 'localstack/.venv/', 'localstack/.state/', 'coverage/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,6 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ConflictError, NotFoundError, StorageError } from '../errors.js';
 import { classifyAwsError, describeAwsError } from './aws-errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
@@ -18,6 +20,19 @@ export interface S3Settings {
 const clients = new WeakMap<S3Settings, S3Client>();
 
 /**
+ * The S3 client library, loaded when a client is first made: it is about 150 ms of start-up that
+ * commands on local files (and `pipeline --help`) need not pay. A literal `require` call, so that
+ * esbuild still bundles the library (into the Lambda bundles and the CLI's), evaluated on that
+ * first call; unbundled ES modules (tsx, vitest) have no `require` and ask Node for one.
+ */
+let loaded: typeof S3Sdk | undefined;
+function sdk(): typeof S3Sdk {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy load described above
+  loaded ??= (typeof require === 'function' ? require('@aws-sdk/client-s3') : createRequire(import.meta.url)('@aws-sdk/client-s3')) as typeof S3Sdk;
+  return loaded;
+}
+
+/**
  * The S3 client of a configuration, one per configuration: AWS when no endpoint is set, otherwise
  * any S3-compatible server (LocalStack, moto, MinIO), path-style by default. Every request has a
  * timeout (the SDK has none by default: a frozen server would stall a function until Lambda kills it).
@@ -29,7 +44,7 @@ export function s3ClientFor(config: { readonly s3: S3Settings }): S3Client {
   const known = clients.get(config.s3);
   if (known !== undefined) return known;
   const { endpoint, region, forcePathStyle, placeholderCredentials, requestTimeoutMs } = config.s3;
-  const client = new S3Client({
+  const client = new (sdk().S3Client)({
     region,
     forcePathStyle,
     ...(endpoint === undefined ? {} : { endpoint }),
@@ -67,7 +82,7 @@ export class S3Store implements ObjectStore {
 
   async get(key: string): Promise<StoredObject> {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       const body = await out.Body!.transformToByteArray();
       this.bucketSeen = true;
       return { key, etag: out.ETag ?? '', size: body.byteLength, versionId: out.VersionId, body };
@@ -79,7 +94,7 @@ export class S3Store implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       this.bucketSeen = true;
       return { key, etag: out.ETag ?? '', size: out.ContentLength ?? 0, versionId: out.VersionId, lastModified: out.LastModified };
     } catch (error) {
@@ -92,7 +107,7 @@ export class S3Store implements ObjectStore {
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
-        new PutObjectCommand({
+        new (sdk().PutObjectCommand)({
           Bucket: this.bucket,
           Key: key,
           Body: body,
@@ -118,7 +133,7 @@ export class S3Store implements ObjectStore {
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+        const page = await this.client.send(new (sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
         for (const item of page.Contents ?? []) out.push({ key: item.Key!, etag: item.ETag ?? '', size: item.Size ?? 0, lastModified: item.LastModified });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token !== undefined);
@@ -131,7 +146,7 @@ export class S3Store implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       throw this.failure(error, key);
     }
@@ -146,7 +161,7 @@ export class S3Store implements ObjectStore {
   private async bucketExists(cause: unknown, key: string): Promise<boolean> {
     if (this.bucketSeen) return true;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new (sdk().HeadBucketCommand)({ Bucket: this.bucket }));
     } catch (error) {
       if (classifyAwsError(error).status === 404) {
         throw new StorageError(this.name, 'missing-bucket', describeAwsError(cause, { failure: 'missing-bucket', code: 'NoSuchBucket', status: 404 }), { cause });

@@ -6,7 +6,7 @@
 import * as aq from 'arquero';
 import type { ColumnTable } from 'arquero';
 import { InputError } from '../errors.js';
-import { readParquet } from '../parquet.js';
+import { readParquet, textCodesOf } from '../parquet.js';
 import { CLEANED_COLUMNS } from '../preprocess/features.js';
 import { categories, seedCategories } from './columns.js';
 
@@ -35,18 +35,27 @@ export function prepareTable(input: ColumnTable, source: string): ColumnTable {
   if (missing.length > 0) throw new InputError(source, `is not a cleaned table: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   const plain = input.isFiltered() || input.isOrdered() ? input.reify() : input;
   const columns: Record<string, Int32Array | Float64Array | string[]> = {};
-  const seeds: Array<[string, { codes: ArrayLike<number>; labels: string[] }]> = [];
+  const seeds: Array<[string, { codes: ArrayLike<number>; labels: readonly string[] }]> = [];
   for (const name of CLEANED_COLUMNS) {
     const column = plain.column(name) as unknown as ImportedColumn;
-    if ((column.nullCount ?? 0) > 0) {
-      throw new InputError(source, `column '${name}' has ${column.nullCount} missing value(s); the cleaned table has none`);
+    // an array column (the Parquet reader's) is used as it is: arquero's array() would copy it value by value
+    const values = Array.isArray(column) || ArrayBuffer.isView(column) ? (column as unknown as ArrayLike<unknown>) : typeof column.toArray === 'function' ? column.toArray() : (plain.array(name) as ArrayLike<unknown>);
+    // an Arrow column counts its nulls; a numeric column read as a plain array (the Parquet reader's, when it has nulls) is counted here
+    let nulls = column.nullCount ?? 0;
+    if (column.nullCount === undefined && !TEXT_COLUMNS.has(name) && !(values instanceof Int32Array || values instanceof Float64Array)) {
+      for (let i = 0; i < values.length; i++) if (values[i] === null || values[i] === undefined) nulls++;
     }
-    const values = typeof column.toArray === 'function' ? column.toArray() : (plain.array(name) as ArrayLike<unknown>);
+    if (nulls > 0) {
+      throw new InputError(source, `column '${name}' has ${nulls} missing value(s); the cleaned table has none`);
+    }
     if (TEXT_COLUMNS.has(name)) {
       columns[name] = textColumn(values, name, source);
       const dictionary = column.groups?.([name]);
+      const read = textCodesOf(values as object);
       if (dictionary) {
         seeds.push([name, { codes: dictionary.keys, labels: Array.from({ length: dictionary.size }, (_, k) => String(dictionary.get[0]!(k))) }]);
+      } else if (read) {
+        seeds.push([name, read]);
       }
     } else {
       columns[name] = numericColumn(values, name, source);
@@ -70,8 +79,8 @@ function textColumn(values: ArrayLike<unknown>, name: string, source: string): s
 }
 
 function numericColumn(values: ArrayLike<unknown>, name: string, source: string): Int32Array | Float64Array {
-  // copies, so the table keeps no reference to the (much larger) Arrow buffer it came from
-  if (values instanceof Int32Array || values instanceof Float64Array) return values.slice();
+  // a view into a larger buffer (Arrow's) is copied, so the table keeps no reference to that buffer
+  if (values instanceof Int32Array || values instanceof Float64Array) return values.byteLength === values.buffer.byteLength ? values : values.slice();
   const integers = name !== 'Income';
   const out = integers ? new Int32Array(values.length) : new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -80,8 +80,8 @@ export function applyChanges(view: PartitionView, events: readonly ChangeEvent[]
       continue;
     }
     if (old !== undefined && sameRow(old, event.row)) continue;
-    if (old !== undefined) stats.remove(old);
-    stats.add(event.row);
+    if (old !== undefined) stats.update(old, event.row);
+    else stats.add(event.row);
     changes.set(event.key, event.row);
   }
   return { stats, lastOffset, changes, counts: { applied, skipped, deadLettered: rejected.length }, rejected };

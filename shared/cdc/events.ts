@@ -95,6 +95,9 @@ function text(bytes: Uint8Array | string | null): string | null {
 
 /** A customer ID from key text: `5524`, `"5524"` or `{"ID": 5524}`; undefined when it is none. */
 function keyOf(raw: string): string | null | undefined {
+  // the usual key is all digits, which the last rule below takes as it is: answered without
+  // trimming or regular expressions (this runs twice for every change)
+  if (raw.length > 0 && raw.length <= 128 && isDigits(raw)) return raw;
   let value: unknown = raw.trim();
   if (value === '') return null;
   if (/^[[{"]/.test(value as string)) {
@@ -109,6 +112,14 @@ function keyOf(raw: string): string | null | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   if (typeof value === 'string' && /^[\w.:-]{1,128}$/.test(value)) return value;
   return undefined;
+}
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -94,8 +94,22 @@ export class ModelPublisher {
    * `eventTimes` gives the log timestamps (epoch ms) of the events a new version first includes:
    * those after the offsets of the version it follows (`after`, per partition) up to its own
    * (`upTo`), for the version's lag digest.
+   *
+   * Publishes of one publisher run one at a time: partitions served by one process (the emulator
+   * runs them side by side) then take turns instead of losing the conditional write to each other
+   * and backing off; a publish that finds its partitions already published writes nothing.
    */
-  async publish(topic: string, eventTimes: EventTimes = () => []): Promise<PublishReport> {
+  publish(topic: string, eventTimes: EventTimes = () => []): Promise<PublishReport> {
+    const run = this.queue.then(() => this.publishNow(topic, eventTimes));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The last version this publisher wrote, current.json and its versions/ copy both. */
+  private wrote: number | null | undefined;
+
+  private async publishNow(topic: string, eventTimes: EventTimes): Promise<PublishReport> {
     const { store, keys } = this.states;
     let conflicts = 0;
     return retry(
@@ -106,7 +120,8 @@ export class ModelPublisher {
           const partitions = await this.states.partitionsFor(topic, current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {});
           const offsets = offsetsOf(topic, partitions);
           if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
-            await repairVersion(this.states, current.doc);
+            // a version this publisher wrote itself is known to be there: no request to check it
+            if (this.wrote !== current.doc.version) await repairVersion(this.states, current.doc);
             return { model: current.doc, written: false, conflicts };
           }
           const version = (current?.doc.version ?? 0) + 1;
@@ -117,6 +132,7 @@ export class ModelPublisher {
           const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
           this.current = { doc: model, etag };
           await store.put(keys.version(version), body, { contentType: 'application/json' });
+          this.wrote = version;
           return { model, written: true, conflicts };
         } catch (error) {
           this.current = undefined;

@@ -118,6 +118,8 @@ export class CdcStateStore {
   private readonly options: Required<StateOptions>;
   private readonly cache: WeightedLru<Cached>;
   private readonly known = new Map<string, PartitionState>();
+  /** Deletions of superseded objects still running (see commit). */
+  private deleting: Promise<void> = Promise.resolve();
 
   constructor(
     readonly store: ObjectStore,
@@ -221,6 +223,7 @@ export class CdcStateStore {
    * Resolves to the new state (the input state must not be used again).
    */
   async commit(state: PartitionState, result: ApplyResult, deadLetters: readonly DeadLetter[]): Promise<PartitionState> {
+    await this.deleting;
     const { manifest } = state;
     if (result.lastOffset === manifest.lastOffset) return state;
     const { topic, partition } = manifest;
@@ -286,9 +289,12 @@ export class CdcStateStore {
     });
     const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay };
     this.known.set(`${topic}/${partition}`, committed);
-    // what the new manifest no longer points to: no later manifest can point to it again
-    await mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined));
+    // what the new manifest no longer points to: no later manifest can point to it again, so its
+    // deletion is garbage collection, left to run beside the model's publish instead of before it
+    // (a delete that fails or never runs leaves an object `sweep` removes); the next commit waits for it
     for (const old of superseded) this.cache.delete(old);
+    const previous = this.deleting;
+    this.deleting = previous.then(() => mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined))).then(() => undefined);
     return committed;
   }
 

@@ -25,6 +25,10 @@ const KIND = { int: 1, float: 2, date: 3, string: 4 } as const;
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
 const STRICT_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const MISSING_BYTES = MISSING_MARKERS.filter((m) => m !== '').map((m) => Uint8Array.from(m, (ch) => ch.charCodeAt(0)));
+/** 1 for each byte a missing marker starts with: one lookup settles almost every field. */
+const MARKER_FIRST = new Uint8Array(256);
+for (const marker of MISSING_BYTES) MARKER_FIRST[marker[0]!] = 1;
+const MARKER_MAX = Math.max(...MISSING_BYTES.map((m) => m.length));
 const PROGRESS_STEP = 4 * 1024 * 1024;
 
 /**
@@ -320,7 +324,7 @@ class Tokenizer {
 function isMissing(b: Uint8Array, s: number, e: number): boolean {
   const len = e - s;
   if (len === 0) return true;
-  if (len > 4) return false;
+  if (len > MARKER_MAX || MARKER_FIRST[b[s]!] === 0) return false;
   outer: for (const marker of MISSING_BYTES) {
     if (marker.length !== len) continue;
     for (let i = 0; i < len; i++) if (b[s + i] !== marker[i]) continue outer;

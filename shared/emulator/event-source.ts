@@ -106,6 +106,9 @@ export interface EventSource {
   readonly stats: Readonly<EventSourceStats>;
 }
 
+/** Batches' worth of records a poller asks the log for at once. */
+const READ_AHEAD_BATCHES = 10;
+
 class Aborted extends Error {}
 
 /**
@@ -392,13 +395,17 @@ class PartitionWorker {
       }
       if (taken > 0) this.buffer = this.buffer.slice(taken);
       if (batch.length >= batchSize || bytes >= maxPayloadBytes || this.buffer.length > 0) return batch;
-      if (state.stopping) return [];
+      // records read ahead open the batching window as fetched ones do
       const { clock } = this.ctx;
+      if (batch.length > 0) deadline ??= clock.now() + maxBatchingWindowMs;
+      if (state.stopping) return [];
       const now = clock.now();
       if (deadline !== undefined && now >= deadline) return batch;
       const waitMs = deadline === undefined ? pollWaitMs : deadline - now;
+      // fetch a few batches at a time when there are that many: one broker round trip (and one
+      // socket write) per batch was most of a backlog's cost; the rest waits in the buffer
       const fetched = await options.log.fetch(options.topic, this.partition, this.position!, {
-        maxRecords: batchSize - batch.length,
+        maxRecords: Math.min(EventSourceLimits.maxBatchSize, Math.max(batchSize - batch.length, READ_AHEAD_BATCHES * batchSize)),
         maxBytes: Math.max(1, Math.floor(((maxPayloadBytes - bytes) * 3) / 4)),
         waitMs,
       });

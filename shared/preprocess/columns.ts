@@ -17,7 +17,9 @@ export type Values =
  */
 export function gather(column: Column, rows: Int32Array): Values {
   const nulls = new Uint8Array(rows.length);
-  for (let i = 0; i < rows.length; i++) nulls[i] = column.nulls[rows[i]!]!;
+  // a row's null without a missing marker is an unreadable field, and such rows are not kept:
+  // a column without missing markers has no null to copy
+  if (column.nullCount > 0) for (let i = 0; i < rows.length; i++) nulls[i] = column.nulls[rows[i]!]!;
   switch (column.type) {
     case 'string': {
       const values = pick32(column.codes, rows);

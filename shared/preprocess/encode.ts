@@ -51,7 +51,7 @@ export function buildFeatures(input: FeatureInput): { table: () => Table; report
     if (input.key) columns.set(input.key.name, input.key.values);
     for (const { name, values } of input.numeric) {
       // converting once keeps the loop on one element type
-      const z = Float64Array.from(values);
+      const z = new Float64Array(values);
       standardise(z, scaling[name]!.mean, scaling[name]!.std);
       columns.set(name, z);
     }

@@ -36,6 +36,8 @@ export interface DashboardOptions {
 export interface Dashboard {
   readonly url: string;
   readonly port: number;
+  /** Looks at the store now (after any look under way), so what the page shows is current when it resolves. */
+  refresh(): Promise<void>;
   /** Stops looking, ends the open event streams and closes the server. */
   close(): Promise<void>;
 }
@@ -217,6 +219,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
+    refresh: async () => {
+      await current;
+      if (stopped) return;
+      if (timer !== undefined) clearTimeout(timer);
+      current = tick();
+      await current;
+    },
     close: async () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

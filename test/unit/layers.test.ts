@@ -15,7 +15,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 const Layers = {
   foundation: ['shared/errors.ts', 'shared/retry.ts', 'shared/clock.ts', 'shared/concurrency.ts', 'shared/offsets.ts'],
   ports: ['shared/ports/'],
-  formats: ['shared/csv/', 'shared/parquet.ts'],
+  formats: ['shared/csv/', 'shared/parquet.ts', 'shared/parquet-format.ts'],
   cores: ['shared/preprocess/', 'shared/stream/', 'shared/cdc/', 'shared/analytics/'],
   adapters: ['shared/adapters/'],
   wiring: ['shared/config.ts', 'shared/stores.ts', 'shared/event-logs.ts', 'shared/lambda/'],

@@ -108,6 +108,8 @@ export function register(program: Command, context: CliContext): void {
         throw error;
       }
       if (dashboard) {
+        // the page shows the finished run when its address is given again
+        await dashboard.refresh();
         context.stdout.write(`Dashboard: ${dashboard.url} (still serving; Ctrl-C stops it)\n`);
         await untilSignal();
         await dashboard.close();

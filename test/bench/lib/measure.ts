@@ -80,13 +80,15 @@ export interface Summary {
   readonly wallMs: number;
   readonly peakRssBytes: number;
   readonly runs: number;
+  /** Every run's wall time, in run order, for the spread. */
+  readonly wallRuns: readonly number[];
   /** The last run, for its output. */
   readonly last: Measurement;
 }
 
 /**
- * Runs `once` `repeats` times (each after `before`, which is not timed) and returns the median
- * wall time and median peak RSS.
+ * Runs `once` `repeats` times (each between `before` and `after`, which are not timed) and returns
+ * the median wall time and median peak RSS.
  *
  * @example
  * const summary = await repeat(3, () => measureCommand('node', ['-e', '0']), { before: () => rmSync(out, { recursive: true, force: true }) });
@@ -94,17 +96,20 @@ export interface Summary {
 export async function repeat(
   repeats: number,
   once: () => Promise<Measurement>,
-  { before }: { before?: () => unknown } = {},
+  { before, after }: { before?: () => unknown; after?: (run: Measurement) => unknown } = {},
 ): Promise<Summary> {
   const runs: Measurement[] = [];
   for (let i = 0; i < Math.max(1, repeats); i++) {
     await before?.();
-    runs.push(await once());
+    const run = await once();
+    await after?.(run);
+    runs.push(run);
   }
   return {
     wallMs: median(runs.map((run) => run.wallMs)),
     peakRssBytes: median(runs.map((run) => run.peakRssBytes)),
     runs: runs.length,
+    wallRuns: runs.map((run) => run.wallMs),
     last: runs[runs.length - 1]!,
   };
 }

@@ -27,3 +27,28 @@ export function ratio(ours: number | null | undefined, theirs: number | null | u
   if (!Number.isFinite(ours) || !Number.isFinite(theirs) || theirs <= 0) return null;
   return ours / theirs;
 }
+
+/**
+ * How far repeated runs spread around their median: `(max - min) / median`, or null for fewer
+ * than two values.
+ *
+ * @example
+ * spread([9, 10, 12]); // 0.3  (printed as ±15%)
+ * spread([10]); // null
+ */
+export function spread(values: readonly number[]): number | null {
+  if (values.length < 2) return null;
+  const mid = median(values);
+  return mid > 0 ? (Math.max(...values) - Math.min(...values)) / mid : null;
+}
+
+/**
+ * A median with its spread, for tables: `10.3 s ±4%` (half the spread either side).
+ *
+ * @example
+ * withSpread([9.9, 10.3, 10.7], (v) => `${v} s`); // '10.3 s ±4%'
+ */
+export function withSpread(values: readonly number[], format: (value: number) => string): string {
+  const s = spread(values);
+  return `${format(median(values))}${s === null ? '' : ` ±${Math.round((s / 2) * 100)}%`}`;
+}

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TableCache } from '../../../shared/analytics/cache.js';
+import { chartCounts } from '../../../shared/analytics/charts.js';
 import { readCleanedParquet } from '../../../shared/analytics/table.js';
 import { parseAnalyticsEvent, resolveDataset, runAnalytics, type AnalyticsDeps } from '../../../shared/analytics/service.js';
 import { FolderStore } from '../../../shared/adapters/folder-store.js';
@@ -97,6 +98,21 @@ describe('the analytics service on the folder store', () => {
     const html = new TextDecoder().decode((await store.get('results/analytics/older/report.html')).body);
     expect(html).toContain('Customer analytics: older');
     expect(html.match(/<svg/g)).toHaveLength(7);
+  });
+
+  it('renders no chart again on a warm invocation over the same dataset and model, and a new one when the data changes', async () => {
+    const cache = new TableCache();
+    await runAnalytics({ dataset: 'older' }, deps(cache));
+    const before = chartCounts();
+    const warm = await runAnalytics({ dataset: 'older' }, deps(cache));
+    expect(warm.cache.state).toBe('warm');
+    expect(chartCounts().rendered).toBe(before.rendered);
+    expect(chartCounts().reused - before.reused).toBe(7);
+    const html = new TextDecoder().decode((await store.get('results/analytics/older/report.html')).body);
+    expect(html.match(/<svg/g)).toHaveLength(7);
+    await stageDataset(store, store, 'third', generatedCsv(700, 3));
+    await runAnalytics({ dataset: 'third' }, deps(cache));
+    expect(chartCounts().rendered).toBeGreaterThan(before.rendered);
   });
 
   it('refuses a pointer without a cleaned table', async () => {

@@ -33,6 +33,45 @@ describe('ExactStats', () => {
     );
   });
 
+  it('holds the same sums for rows that are mostly zeros (the nonzero values alone are visited)', () => {
+    const sparse = fc.array(fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: -big, max: big })), { minLength: 6, maxLength: 6 });
+    fc.assert(
+      fc.property(fc.array(sparse, { maxLength: 40 }), (rows) => {
+        expect(ExactStats.of(5, rows).toJSON()).toEqual(reference(5, rows));
+      }),
+    );
+  });
+
+  it('updates a row to the same sums as taking it out and putting the new one in', () => {
+    const value = fc.oneof(fc.constant(0), fc.integer({ min: -big, max: big }), fc.integer({ min: -3, max: 3 }));
+    const row = fc.array(value, { minLength: 5, maxLength: 5 });
+    // a new row: some values of the old one changed (none, a few, or all)
+    const edit = (old: number[]) => fc.array(fc.option(value, { nil: undefined }), { minLength: 5, maxLength: 5 }).map((changes) => old.map((v, i) => changes[i] ?? v));
+    fc.assert(
+      fc.property(
+        fc.array(row, { minLength: 1, maxLength: 20 }),
+        fc.array(row, { maxLength: 10 }),
+        (rows, news) => {
+          const stats = ExactStats.of(4, rows);
+          const table = rows.map((r) => [...r]);
+          news.forEach((replacement, n) => {
+            const at = n % table.length;
+            stats.update(table[at]!, replacement);
+            table[at] = replacement;
+          });
+          expect(stats.toJSON()).toEqual(reference(4, table));
+        },
+      ),
+    );
+    fc.assert(
+      fc.property(row.chain((old) => fc.tuple(fc.constant(old), edit(old))), ([old, next]) => {
+        const stats = ExactStats.of(4, [old, [1, 2, 3, 4, 5]]);
+        stats.update(old, next);
+        expect(stats.equals(ExactStats.of(4, [next, [1, 2, 3, 4, 5]]))).toBe(true);
+      }),
+    );
+  });
+
   it('merges two tables into the statistics of their union', () => {
     fc.assert(
       fc.property(fc.array(rowArb(2), { maxLength: 20 }), fc.array(rowArb(2), { maxLength: 20 }), (a, b) => {
