@@ -19,6 +19,7 @@
  * encodings, those four types), from any writer. {@link decodeParquet} answers undefined for
  * anything else, and the caller falls back to a general reader.
  */
+import { ByteBuffer } from './bytes.js';
 
 /** Rows per row group: bounds a chunk's dictionary work and lets readers split a file. */
 export const ROW_GROUP_ROWS = 128 * 1024;
@@ -49,33 +50,8 @@ const MAGIC = Uint8Array.of(0x50, 0x41, 0x52, 0x31); // 'PAR1'
 // ---------------------------------------------------------------------------------------------
 // Writing
 
-/** Grows as bytes are appended; `bytes()` is a view of what was written. */
-class ByteWriter {
-  buf: Uint8Array;
-  length = 0;
-
-  constructor(initial = 1024) {
-    this.buf = new Uint8Array(initial);
-  }
-
-  ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.length + extra, this.buf.length * 2));
-    grown.set(this.buf.subarray(0, this.length));
-    this.buf = grown;
-  }
-
-  byte(value: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = value;
-  }
-
-  bytes(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    this.buf.set(bytes, this.length);
-    this.length += bytes.length;
-  }
-
+/** A growing byte buffer with the integer encodings Parquet's pages and Thrift footers use. */
+class ByteWriter extends ByteBuffer {
   varint(value: number): void {
     this.ensure(10);
     let v = value;
@@ -95,7 +71,7 @@ class ByteWriter {
   }
 
   bytesView(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    return this.view();
   }
 }
 

@@ -2,6 +2,7 @@
  * Column kernels: grouping and aggregation over typed arrays in single passes, with no per-row
  * objects. Every analysis is built from these (see `columns.ts` for why not arquero's rollup).
  */
+import { selectKth } from '../select.js';
 import type { Categories, Numbers } from './columns.js';
 
 const ranges = new WeakMap<Numbers, { readonly min: number; readonly max: number }>();
@@ -201,7 +202,7 @@ export function quantiles(values: Numbers, ps: readonly number[]): number[] {
   const at = new Map<number, number>();
   let left = 0;
   for (const k of needed) {
-    select(work, k, left, n - 1);
+    selectKth(work, k, left, n - 1);
     at.set(k, work[k]!);
     left = k;
   }
@@ -233,34 +234,6 @@ function countedOrderStatistics(values: Int32Array): ((k: number) => number) | u
     }
     return min + lo;
   };
-}
-
-/** Hoare-partition quickselect: afterwards a[k] is the k-th smallest of a[left..right]. */
-function select(a: Float64Array, k: number, left: number, right: number): void {
-  while (right > left) {
-    // median of three as pivot keeps sorted or constant runs from going quadratic
-    const mid = (left + right) >>> 1;
-    const x = a[left]!;
-    const y = a[mid]!;
-    const z = a[right]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return;
-  }
 }
 
 /**

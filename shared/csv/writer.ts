@@ -1,3 +1,4 @@
+import { ByteBuffer } from '../bytes.js';
 import type { Table } from 'arquero';
 
 export interface WriteOptions {
@@ -125,34 +126,10 @@ for (let v = 0; v < SMALL; v++) {
 }
 
 /** A growing byte buffer with a fast path for small integers. */
-class ByteSink {
-  private buf: Uint8Array;
-  private length = 0;
-
+class ByteSink extends ByteBuffer {
   constructor(initial: number) {
-    this.buf = new Uint8Array(initial);
-  }
-
-  private ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return;
-    const grown = new Uint8Array(Math.max(this.length + extra, Math.floor(this.buf.length * 1.5)));
-    grown.set(this.buf.subarray(0, this.length));
-    this.buf = grown;
-  }
-
-  byte(value: number): void {
-    this.ensure(1);
-    this.buf[this.length++] = value;
-  }
-
-  bytes(bytes: Uint8Array): void {
-    this.ensure(bytes.length);
-    if (bytes.length < 16) {
-      for (let i = 0; i < bytes.length; i++) this.buf[this.length + i] = bytes[i]!;
-    } else {
-      this.buf.set(bytes, this.length);
-    }
-    this.length += bytes.length;
+    // 1.5x growth: the cleaned CSV of a million rows is about 100 MB, and doubling costs memory
+    super(initial, 1.5);
   }
 
   /** Writes a 32-bit integer in decimal. */
@@ -190,6 +167,6 @@ class ByteSink {
   }
 
   result(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    return this.view();
   }
 }

@@ -2,6 +2,7 @@
  * Small numeric helpers over typed arrays, shared by the schemas. All are deterministic: the same
  * values in the same order give the same bits.
  */
+import { selectKth } from '../select.js';
 
 /**
  * The median of `values` (the mean of the two middle values for an even count); NaN when empty.
@@ -15,40 +16,12 @@ export function median(values: Float64Array): number {
   // selection, not a sort: linear time on a copy (a 1M-value sort was most of the imputation's cost)
   const work = values.slice();
   const mid = work.length >> 1;
-  const upper = select(work, mid, 0, work.length - 1);
+  const upper = selectKth(work, mid);
   if (work.length % 2 === 1) return upper;
   // after selecting `mid`, every value before it is at most it: the lower middle is their maximum
   let lower = -Infinity;
   for (let i = 0; i < mid; i++) if (work[i]! > lower) lower = work[i]!;
   return (lower + upper) / 2;
-}
-
-/** Hoare's selection: rearranges `a[lo..hi]` so that `a[k]` holds the value a sort would put there, and returns it. */
-function select(a: Float64Array, k: number, lo: number, hi: number): number {
-  let left = lo;
-  let right = hi;
-  while (right > left) {
-    // median of three as the pivot keeps sorted and reversed inputs linear
-    const m = (left + right) >> 1;
-    const pivot = Math.max(Math.min(a[left]!, a[m]!), Math.min(Math.max(a[left]!, a[m]!), a[right]!));
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k]!;
-  }
-  return a[k]!;
 }
 
 /**
