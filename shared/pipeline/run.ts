@@ -22,7 +22,7 @@ import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { openStore } from '../stores.js';
+import { locate, openStore } from '../stores.js';
 import type { RunOptions } from './options.js';
 
 export { RunDefaults, type RunOptions } from './options.js';
@@ -54,10 +54,7 @@ export interface RunContext {
 const REAL_FILE = 'marketing_campaign.csv';
 const GENERATED_KEY = 'raw/generated_marketing.csv';
 
-/** Where the embedded store keeps an area's key on disk, or the bucket's URL, for messages. */
-export function locate(store: ObjectStore, key: string): string {
-  return store.name.startsWith('s3://') ? `${store.name}/${key}` : join(store.name, key);
-}
+export { locate } from '../stores.js';
 
 /**
  * Step 1: the raw inputs. The real file (when the user dropped it into `data/raw/`) and a

@@ -39,7 +39,7 @@ describe('pipeline (the CLI)', () => {
   it('prints a failure as one line without a stack trace and exits 1', async () => {
     const { code, stderr } = await pipeline('preprocess', '/nonexistent/input.csv');
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('pipeline: /nonexistent/input.csv: does not exist');
+    expect(stderr.trim()).toBe('pipeline: /nonexistent/input.csv: does not exist (`pipeline generate marketing --rows 10k --out <file>` writes a marketing file to try)');
   });
 
   it('adds the stack trace with --debug', async () => {
