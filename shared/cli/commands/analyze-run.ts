@@ -7,13 +7,14 @@ import { FolderStore } from '../../adapters/folder-store.js';
 import { S3Store, s3ClientFor } from '../../adapters/s3-store.js';
 import { responseModelFrom } from '../../analytics/model.js';
 import { runRepeated, type RepeatedSummary } from '../../analytics/repeat.js';
-import { loadModel, reportKeys, resolveDataset, type ModelLookup } from '../../analytics/service.js';
+import { loadModel, reportKeys, type ModelLookup } from '../../analytics/service.js';
 import { readCleanedParquet } from '../../analytics/table.js';
 import { selectAnalyses } from '../../analytics/registry.js';
 import type { PipelineConfig } from '../../config.js';
 import { InputError } from '../../errors.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { openStore, parseLocation, readLocation } from '../../stores.js';
+import { locate, openStore, parseLocation, readLocation } from '../../stores.js';
+import { cleanedDataset } from '../datasets.js';
 import type { CliContext } from '../main.js';
 import type { AnalyzeOptions } from './analyze.js';
 
@@ -52,11 +53,10 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
   let dataset: string;
   let fetch: () => Promise<{ bytes: Uint8Array; name: string }>;
   if (options.input === undefined) {
-    const processed = openStore(config, 'processed');
-    const resolved = await resolveDataset(processed, options.dataset ?? config.analyticsDataset);
+    const resolved = await cleanedDataset(config, options.dataset ?? config.analyticsDataset);
     dataset = resolved.dataset;
-    source = `${processed.name}/${resolved.tableKey}`;
-    fetch = async () => ({ bytes: (await processed.get(resolved.tableKey)).body, name: source! });
+    source = resolved.location;
+    fetch = async () => ({ bytes: (await resolved.store.get(resolved.tableKey)).body, name: source! });
   } else {
     dataset = datasetOf(parseLocation(options.input).kind === 's3' ? options.input.replace(/^s3:\/\/[^/]+\/?/, '') : options.input);
     fetch = () => readLocation(options.input!, config);
@@ -106,7 +106,7 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
     });
     await out.store.put(out.keys.html, html, { contentType: 'text/html; charset=utf-8' });
     await out.store.put(out.keys.json, `${JSON.stringify({ dataset, source, rows: table.numRows(), ...summary }, null, 2)}\n`, { contentType: 'application/json' });
-    written = { json: `${out.store.name}/${out.keys.json}`, html: `${out.store.name}/${out.keys.html}` };
+    written = { json: locate(out.store, out.keys.json), html: locate(out.store, out.keys.html) };
     note(`wrote ${written.html} and ${basename(written.json)}`);
   }
 

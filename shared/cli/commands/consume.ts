@@ -144,6 +144,14 @@ export function register(program: Command, context: CliContext): void {
     try {
       const count = await tail(log, topic, { ...options, signal: stop.signal }, (record) => {
         context.stdout.write(`${formatRecord(record, { json: options.json })}\n`);
+      }).catch(async (error: unknown) => {
+        const { NotFoundError, PipelineError } = await import('../../errors.js');
+        if (!(error instanceof NotFoundError)) throw error;
+        const where = log.connection.source === 'KAFKA_BROKERS' ? log.connection.brokers.join(',') : log.connection.source;
+        throw new PipelineError(
+          `topic ${topic} does not exist on ${where}: \`pipeline topics ensure\` creates the pipeline's topics (SENSOR_TOPIC, CDC_TOPIC), and \`pipeline produce\` creates the one it sends to`,
+          { cause: error },
+        );
       });
       context.stderr.write(`consumed ${count} record(s) from ${topic}\n`);
     } finally {

@@ -9,7 +9,8 @@ import { produceMessages } from '../../producer.js';
 import { openLog, parsePositive, produceCommand } from './produce.js';
 
 interface ProduceCdcOptions {
-  from: string;
+  from?: string;
+  dataset?: string;
   count: number;
   updateRatio: number;
   deleteRatio: number;
@@ -33,13 +34,14 @@ const ratio = (text: string): number => {
  * Adds `produce cdc` to the program.
  *
  * @example
- * register(program, context); // then: pipeline produce cdc --from data/processed/m/cleaned.parquet --count 5000
+ * register(program, context); // then: pipeline produce cdc --dataset marketing-10k --count 5000
  */
 export function register(program: Command, context: CliContext): void {
   produceCommand(program)
     .command('cdc')
     .description('change events (snapshot, then inserts, updates, deletes) for the customers of a cleaned table, keyed by ID, to CDC_TOPIC')
-    .requiredOption('--from <cleaned>', 'cleaned.csv or cleaned.parquet: a path or s3://bucket/key')
+    .option('--dataset <name>', 'a cleaned dataset of the configured store, processed/<name>/latest.json (default: the newest)')
+    .option('--from <cleaned>', 'instead of --dataset: cleaned.csv or cleaned.parquet, a path or s3://bucket/key')
     .option('--count <n>', 'changes after the snapshot, e.g. 5000, 100k', (text: string) => parseCount(text), 1000)
     .option('--update-ratio <u>', 'share of changes that update a customer', ratio, 0.3)
     .option('--delete-ratio <d>', 'share of changes that delete one (the rest insert new customers)', ratio, 0.1)
@@ -54,8 +56,9 @@ export function register(program: Command, context: CliContext): void {
     .action(async (options: ProduceCdcOptions) => {
       if (options.updateRatio + options.deleteRatio > 1) throw new InvalidArgumentError('--update-ratio and --delete-ratio add up to more than 1.');
       const config = context.config();
-      const [{ cdcMessages }, { readCustomers }, { readLocation }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../../stores.js')]);
-      const { bytes, name } = await readLocation(options.from, config);
+      if (options.from !== undefined && options.dataset !== undefined) throw new InvalidArgumentError('give --dataset <name> or --from <cleaned>, not both.');
+      const [{ cdcMessages }, { readCustomers }, { readCleaned }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../datasets.js')]);
+      const { bytes, name } = await readCleaned(config, options);
       const customers = await readCustomers(bytes, name);
       const topic = options.topic ?? config.kafka.topics.cdc.name;
       const counts: Record<string, number> = {};

@@ -63,6 +63,21 @@ describe('pipeline analyze', () => {
     expect(overall.predicted).toBeCloseTo(0.1 + 0.01 * meanVisits, 10);
   });
 
+  it('says what it looked for and which command makes a dataset when the store has none, or not the one named', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'analyze-empty-'));
+    stderr.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: empty })).toBe(1);
+    expect(stderr.join('')).toBe(
+      `pipeline: no cleaned dataset in ${join(empty, 'processed')}/ (looked for processed/<name>/latest.json): \`pipeline preprocess <file.csv>\` or \`npm start\` makes one\n`,
+    );
+    stderr.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: join(dir, 'store') }, '--dataset', 'marketing-1m')).toBe(1);
+    expect(stderr.join('')).toBe(
+      `pipeline: no cleaned dataset 'marketing-1m': ${join(dir, 'store', 'processed', 'marketing-1m', 'latest.json')} does not exist (the store has customers); \`pipeline preprocess <dir>/marketing-1m.csv\` makes it\n`,
+    );
+    await rm(empty, { recursive: true, force: true });
+  });
+
   it('exits 1 naming the file when the input is missing or not Parquet, and 2 on a bad option', async () => {
     stderr.length = 0;
     expect(await run({}, '--input', join(dir, 'nope.parquet'))).toBe(1);

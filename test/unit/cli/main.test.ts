@@ -20,7 +20,7 @@ async function pipeline(...args: string[]): Promise<{ code: number; stdout: stri
 
 describe('pipeline (the CLI)', () => {
   it.each([
-    [['model', 'predict'], /^pipeline: give --id <ID> or --file <cleaned>, one of them\.$/],
+    [['model', 'predict'], /^pipeline: give --id <ID>, --dataset <name> or --file <cleaned>, one of them\.$/],
     [['produce', 'sensors', '--count', '5', '--duration', '1'], /^pipeline: give --count or --duration, not both\.$/],
     [['produce', 'cdc', '--from', 'x.csv', '--update-ratio', '0.8', '--delete-ratio', '0.5'], /^pipeline: .*add up to more than 1\.$/],
   ])('prints a usage error found inside a command (%j) as one line and exits 2', async (args, message) => {
