@@ -28,11 +28,13 @@ const MAKE_MODEL = '`pipeline produce cdc` then `pipeline serve cdc --until-idle
  * register(program, context); // then: pipeline model show --json
  */
 export function register(program: Command, context: CliContext): void {
-  const model = program.command('model').description('the CDC model of the campaign response, kept exactly from the change events');
+  const model = program
+    .command('model')
+    .description("the model of the customers' campaign response that the cdc function keeps exactly up to date: show it, check it against a fit from scratch, score customers");
   model
     .command('show')
-    .description('print the current model (models/<MODEL_NAME>/current.json)')
-    .option('--json', 'print the model document itself')
+    .description('print the current model (models/<MODEL_NAME>/current.json): customers, AUC and accuracy, offsets applied, largest coefficients')
+    .option('--json', 'print the model document itself (default: a summary)')
     .action(async (options: ShowOptions) => {
       const doc = await readModel(context);
       context.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : describeModel(doc, 'current.json'));
@@ -40,8 +42,8 @@ export function register(program: Command, context: CliContext): void {
   model
     .command('fit')
     .description('fit the same model from scratch on the customer table held in the CDC state, and compare it with the current one')
-    .option('--json', 'print the fitted model document')
-    .option('--topic <name>', 'the change topic whose state holds the table (default CDC_TOPIC)')
+    .option('--json', 'print the fitted model document (default: a summary and the comparison)')
+    .option('--topic <name>', 'the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
     .action(async (options: FitOptions) => {
       const { fit, current } = await fitFromState(context, options.topic);
       if (options.json) {
@@ -54,7 +56,7 @@ export function register(program: Command, context: CliContext): void {
   model
     .command('sweep')
     .description('delete CDC state objects no manifest can point to again (left by lost races and crashes)')
-    .option('--topic <name>', 'the change topic (default CDC_TOPIC)')
+    .option('--topic <name>', 'the change topic (default: CDC_TOPIC, else customer_updates)')
     .action(async (options: FitOptions) => {
       const { states, partitions } = await openState(context, options.topic);
       let removed = 0;
@@ -63,12 +65,12 @@ export function register(program: Command, context: CliContext): void {
     });
   model
     .command('predict')
-    .description('score customers with the current model: one by ID from the CDC state, or every row of a cleaned CSV/Parquet file')
-    .option('--id <ID>', 'a customer in the CDC state (the IDs of the table the change events came from, and of the customers they inserted)')
-    .option('--dataset <name>', 'every customer of a cleaned dataset of the configured store, processed/<name>/latest.json')
-    .option('--file <cleaned>', 'every customer of cleaned.csv or cleaned.parquet: a path or s3://bucket/key')
-    .option('--topic <name>', 'with --id: the change topic whose state holds the table (default: CDC_TOPIC)')
-    .option('--json', 'print JSON instead of text / CSV')
+    .description('score customers with the current model: one by ID from the CDC state, or every customer of a cleaned dataset or file (ID,score,predicted)')
+    .option('--id <ID>', 'a customer in the CDC state: the IDs of the table the change events came from, and of the customers they inserted (one of --id, --dataset, --file is required)')
+    .option('--dataset <name>', 'every customer of a cleaned dataset of the configured store, processed/<name>/latest.json (one of --id, --dataset, --file is required)')
+    .option('--file <cleaned>', 'every customer of cleaned.csv or cleaned.parquet: a path or s3://bucket/key (one of --id, --dataset, --file is required)')
+    .option('--topic <name>', 'with --id: the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
+    .option('--json', 'print JSON (default: a line of text for --id, CSV for --dataset and --file)')
     .action(async (options: PredictOptions) => {
       if ([options.id, options.file, options.dataset].filter((o) => o !== undefined).length !== 1) throw new InvalidArgumentError('give --id <ID>, --dataset <name> or --file <cleaned>, one of them.');
       const doc = await readModel(context);

@@ -20,6 +20,7 @@ interface PreprocessOptions {
 export function register(program: Command, context: CliContext): void {
   program
     .command('preprocess')
+    .summary('clean a CSV into the store, as the preprocess function does (or into a folder with --out)')
     .description(
       'clean a CSV (marketing schema, or inferred types) into cleaned.csv, cleaned.parquet, features.parquet, rejects.csv and report.json, '
       + 'as the preprocess function does: under processed/<name>/<version>/ of the configured store, with processed/<name>/latest.json pointing to it',

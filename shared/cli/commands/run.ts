@@ -40,7 +40,7 @@ export function register(program: Command, context: CliContext): void {
     }, RunDefaults.badRatio)
     .option('--seed <n>', 'seed of the generated data', parseSeed, RunDefaults.seed)
     .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
-    .option('--dashboard', 'serve the live dashboard on 127.0.0.1 during the run, and after it until Ctrl-C')
+    .option('--dashboard', 'serve the live dashboard on 127.0.0.1 during the run, and after it until Ctrl-C (default: no dashboard; the run report is written either way)')
     .option('--port <n>', "the dashboard's port; 0 takes a free one", parsePort, DEFAULT_PORT)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
