@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../shared/cli/main.js';
+import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv');
 
 describe('pipeline preprocess', () => {
@@ -29,9 +29,9 @@ describe('pipeline preprocess', () => {
   });
   const run = (...args: string[]) => main(['node', 'pipeline', 'preprocess', ...args], { PIPELINE_DATA_DIR: join(dir, 'data') });
 
-  it.skipIf(!existsSync(realFile))('cleans the real file and prints the summary the issue asks for', async () => {
+  it.skipIf(realFileMissing('test/unit/cli/preprocess.test.ts: cleans the real file and prints the summary the issue asks for'))('cleans the real file and prints the summary the issue asks for', async () => {
     const out = join(dir, 'real');
-    expect(await run(realFile, '--out', out)).toBe(0);
+    expect(await run(REAL_FILE, '--out', out)).toBe(0);
     const text = stdout.join('');
     expect(text).toMatch(/^preprocessed .*marketing_campaign\.csv \(marketing schema\) in \d+\.\d\d s\n/);
     expect(text).toContain('rows in 2,240, out 2,053: 183 duplicates removed, 4 quarantined (implausible-age 3, implausible-income 1)');
