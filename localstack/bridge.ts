@@ -16,13 +16,13 @@
  * http://127.0.0.1:4566), SENSOR_TOPIC, CDC_TOPIC, and the other pipeline settings.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { pathToFileURL } from 'node:url';
 import { Functions, KafkaFunctionNames, type KafkaFunctionName } from '../functions/manifest.js';
 import { classifyAwsError, describeAwsError } from '../shared/adapters/aws-errors.js';
 import { loadConfig, type PipelineConfig } from '../shared/config.js';
 import type { EventSourceEvent, EventSourceStats, KafkaHandler } from '../shared/emulator/index.js';
 import { PipelineError } from '../shared/errors.js';
 import { deployedStage, localAwsEnvironment, OutputsFile, type DeployedStage } from './deploy.js';
+import { isEntryPoint } from '../shared/cli/entry.js';
 import { localstackAnswers } from './localstack.js';
 
 /** The Kafka-triggered functions the bridge feeds: every one of the manifest. */
@@ -167,7 +167,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`bridge: ${(error as Error).message}\n`);
     process.exit(1);
