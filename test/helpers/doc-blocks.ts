@@ -8,7 +8,7 @@
  *
  *   <!-- expect: produced 10,000 readings -->    the block's output contains this text
  *   <!-- expect: /model v\d+ over/ -->           ... or matches this regular expression
- *   <!-- needs: kafka s3 localstack kaggle -->   servers (or Kaggle's file) the block needs
+ *   <!-- needs: kafka s3 localstack aws-cli kaggle -->   servers, tools or Kaggle's file the block needs
  *   <!-- background: /Dashboard: (http\S+)/ -->  a server the block starts: run until its output
  *                                                matches, GET the URL captured, then Ctrl-C
  *   <!-- skip: needs an AWS account -->          not run; the reason is printed
@@ -22,7 +22,7 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A server or input a block needs. */
-export const Needs = ['kafka', 's3', 'localstack', 'kaggle'] as const;
+export const Needs = ['kafka', 's3', 'localstack', 'aws-cli', 'kaggle'] as const;
 export type Need = (typeof Needs)[number];
 
 /** One shell block of a page, with what the comments above it say. */
