@@ -48,6 +48,24 @@ describe('pipeline analyze', () => {
     expect(await readFile(join(dir, 'store', 'results', 'analytics', 'customers', 'report.html'), 'utf8')).toContain('<svg');
   });
 
+  it("writes results.json in the analytics function's shape, so that the run report reads what the command wrote", async () => {
+    stdout.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: join(dir, 'store') }, '--repeat', '3')).toBe(0);
+    const written = JSON.parse(await readFile(join(dir, 'store', 'results', 'analytics', 'customers', 'results.json'), 'utf8'));
+    expect(written).toMatchObject({
+      dataset: 'customers',
+      source: { rows: expect.any(Number), bytes: expect.any(Number), etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), pointer: expect.stringContaining('processed/customers/latest.json') },
+      cache: { state: 'cold', uses: 3 },
+      timings: { analysesMs: expect.any(Number), analyses: expect.objectContaining({ rfm: expect.any(Number) }) },
+      repeat: { runs: 3 },
+    });
+    stdout.length = 0;
+    expect(await main(['node', 'pipeline', 'report'], { PIPELINE_DATA_DIR: join(dir, 'store') })).toBe(0);
+    const page = await readFile(join(dir, 'store', 'results', 'run', 'report.html'), 'utf8');
+    expect(page).toContain('data-section="analytics"');
+    expect(page).toMatch(/8 analyses over [\d,]+ customers/);
+  });
+
   it('writes into --out and uses the model given with --model', async () => {
     const out = join(dir, 'out');
     const model = join(dir, 'model.json');
