@@ -10,19 +10,19 @@
  * (`results/<function>/on-failure/` in the stage's data bucket), as the deployed stage's S3
  * failure destination would hold it.
  *
- * Options: --until-idle (exit once the topics are drained and quiet for --idle-ms, default 3000),
- * --functions stream,cdc, --outputs <file> (cdklocal's outputs, default cdk.out/local-outputs.json).
- * Environment: KAFKA_BROKERS (default localhost:9092), AWS_ENDPOINT_URL (default
- * http://127.0.0.1:4566), SENSOR_TOPIC, CDC_TOPIC, and the other pipeline settings.
+ * Options (`npm run local:bridge -- --help`): --until-idle, --idle-ms, --functions, --outputs; an
+ * unknown one is refused. Environment: KAFKA_BROKERS (default localhost:9092), AWS_ENDPOINT_URL
+ * (default http://127.0.0.1:4566), SENSOR_TOPIC, CDC_TOPIC, and the other pipeline settings.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { Functions, KafkaFunctionNames, type KafkaFunctionName } from '../functions/manifest.js';
 import { classifyAwsError, describeAwsError } from '../shared/adapters/aws-errors.js';
 import { loadConfig, type PipelineConfig } from '../shared/config.js';
 import type { EventSourceEvent, EventSourceStats, KafkaHandler } from '../shared/emulator/index.js';
 import { PipelineError } from '../shared/errors.js';
 import { deployedStage, localAwsEnvironment, OutputsFile, type DeployedStage } from './deploy.js';
+import { isEntryPoint } from '../shared/cli/entry.js';
 import { localstackAnswers } from './localstack.js';
 
 /** The Kafka-triggered functions the bridge feeds: every one of the manifest. */
@@ -138,17 +138,56 @@ function describe(name: string, event: EventSourceEvent): string | undefined {
   return undefined;
 }
 
+const Usage = `usage: npm run local:bridge -- [options]
+
+Feeds the Kafka topics to the functions deployed on LocalStack, as Lambda's Kafka event source
+mappings would: ${BridgedFunctions.map((f) => `${Functions[f].trigger.topic.toUpperCase()}_TOPIC -> ${f}`).join(', ')}, through Lambda Invoke.
+
+Options:
+  --until-idle         exit once the topics are drained and quiet for --idle-ms (default: run until Ctrl-C)
+  --idle-ms <ms>       quiet time that counts as idle (default: 3000)
+  --functions <list>   the functions to feed, comma-separated (default: ${BridgedFunctions.join(',')})
+  --outputs <file>     cdklocal's outputs (default: cdk.out/local-outputs.json, written by npm run local:deploy)
+  -h, --help           print this
+
+Environment: KAFKA_BROKERS (default localhost:9092), AWS_ENDPOINT_URL (default http://127.0.0.1:4566),
+SENSOR_TOPIC, CDC_TOPIC and the other pipeline settings.
+`;
+
+/** The bridge's options; an unknown one is a one-line error. */
+function parseOptions(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'until-idle': { type: 'boolean', default: false },
+        'idle-ms': { type: 'string', default: '3000' },
+        functions: { type: 'string', default: BridgedFunctions.join(',') },
+        outputs: { type: 'string', default: OutputsFile },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new PipelineError(`${(error as Error).message.split('. ')[0]} (npm run local:bridge -- --help lists the options)`);
+  }
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const stage = deployedStage(value('--outputs') ?? OutputsFile);
+  const options = parseOptions(argv);
+  if (options.help) {
+    process.stdout.write(Usage);
+    return;
+  }
+  const idleMs = Number(options['idle-ms']);
+  if (!(Number.isInteger(idleMs) && idleMs > 0)) throw new PipelineError(`--idle-ms: expected a whole number of milliseconds, got '${options['idle-ms']}'`);
+  const functions = options.functions.split(',').map((name) => name.trim()) as BridgedFunction[];
+  for (const name of functions) if (!BridgedFunctions.includes(name)) throw new PipelineError(`--functions: '${name}' is not a Kafka-triggered function (${BridgedFunctions.join(', ')})`);
+  const stage = deployedStage(options.outputs);
   const config = stageConfig(stage, process.env);
   if (!(await localstackAnswers(config.s3.endpoint))) throw new PipelineError(`LocalStack does not answer at ${config.s3.endpoint}: start it with \`npm run local:up\``);
-  const functions = (value('--functions')?.split(',') ?? BridgedFunctions) as BridgedFunction[];
-  for (const name of functions) if (!BridgedFunctions.includes(name)) throw new PipelineError(`--functions: '${name}' is not a Kafka-triggered function (${BridgedFunctions.join(', ')})`);
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());
@@ -158,7 +197,7 @@ async function main(argv: readonly string[]): Promise<void> {
     stage,
     functions,
     signal: stop.signal,
-    ...(argv.includes('--until-idle') ? { untilIdleMs: Number(value('--idle-ms') ?? 3000) } : {}),
+    ...(options['until-idle'] ? { untilIdleMs: idleMs } : {}),
     onEvent: (name, event) => {
       const line = describe(name, event);
       if (line !== undefined) process.stderr.write(`${line}\n`);
@@ -167,7 +206,7 @@ async function main(argv: readonly string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntryPoint(import.meta.url)) {
   main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`bridge: ${(error as Error).message}\n`);
     process.exit(1);

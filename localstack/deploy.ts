@@ -14,10 +14,11 @@
 import { CloudFormationClient, DeleteStackCommand, DescribeStacksCommand, waitUntilStackDeleteComplete } from '@aws-sdk/client-cloudformation';
 import { GetFunctionCommand, LambdaClient, waitUntilFunctionActiveV2 } from '@aws-sdk/client-lambda';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { localstackAnswers } from './localstack.js';
+import { isEntryPoint } from '../shared/cli/entry.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const StackName = 'Pipeline-local';
@@ -37,6 +38,8 @@ export function localAwsEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJ
     AWS_REGION: env.AWS_REGION ?? 'us-east-1',
     AWS_DEFAULT_REGION: env.AWS_REGION ?? 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // cdklocal drops every AWS_ variable not allow-listed before it runs the CDK CLI, which then warns
+    AWS_ENVAR_ALLOWLIST: [env.AWS_ENVAR_ALLOWLIST, 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'].filter(Boolean).join(','),
   };
   delete local.AWS_PROFILE;
   delete local.AWS_SESSION_TOKEN;
@@ -95,6 +98,55 @@ function cdklocal(args: readonly string[], env: NodeJS.ProcessEnv, quiet: boolea
  * const stage = await deployLocal(); // { functions: { preprocess: 'Pipeline-local-FunctionsPreprocess...', ... }, dataBucket: ... }
  */
 export async function deployLocal(options: { readonly extraArgs?: readonly string[]; readonly quiet?: boolean } = {}): Promise<DeployedStage> {
+  const release = await deployLock(options.quiet ?? false);
+  try {
+    return await deploy(options);
+  } finally {
+    release();
+  }
+}
+
+const LockFile = join(root, 'cdk.out', 'local-deploy.lock');
+
+/**
+ * One deploy of the stage at a time on this machine: two at once would race on cdk.out/local and
+ * on the stack (CloudFormation refuses an update while one runs). A lock whose writer is gone is
+ * taken over at once; a live one is waited for.
+ */
+async function deployLock(quiet: boolean): Promise<() => void> {
+  mkdirSync(dirname(LockFile), { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(LockFile, String(process.pid), { flag: 'wx' });
+      return () => rmSync(LockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(LockFile, 'utf8').trim());
+    if (!alive(holder)) {
+      rmSync(LockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another deploy of ${StackName} (process ${holder}) has held ${LockFile} for 15 minutes`);
+    if (!quiet && !told) process.stderr.write(`waiting for another deploy of ${StackName} (process ${holder}) to finish\n`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function deploy(options: { readonly extraArgs?: readonly string[]; readonly quiet?: boolean }): Promise<DeployedStage> {
   const quiet = options.quiet ?? false;
   const env = localAwsEnvironment();
   const endpoint = env.AWS_ENDPOINT_URL!;
@@ -119,7 +171,7 @@ export async function deployLocal(options: { readonly extraArgs?: readonly strin
   return stage;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isEntryPoint(import.meta.url)) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const started = Date.now();
   deployLocal({ extraArgs: process.argv.slice(2) }).then(

@@ -1,5 +1,6 @@
 import type { Area, PipelineConfig } from './config.js';
 import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
 import { InputError, NotFoundError, PipelineError } from './errors.js';
 import { FolderStore } from './adapters/folder-store.js';
 import { S3Store, s3ClientFor } from './adapters/s3-store.js';
@@ -29,6 +30,21 @@ export function openStore(config: PipelineConfig, area: Area): ObjectStore {
 export function openBucket(config: PipelineConfig, bucket: string): ObjectStore {
   if (config.store === 'folder') return new FolderStore(config.dataDir);
   return new S3Store(s3ClientFor(config), bucket);
+}
+
+/**
+ * Where a store keeps a key, for messages: `s3://bucket/key` on S3; for the embedded folder a
+ * path, relative to the working directory when it lies inside it (as the user typed it).
+ *
+ * @example
+ * locate(openStore(config, 'processed'), 'processed/m/latest.json'); // 'data/processed/m/latest.json'
+ */
+export function locate(store: ObjectStore, key: string): string {
+  if (store.name.startsWith('s3://') || store.name.startsWith('memory:')) return `${store.name}${store.name.endsWith(':') ? '' : '/'}${key}`;
+  const path = join(store.name, key);
+  const inside = relative(process.cwd(), path);
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return path;
+  return key.endsWith('/') ? `${inside}/` : inside;
 }
 
 /** A parsed location: a local path, or a bucket and key prefix on S3. */

@@ -29,7 +29,7 @@ export function parseClusterArn(text: string): string {
 export function withClusterArn(command: Command): Command {
   return command.option(
     '--cluster-arn <arn>',
-    'an MSK cluster to use (default: MSK_CLUSTER_ARN, else KAFKA_BROKERS); brokers come from GetBootstrapBrokers, over TLS with IAM auth',
+    'an MSK cluster to use instead of KAFKA_BROKERS; its brokers come from GetBootstrapBrokers, over TLS with IAM auth (default: MSK_CLUSTER_ARN)',
     parseClusterArn,
   );
 }

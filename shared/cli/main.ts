@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { loadConfig as LoadConfig, PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
+import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 
 /** What every command receives: the configuration, read once, and the output streams. */
 export interface CliContext {
@@ -36,6 +37,7 @@ const commandModules: ReadonlyArray<() => Promise<CommandModule>> = [
  * process.exitCode = await main(process.argv);
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  endQuietlyOnClosedPipe();
   let config: PipelineConfig | undefined;
   // the configuration's schema (zod) is loaded before a command runs, never for --help
   let configModule: { loadConfig: typeof LoadConfig } | undefined;

@@ -13,8 +13,8 @@
  * topic can be created and a message round-trips.
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { isEntryPoint } from '../cli/entry.js';
 import { brokerAnswers, ComposeFile, defaultCacheDir, defaultRunDir, dockerAvailable, ensureJars, javaProblem, KAFKA_VERSION, roundTrip, startBroker, stopBroker, tail } from './broker.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -119,7 +119,7 @@ export async function runCommand(argv: readonly string[], env: Env = process.env
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isEntryPoint(import.meta.url)) {
   runCommand(process.argv.slice(2)).then(
     () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {

@@ -4,8 +4,9 @@
  * the tests and the LocalStack bridge use. Storage and the event log are whatever the configuration says: by default the embedded
  * folder store and the in-process log; with `S3_ENDPOINT` and/or `KAFKA_BROKERS`, the real ones.
  *
- * 1. input: take `data/raw/marketing_campaign.csv` when present and generate a marketing file
- *    beside it; both are dropped under `raw/` (unchanged bytes are not rewritten);
+ * 1. input: every CSV under `data/raw/` (the user's files; anything else is listed as skipped,
+ *    with the reason) and a generated marketing file beside them, all under `raw/` of the store
+ *    (on S3 they are uploaded unless the same bytes are there);
  * 2. preprocess: an S3 notification per raw object, through the preprocess handler;
  * 3. stream: sensor readings produced to `sensor_data`, consumed by the streaming handler under the
  *    event-source emulator until idle;
@@ -14,30 +15,87 @@
  * 5. analytics: the analytics handler over the cleaned table (and the CDC model), writing the report.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import { Functions } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { openStore } from '../stores.js';
+import type { PreprocessReport } from '../preprocess/report.js';
+import { locate, openStore } from '../stores.js';
+import { ms } from './durations.js';
 import type { RunOptions } from './options.js';
 
 export { RunDefaults, type RunOptions } from './options.js';
 
 
+/** One raw input of the run. */
+export interface RunInput {
+  readonly key: string;
+  /** Where it came from: a local path, or the generator and its options. */
+  readonly source: string;
+  readonly bytes: number;
+  /** Its bytes were put into the store by this run (else they were there already). */
+  readonly written: boolean;
+}
+
+/** What preprocessing made of one raw input: the counts of its report.json. */
+export interface RunPreprocessed {
+  readonly key: string;
+  readonly status: 'cleaned' | 'rejected';
+  /** A complete earlier run of this version was found: nothing was cleaned again. */
+  readonly reused: boolean;
+  /** The key prefix of its outputs, and where that is (a path or `s3://...`). */
+  readonly prefix: string;
+  readonly location?: string;
+  readonly schema?: string | null;
+  readonly rowsIn?: number;
+  readonly rowsOut?: number;
+  readonly duplicates?: number;
+  readonly quarantined?: number;
+  /** Imputed values per column. */
+  readonly imputed?: Readonly<Record<string, number>>;
+  /** Why a rejected file could not be read. */
+  readonly error?: string;
+}
+
+/** One analytics invocation, its times apart: what a user waits for, and the report drawn after. */
+export interface RunAnalyticsCall {
+  readonly state: string;
+  /** Fetching and parsing the table (0 when served from memory). */
+  readonly loadMs: number;
+  readonly analysesMs: number;
+  /** The invocation without the report: resolve, HEAD, load, analyses. */
+  readonly computeMs: number;
+  /** Drawing the charts and writing report.html and results.json. */
+  readonly reportMs: number;
+}
+
 /** What the run did, step by step, for the summary. */
 export interface RunSummary {
   store: string;
   log: string;
-  inputs: Array<{ key: string; source: string; bytes: number; written: boolean }>;
-  preprocess: Array<{ key: string; status: string; reused: boolean; rowsIn?: number; rowsOut?: number; prefix: string }>;
+  inputs: RunInput[];
+  /** Files under data/raw/ that were not taken, with the reason. */
+  skipped?: Array<{ path: string; reason: string }>;
+  preprocess: RunPreprocessed[];
   dataset?: string;
   stream?: { produced: number; delivered: number; invocations: number; windows: number; anomalies: number; deadLetters: number };
-  cdc?: { produced: number; delivered: number; invocations: number; rows: number; version: number; auc: number; accuracy: number; deadLetters: number };
-  analytics?: { analyses: number; rows: number; cache: string; loadMs: number; report: string };
+  cdc?: {
+    produced: number;
+    delivered: number;
+    invocations: number;
+    rows: number;
+    /** Of the model's customers: those of the cleaned table's snapshot, and those the generated change events inserted. */
+    fromTable?: number;
+    fromEvents?: number;
+    version: number;
+    auc: number;
+    accuracy: number;
+    deadLetters: number;
+  };
+  analytics?: { analyses: number; rows: number; cache: string; loadMs: number; cold?: RunAnalyticsCall; warm?: RunAnalyticsCall; report: string };
   /** Wall time of each step, in ms. */
   timings: Record<string, number>;
 }
@@ -52,34 +110,68 @@ export interface RunContext {
 }
 
 const REAL_FILE = 'marketing_campaign.csv';
-const GENERATED_KEY = 'raw/generated_marketing.csv';
+const GENERATED_NAME = 'generated_marketing.csv';
+/** What the preprocess function reads as a table, by the name's ending. */
+const TABLE_FILE = /\.(csv|tsv)$/i;
 
-/** Where the embedded store keeps an area's key on disk, or the bucket's URL, for messages. */
-export function locate(store: ObjectStore, key: string): string {
-  return store.name.startsWith('s3://') ? `${store.name}/${key}` : join(store.name, key);
+export { locate } from '../stores.js';
+
+/** Every file under `dir` (folders included, flagged), with its path relative to it, `/`-separated, sorted; none when it does not exist. */
+async function filesUnder(dir: string): Promise<Array<{ path: string; relative: string; folder: boolean }>> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries
+    .map((entry) => {
+      const path = join(entry.parentPath, entry.name);
+      return { path, relative: relative(dir, path).split(sep).join('/'), folder: entry.isDirectory() };
+    })
+    .sort((a, b) => a.relative.localeCompare(b.relative));
 }
 
 /**
- * Step 1: the raw inputs. The real file (when the user dropped it into `data/raw/`) and a
- * generated one, put under `raw/` unless the same bytes are already there.
+ * Step 1: the raw inputs. Every CSV or TSV the user put under `data/raw/` (other files are listed
+ * as skipped, with the reason) and a generated marketing file, under `raw/` of the store: with the
+ * embedded store `data/raw/` is the raw area itself; on S3 each is put unless the same bytes are
+ * there.
  *
  * @example
- * await stageInputs(context); // context.summary.inputs: [{ key: 'raw/generated_marketing.csv', written: true, ... }]
+ * await stageInputs(context); // context.summary.inputs: [..., { key: 'raw/generated_marketing.csv', written: true, ... }]
  */
 export async function stageInputs(context: RunContext): Promise<void> {
   const { config, options, summary } = context;
   const raw = openStore(config, 'raw');
   const { generateMarketing } = await import('../../data/generators/marketing.js');
-  const realPath = join(config.dataDir, 'raw', REAL_FILE);
-  const candidates: Array<{ key: string; source: string; bytes: () => Promise<Uint8Array> }> = [];
-  if (existsSync(realPath)) candidates.push({ key: `raw/${REAL_FILE}`, source: realPath, bytes: async () => new Uint8Array(await readFile(realPath)) });
+  const candidates: Array<{ key: string; source: string; inPlace: boolean; bytes: () => Promise<Uint8Array> }> = [];
+  summary.skipped ??= [];
+  for (const file of await filesUnder(join(config.dataDir, 'raw'))) {
+    if (file.folder || file.relative === GENERATED_NAME) continue;
+    const name = basename(file.relative);
+    if (name.startsWith('.')) summary.skipped.push({ path: file.path, reason: 'a hidden file' });
+    else if (!TABLE_FILE.test(name)) summary.skipped.push({ path: file.path, reason: 'not a .csv or .tsv file' });
+    else {
+      candidates.push({
+        key: `raw/${file.relative}`,
+        source: file.path,
+        inPlace: config.store === 'folder',
+        bytes: async () => new Uint8Array(await readFile(file.path)),
+      });
+    }
+  }
   candidates.push({
-    key: GENERATED_KEY,
+    key: `raw/${GENERATED_NAME}`,
     source: `generator (rows ${options.rows}, seed ${options.seed})`,
+    inPlace: false,
     bytes: async () => Buffer.concat([...generateMarketing({ rows: options.rows, seed: options.seed })]),
   });
   for (const candidate of candidates) {
     context.report(`staging ${candidate.key}`);
+    if (candidate.inPlace) {
+      // the file is where the preprocess function reads it
+      summary.inputs.push({ key: candidate.key, source: candidate.source, bytes: (await raw.head(candidate.key))?.size ?? 0, written: false });
+      continue;
+    }
     const bytes = await candidate.bytes();
     const md5 = `"${createHash('md5').update(bytes).digest('hex')}"`;
     const current = await raw.head(candidate.key);
@@ -91,8 +183,10 @@ export async function stageInputs(context: RunContext): Promise<void> {
 }
 
 /**
- * Step 2: an S3 notification for each raw input, handled by the preprocess function. The real
- * file's cleaned table, when there is one, is the dataset the later steps use.
+ * Step 2: an S3 notification for each raw input, handled by the preprocess function, and the
+ * counts of each one's report. A file the function cannot read is reported as rejected, with the
+ * reason, and the run goes on. The real file's cleaned table, when it has the marketing columns,
+ * is the dataset the later steps use, else the generated one.
  *
  * @example
  * await preprocessInputs(context); // context.summary.dataset === 'generated_marketing'
@@ -100,6 +194,7 @@ export async function stageInputs(context: RunContext): Promise<void> {
 export async function preprocessInputs(context: RunContext): Promise<void> {
   const { config, summary } = context;
   const raw = openStore(config, 'raw');
+  const processed = openStore(config, 'processed');
   const [preprocess, { s3CreatedEvent }] = await Promise.all([Functions.preprocess.load(), import('../emulator/s3-notification.js')]);
   const handle = preprocess.handlerFor(config);
   for (const input of summary.inputs) {
@@ -108,10 +203,26 @@ export async function preprocessInputs(context: RunContext): Promise<void> {
     if (object === undefined) throw new PipelineError(`${locate(raw, input.key)} vanished before it could be preprocessed`);
     const [result] = await handle(s3CreatedEvent(config.buckets.raw, object, config.s3.region));
     if (result === undefined) throw new PipelineError(`the preprocess handler skipped ${input.key}`);
-    if (result.status !== 'cleaned') throw new PipelineError(`${input.key} could not be preprocessed: ${result.error ?? result.status}`);
-    summary.preprocess.push({ key: input.key, status: result.status, reused: result.reused === true, rowsIn: result.rowsIn, rowsOut: result.rowsOut, prefix: result.prefix });
+    if (result.status === 'missing') throw new PipelineError(`${locate(raw, input.key)} vanished while it was preprocessed`);
+    const report = JSON.parse(new TextDecoder().decode((await processed.get(`${result.prefix}report.json`)).body)) as PreprocessReport;
+    summary.preprocess.push({
+      key: input.key,
+      status: result.status,
+      reused: result.reused === true,
+      prefix: result.prefix,
+      location: locate(processed, result.prefix),
+      schema: report.schema,
+      rowsIn: report.rowsIn,
+      rowsOut: report.rowsOut,
+      duplicates: report.duplicatesRemoved,
+      quarantined: report.quarantined,
+      imputed: report.imputed,
+      ...(report.error === undefined ? {} : { error: report.error }),
+    });
   }
-  const chosen = summary.preprocess.find((p) => p.key === `raw/${REAL_FILE}`) ?? summary.preprocess[0]!;
+  const cleaned = summary.preprocess.filter((p) => p.status === 'cleaned');
+  const chosen = cleaned.find((p) => p.key === `raw/${REAL_FILE}` && p.schema === 'marketing') ?? cleaned.find((p) => p.key === `raw/${GENERATED_NAME}`);
+  if (chosen === undefined) throw new PipelineError(`the generated file raw/${GENERATED_NAME} could not be cleaned`);
   summary.dataset = chosen.key.slice('raw/'.length).replace(/\.[^.]*$/, '');
 }
 
@@ -199,11 +310,17 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
   if (embeddedLog) await clearDerived(models, [`models/${config.modelName}/`]);
   await log.ensureTopic(topic, config.kafka.topics.cdc.partitions);
   context.report(`producing change events for ${customers.length.toLocaleString('en')} customers to ${topic}`);
+  // which customers the events leave, and where each came from: the table's snapshot or an insert
+  const fromTable = new Set(customers.map((c) => String(c.ID)));
+  const live = new Set<string>();
   const { sent } = await produceMessages(log, topic, (function* () {
     for (const m of cdcMessages({ customers, count: options.changes, seed: options.seed, duplicateRatio: 0.02, badRatio: options.badRatio / 2 })) {
+      if (m.key !== null && (m.kind === 'r' || m.kind === 'c' || m.kind === 'u')) live.add(m.key);
+      else if (m.key !== null && m.kind === 'd') live.delete(m.key);
       yield { key: m.key, value: m.value };
     }
   })());
+  const liveFromTable = [...live].filter((id) => fromTable.has(id)).length;
   let delivered = 0;
   const stats = await serveFunction('cdc', log, config, {
     batchSize: 500,
@@ -223,6 +340,8 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
     delivered: stats.delivered,
     invocations: stats.invocations,
     rows: model.rows,
+    // the model's table is what these events leave unless an earlier run on the same topic left more
+    ...(live.size === model.rows ? { fromTable: liveFromTable, fromEvents: live.size - liveFromTable } : {}),
     version: model.version,
     auc: model.metrics.auc,
     accuracy: model.metrics.accuracy,
@@ -239,18 +358,29 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
  */
 export async function analyze(context: RunContext): Promise<void> {
   const { config, summary } = context;
-  const handle = (await Functions.analytics.load()).handlerFor(config);
+  const [{ handlerFor }, { reportKeys }] = await Promise.all([Functions.analytics.load(), import('../analytics/service.js')]);
+  const handle = handlerFor(config);
   context.report('analysing (cold)');
   const cold = await handle({ dataset: summary.dataset });
   context.report('analysing (warm)');
   const warm = await handle({ dataset: summary.dataset });
-  const report = warm.report?.html ?? cold.report?.html;
-  if (report === undefined) throw new PipelineError('the analytics function wrote no report');
+  if ((warm.report ?? cold.report) === undefined) throw new PipelineError('the analytics function wrote no report');
+  const report = locate(openStore(config, 'results'), reportKeys(warm.dataset).html);
+  const call = (result: typeof cold): RunAnalyticsCall => ({
+    state: result.cache.state,
+    loadMs: result.timings.loadMs,
+    analysesMs: result.timings.analysesMs,
+    computeMs: result.timings.totalMs - result.timings.reportMs,
+    reportMs: result.timings.reportMs,
+  });
+  const [first, second] = [call(cold), call(warm)];
   summary.analytics = {
     analyses: Object.keys(warm.analyses).length,
     rows: warm.source.rows,
-    cache: `${cold.cache.state} ${Math.round(cold.timings.totalMs)} ms, then ${warm.cache.state} ${Math.round(warm.timings.totalMs)} ms`,
+    cache: `${first.state} ${ms(first.computeMs)}, then ${second.state} ${ms(second.computeMs)}; the report drawn apart in ${ms(first.reportMs)} and ${ms(second.reportMs)}`,
     loadMs: cold.cache.loadMs,
+    cold: first,
+    warm: second,
     report,
   };
 }

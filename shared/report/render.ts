@@ -283,7 +283,7 @@ export function renderSummary(data: ReportData, options: RenderOptions): Html {
   const t = run?.summary.timings;
   const pre = data.preprocess;
   const rows: Cell[][] = [];
-  for (const input of run?.summary.inputs ?? []) rows.push(['input', `${input.key} from ${input.source}${input.written ? '' : ' (unchanged)'}`, `${int(input.bytes)} bytes`, duration(t?.input), input.key]);
+  for (const input of run?.summary.inputs ?? []) rows.push(['input', `${input.key} from ${input.source}`, `${int(input.bytes)} bytes`, duration(t?.input), input.key]);
   rows.push([
     'preprocess',
     pre.length === 0 ? 'nothing cleaned' : `${pre.length} dataset(s): ${pre.map((p) => p.dataset).join(', ')}`,

@@ -13,7 +13,7 @@ export function formatStats(result: StreamReadResult, options: { anomalies: numb
   const lines: string[] = [];
   const { windows } = result;
   if (windows.length === 0) {
-    return `no stream results in ${options.source} (results/stream/partials/): run \`pipeline serve stream\` over produced readings first\n`;
+    return `no stream results in ${options.source} (results/stream/partials/): \`pipeline produce sensors\` then \`pipeline serve stream --until-idle\` make them on Kafka, \`npm start\` on this machine\n`;
   }
   const bySensor = new Map<string, WindowSummary[]>();
   for (const w of windows) bySensor.set(w.sensorId, [...(bySensor.get(w.sensorId) ?? []), w]);

@@ -5,12 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { REAL_FILE, realFileMissing } from '../helpers/real-data.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../helpers/servers.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..');
 
 const run = promisify(execFile);
 const SIZES = ['--rows', '3000', '--readings', '4000', '--changes', '400', '--idle-ms', '500'];
@@ -32,14 +35,21 @@ describe('pipeline run (npm start) on the embedded store and log', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pipeline-run-'));
+    // what a user may have dropped into data/raw/: another marketing file, and a file that is not a table
+    await mkdir(join(dataDir, 'raw'), { recursive: true });
+    await copyFile(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'), join(dataDir, 'raw', 'marketing-small.tsv'));
+    await writeFile(join(dataDir, 'raw', 'notes.txt'), 'where the files came from\n');
     first = await pipelineRun({ PIPELINE_DATA_DIR: dataDir });
   }, 200_000);
 
   it('runs the four tasks and summarises counts, timings and the report path', async () => {
-    expect(first.stdout).toMatch(/preprocess {2}raw\/generated_marketing\.csv: 3,000 rows in, [\d,]+ out/);
+    expect(first.stdout).toMatch(/preprocess {2}raw\/generated_marketing\.csv: 3,000 rows in, [\d,]+ out; [\d,]+ duplicates, [\d,]+ quarantined, [\d,]+ imputed \(Income [\d,]+\) -> /);
     expect(first.stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
-    expect(first.stdout).toMatch(/cdc {9}[\d,]+ change events, [\d,]+ delivered .*model v\d+ over [\d,]+ customers, AUC 0\.\d{3}/);
-    expect(first.stdout).toMatch(/analytics {3}8 analyses over [\d,]+ customers in memory: cold \d+ ms, then warm \d+ ms/);
+    expect(first.stdout).toMatch(/cdc {9}[\d,]+ change events, [\d,]+ delivered .*model v\d+ over [\d,]+ customers \([\d,]+ from the cleaned table, [\d,]+ inserted by generated change events\), AUC 0\.\d{3}/);
+    // warm is the analyses from memory; drawing the report is reported apart
+    expect(first.stdout).toMatch(
+      /analytics {3}8 analyses over [\d,]+ customers in memory: cold [\d.]+ m?s \(load [\d.]+ m?s, analyses [\d.]+ m?s\), then warm [\d.]+ m?s \(analyses [\d.]+ m?s\); the report drawn apart in [\d.]+ m?s, then [\d.]+ m?s/,
+    );
     const report = /Report: (.+)$/m.exec(first.stdout)?.[1];
     expect(report).toBe(join(dataDir, 'results/analytics/generated_marketing/report.html'));
     expect(existsSync(report!)).toBe(true);
@@ -49,13 +59,23 @@ describe('pipeline run (npm start) on the embedded store and log', () => {
     expect(existsSync(join(dataDir, 'processed/generated_marketing/latest.json'))).toBe(true);
     const model = await modelOf(dataDir);
     expect(model.rows).toBeGreaterThan(2000);
+    const [, fromTable, fromEvents] = /\(([\d,]+) from the cleaned table, ([\d,]+) inserted/.exec(first.stdout)!.map((x) => Number(x.replaceAll(',', '')));
+    expect(fromTable! + fromEvents!).toBe(model.rows);
+    expect(fromEvents).toBeGreaterThan(0);
+  });
+
+  it('cleans every CSV in data/raw/ with its counts, names what it skipped and why, and says nothing is unchanged on a first run', () => {
+    expect(first.stdout).toMatch(/preprocess {2}raw\/marketing-small\.tsv: 16 rows in, 7 out; 2 duplicates, 7 quarantined, 2 imputed \(Income 2\) -> /);
+    expect(first.stdout).toContain(`  skipped     ${join(dataDir, 'raw', 'notes.txt')}: not a .csv or .tsv file\n`);
+    expect(first.stdout).toContain('the later tasks use dataset generated_marketing');
+    expect(first.stdout).not.toMatch(/unchanged|reused/);
   });
 
   it('is safe to run again: inputs unchanged, preprocessing reused, the same model', async () => {
     const before = await modelOf(dataDir);
     const second = await pipelineRun({ PIPELINE_DATA_DIR: dataDir });
-    expect(second.stdout).toMatch(/generated_marketing\.csv from generator .* \(unchanged\)/);
-    expect(second.stdout).toMatch(/reused the earlier run of this version/);
+    expect(second.stdout).toMatch(/raw\/generated_marketing\.csv: .* \(unchanged since an earlier run: its outputs were reused\)\n/);
+    expect(second.stdout).toMatch(/raw\/marketing-small\.tsv: .* \(unchanged since an earlier run: its outputs were reused\)\n/);
     const after = await modelOf(dataDir);
     expect(after.rows).toBe(before.rows);
     expect(after.parameters).toEqual(before.parameters);
@@ -66,6 +86,22 @@ describe('pipeline run (npm start) on the embedded store and log', () => {
     expect('code' in failed && failed.code).toBe(2);
     expect((failed as { stderr: string }).stderr).toMatch(/--rows <n>.*expected a whole number/);
   });
+});
+
+describe.skipIf(realFileMissing('npm start with the real file in data/raw/'))("pipeline run with Kaggle's file in data/raw/ on a first run", () => {
+  it('cleans it with the counts of its report, analyses it, and says nothing is unchanged', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pipeline-run-real-'));
+    await mkdir(join(dataDir, 'raw'), { recursive: true });
+    await copyFile(REAL_FILE, join(dataDir, 'raw', 'marketing_campaign.csv'));
+    const { stdout } = await pipelineRun({ PIPELINE_DATA_DIR: dataDir });
+    expect(stdout).toContain(`  input       raw/marketing_campaign.csv from ${join(dataDir, 'raw', 'marketing_campaign.csv')}, 220,190 bytes\n`);
+    expect(stdout).toMatch(/preprocess {2}raw\/marketing_campaign\.csv: 2,240 rows in, 2,053 out; 183 duplicates, 4 quarantined, 24 imputed \(Income 24\) -> \S+\n/);
+    expect(stdout).toContain('the later tasks use dataset marketing_campaign');
+    expect(stdout).not.toMatch(/unchanged|reused/);
+    const [, fromTable] = /\(([\d,]+) from the cleaned table, ([\d,]+) inserted/.exec(stdout)!;
+    expect(Number(fromTable!.replaceAll(',', ''))).toBeLessThanOrEqual(2053);
+    expect(stdout).toContain(`Report: ${join(dataDir, 'results/analytics/marketing_campaign/report.html')}`);
+  }, 200_000);
 });
 
 describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run against the real Kafka broker and S3 API server', () => {
@@ -85,11 +121,11 @@ describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run a
     expect(stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
     expect(stdout).toContain(`Report: s3://${bucket}/results/analytics/generated_marketing/report.html`);
     expect(stdout).toContain(`Run report: s3://${bucket}/results/run/report.html`);
-    const model = /model v(\d+) over ([\d,]+) customers, AUC (0\.\d{3})/.exec(stdout);
+    const model = /model v(\d+) over ([\d,]+) customers(?: \([^)]*\))?, AUC (0\.\d{3})/.exec(stdout);
     expect(model).not.toBeNull();
 
     const again = await pipelineRun(env);
-    expect(again.stdout).toMatch(/reused the earlier run of this version/);
+    expect(again.stdout).toMatch(/\(unchanged since an earlier run: its outputs were reused\)/);
     expect(again.stdout).toMatch(/stream {6}4,000 readings produced, 4,000 delivered/);
     // the statistics hold both runs' readings, each once: twice the first run's valid readings
     const stats = JSON.parse((await run(process.execPath, ['shared/cli/bin.mjs', 'stream', 'stats', '--json'], { env: { ...process.env, ...env } })).stdout) as {
@@ -97,7 +133,7 @@ describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run a
       deadLetters: number;
     };
     expect(stats.windows.reduce((sum, w) => sum + w.readings, 0) + stats.deadLetters).toBe(8_000);
-    const remodel = /model v(\d+) over ([\d,]+) customers, AUC (0\.\d{3})/.exec(again.stdout);
+    const remodel = /model v(\d+) over ([\d,]+) customers(?: \([^)]*\))?, AUC (0\.\d{3})/.exec(again.stdout);
     expect(Number(remodel![1])).toBeGreaterThan(Number(model![1]));
     expect(remodel![2]).toBe(model![2]);
     expect(remodel![3]).toBe(model![3]);

@@ -7,13 +7,14 @@ import { FolderStore } from '../../adapters/folder-store.js';
 import { S3Store, s3ClientFor } from '../../adapters/s3-store.js';
 import { responseModelFrom } from '../../analytics/model.js';
 import { runRepeated, type RepeatedSummary } from '../../analytics/repeat.js';
-import { loadModel, reportKeys, resolveDataset, type ModelLookup } from '../../analytics/service.js';
+import { loadModel, reportKeys, type AnalyticsResult, type ModelLookup } from '../../analytics/service.js';
 import { readCleanedParquet } from '../../analytics/table.js';
 import { selectAnalyses } from '../../analytics/registry.js';
 import type { PipelineConfig } from '../../config.js';
 import { InputError } from '../../errors.js';
 import type { ObjectStore } from '../../ports/object-store.js';
-import { openStore, parseLocation, readLocation } from '../../stores.js';
+import { locate, openStore, parseLocation, readLocation } from '../../stores.js';
+import { cleanedDataset } from '../datasets.js';
 import type { CliContext } from '../main.js';
 import type { AnalyzeOptions } from './analyze.js';
 
@@ -50,13 +51,17 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
 
   let source = options.input;
   let dataset: string;
-  let fetch: () => Promise<{ bytes: Uint8Array; name: string }>;
+  let pointer: string | undefined;
+  let fetch: () => Promise<{ bytes: Uint8Array; name: string; etag?: string }>;
   if (options.input === undefined) {
-    const processed = openStore(config, 'processed');
-    const resolved = await resolveDataset(processed, options.dataset ?? config.analyticsDataset);
+    const resolved = await cleanedDataset(config, options.dataset ?? config.analyticsDataset);
     dataset = resolved.dataset;
-    source = `${processed.name}/${resolved.tableKey}`;
-    fetch = async () => ({ bytes: (await processed.get(resolved.tableKey)).body, name: source! });
+    source = resolved.location;
+    pointer = locate(resolved.store, `processed/${dataset}/latest.json`);
+    fetch = async () => {
+      const object = await resolved.store.get(resolved.tableKey);
+      return { bytes: object.body, name: source!, etag: object.etag };
+    };
   } else {
     dataset = datasetOf(parseLocation(options.input).kind === 's3' ? options.input.replace(/^s3:\/\/[^/]+\/?/, '') : options.input);
     fetch = () => readLocation(options.input!, config);
@@ -76,9 +81,11 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
   }
 
   note(`analysing ${source} (${options.repeat} run${options.repeat > 1 ? 's' : ''}: 1 cold, ${options.repeat - 1} warm)`);
+  const fetched = { bytes: 0, etag: '' };
   const { table, summary } = await runRepeated(
     async () => {
-      const { bytes, name } = await fetch();
+      const { bytes, name, etag } = await fetch();
+      Object.assign(fetched, { bytes: bytes.byteLength, etag: etag ?? '' });
       return readCleanedParquet(bytes, name);
     },
     {
@@ -104,9 +111,10 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
       timings: { load: summary.timings.loadMs, cold: summary.timings.coldMs, ...(summary.timings.warmMs === null ? {} : { 'warm (median)': summary.timings.warmMs }) },
       analyses: summary.analyses,
     });
+    written = { json: locate(out.store, out.keys.json), html: locate(out.store, out.keys.html) };
     await out.store.put(out.keys.html, html, { contentType: 'text/html; charset=utf-8' });
-    await out.store.put(out.keys.json, `${JSON.stringify({ dataset, source, rows: table.numRows(), ...summary }, null, 2)}\n`, { contentType: 'application/json' });
-    written = { json: `${out.store.name}/${out.keys.json}`, html: `${out.store.name}/${out.keys.html}` };
+    const results = resultsDocument({ dataset, source: source!, pointer, fetched, rows: table.numRows(), model, summary, report: written });
+    await out.store.put(out.keys.json, `${JSON.stringify(results, null, 2)}\n`, { contentType: 'application/json' });
     note(`wrote ${written.html} and ${basename(written.json)}`);
   }
 
@@ -115,6 +123,43 @@ export async function analyze(options: AnalyzeOptions, context: CliContext): Pro
   } else {
     context.stdout.write(humanSummary(summary, table.numRows(), written));
   }
+}
+
+/**
+ * results.json as the analytics function writes it (AnalyticsResult), so that the run report and
+ * the dashboard read the command's results as they read the function's; `repeat` adds the
+ * command's own cold and warm timings.
+ */
+function resultsDocument(run: {
+  dataset: string;
+  source: string;
+  pointer: string | undefined;
+  fetched: { bytes: number; etag: string };
+  rows: number;
+  model: ModelLookup;
+  summary: RepeatedSummary;
+  report: { json: string; html: string };
+}): AnalyticsResult & { repeat: RepeatedSummary['timings'] } {
+  const { loadMs, coldMs, warmMs, runs } = run.summary.timings;
+  const analysesMs = warmMs ?? coldMs - loadMs;
+  return {
+    dataset: run.dataset,
+    source: { location: run.source, etag: run.fetched.etag, bytes: run.fetched.bytes, rows: run.rows, pointer: run.pointer ?? run.source },
+    cache: { state: 'cold', reason: undefined, uses: runs, loadMs },
+    model: run.model.model ? `${run.model.model.summary} (${run.model.model.source})` : run.model.note!,
+    analyses: run.summary.analyses,
+    timings: {
+      resolveMs: 0,
+      headMs: 0,
+      loadMs,
+      analysesMs,
+      analyses: Object.fromEntries(Object.entries(run.summary.analyses).map(([name, outcome]) => [name, outcome.ms])),
+      reportMs: 0,
+      totalMs: loadMs + analysesMs,
+    },
+    report: run.report,
+    repeat: run.summary.timings,
+  };
 }
 
 function humanSummary(summary: RepeatedSummary, rows: number, written: { json: string; html: string } | undefined): string {

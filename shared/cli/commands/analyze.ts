@@ -37,12 +37,12 @@ export function register(program: Command, context: CliContext): void {
     .description('run the analytics over a cleaned table held in memory: the first run cold, the rest warm; write results.json and report.html')
     .option('--input <location>', 'cleaned.parquet as a path or s3://bucket/key (default: the newest cleaned dataset in the configured store)')
     .option('--dataset <name>', 'with no --input: the dataset under processed/ (default: ANALYTICS_DATASET, else the newest)')
-    .option('--analyses <names>', 'comma-separated analyses to run (default: all)', list)
+    .option('--analyses <names>', 'comma-separated analyses to run (default: all eight)', list)
     .option('--model <location>', 'the CDC model JSON, a path or s3://bucket/key (default: models/<MODEL_NAME>/current.json in the configured store)')
     .option('--out <location>', 'folder (or s3://bucket/prefix) for results.json and report.html (default: results/analytics/<dataset>/ in the configured store)')
     .option('--repeat <n>', 'runs over the same in-memory table: 1 cold, n-1 warm', (text: string) => parseCount(text, { min: 1 }), 1)
-    .option('--no-report', 'do not write results.json and report.html')
-    .option('--json', 'print {"analyses": {...}, "timings": {...}} as JSON on stdout')
+    .option('--no-report', 'do not write results.json and report.html (default: write them)')
+    .option('--json', 'print {"analyses": {...}, "timings": {...}} as JSON on stdout (default: a text summary)')
     .action(async (options: AnalyzeOptions) => {
       const { analyze } = await import('./analyze-run.js');
       await analyze(options, context);

@@ -128,13 +128,14 @@ export function register(program: Command, context: CliContext): void {
   withClusterArn(
     program
       .command('consume')
-      .description('print the records of a Kafka topic as they arrive (all partitions), until Ctrl-C')
-      .argument('<topic>', 'the topic to read')
-      .option('--from-beginning', 'start at the earliest record of each partition instead of the end', false)
-      .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, headers, value', false)
-      .option('--max <n>', 'stop after this many records', (text: string) => parseCount(text, { min: 1 }))
-      .option('--idle-ms <ms>', 'stop once nothing has arrived for this long', (text: string) => parseCount(text, { min: 1 })),
-  ).action(async (topic: string, options: { fromBeginning: boolean; json: boolean; max?: number; idleMs?: number; clusterArn?: string }) => {
+      .summary('print the records of a Kafka topic, as they arrive or from the beginning')
+      .description('print the records of a Kafka topic, every partition, one line each: from the end (new records as they arrive) or the beginning, until Ctrl-C, --max or --idle-ms')
+      .argument('<topic>', 'the topic to read, e.g. sensor_data or customer_updates')
+      .option('--from-beginning', 'start at the earliest record of each partition (default: at the end, printing only new records)')
+      .option('--json', 'one JSON object per record: topic, partition, offset, timestamp, key, headers, value (default: one line of text per record)')
+      .option('--max <n>', 'stop after this many records (default: no limit)', (text: string) => parseCount(text, { min: 1 }))
+      .option('--idle-ms <ms>', 'stop once nothing has arrived for this long (default: keep waiting until Ctrl-C)', (text: string) => parseCount(text, { min: 1 })),
+  ).action(async (topic: string, options: { fromBeginning?: boolean; json?: boolean; max?: number; idleMs?: number; clusterArn?: string }) => {
     const { openKafkaLog } = await import('../../event-logs.js');
     const log = await openKafkaLog(context.config(), { clusterArn: options.clusterArn }, '`pipeline consume`');
     const stop = new AbortController();
@@ -142,8 +143,16 @@ export function register(program: Command, context: CliContext): void {
     process.once('SIGINT', interrupt);
     process.once('SIGTERM', interrupt);
     try {
-      const count = await tail(log, topic, { ...options, signal: stop.signal }, (record) => {
-        context.stdout.write(`${formatRecord(record, { json: options.json })}\n`);
+      const count = await tail(log, topic, { ...options, fromBeginning: options.fromBeginning === true, signal: stop.signal }, (record) => {
+        context.stdout.write(`${formatRecord(record, { json: options.json === true })}\n`);
+      }).catch(async (error: unknown) => {
+        const { NotFoundError, PipelineError } = await import('../../errors.js');
+        if (!(error instanceof NotFoundError)) throw error;
+        const where = log.connection.source === 'KAFKA_BROKERS' ? log.connection.brokers.join(',') : log.connection.source;
+        throw new PipelineError(
+          `topic ${topic} does not exist on ${where}: \`pipeline topics ensure\` creates the pipeline's topics (SENSOR_TOPIC, CDC_TOPIC), and \`pipeline produce\` creates the one it sends to`,
+          { cause: error },
+        );
       });
       context.stderr.write(`consumed ${count} record(s) from ${topic}\n`);
     } finally {

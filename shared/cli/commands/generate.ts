@@ -19,7 +19,7 @@ import { parseCount, parseSeed } from '../options.js';
 export function generateCommand(program: Command): Command {
   return (
     program.commands.find((command) => command.name() === 'generate')
-    ?? program.command('generate').description('write a synthetic input file').exitOverride()
+    ?? program.command('generate').description('write a generated input file: customers shaped like the real marketing file, with its kinds of dirt').exitOverride()
   );
 }
 
@@ -33,8 +33,8 @@ export function register(program: Command, context: CliContext): void {
   generateCommand(program)
     .command('marketing')
     .description('customers shaped like marketing_campaign.csv (tab-separated, dd-mm-yyyy, CRLF), with its kinds of dirt')
-    .requiredOption('--rows <n>', 'data rows to write, e.g. 2240, 100k, 1M', (text: string) => parseCount(text))
-    .requiredOption('--out <file>', 'the file to write (its folder is created)')
+    .requiredOption('--rows <n>', 'data rows to write, e.g. 2240, 100k, 1M (required)', (text: string) => parseCount(text))
+    .requiredOption('--out <file>', 'the file to write, e.g. data/raw/marketing-10k.csv; its folder is created (required)')
     .option('--seed <n>', 'the same seed writes the same file', parseSeed, 1)
     .action(async (options: { rows: number; out: string; seed: number }) => {
       const { writeMarketing } = await import('../../../data/generators/marketing.js');

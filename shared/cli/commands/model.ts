@@ -15,7 +15,11 @@ interface FitOptions extends ShowOptions {
 interface PredictOptions extends FitOptions {
   id?: string;
   file?: string;
+  dataset?: string;
 }
+
+/** How a model comes to be, for the messages that find none. */
+const MAKE_MODEL = '`pipeline produce cdc` then `pipeline serve cdc --until-idle` make it on Kafka, `npm start` on this machine';
 
 /**
  * Adds `model` and its subcommands to the program.
@@ -24,11 +28,13 @@ interface PredictOptions extends FitOptions {
  * register(program, context); // then: pipeline model show --json
  */
 export function register(program: Command, context: CliContext): void {
-  const model = program.command('model').description('the CDC model of the campaign response, kept exactly from the change events');
+  const model = program
+    .command('model')
+    .description("the model of the customers' campaign response that the cdc function keeps exactly up to date: show it, check it against a fit from scratch, score customers");
   model
     .command('show')
-    .description('print the current model (models/<MODEL_NAME>/current.json)')
-    .option('--json', 'print the model document itself')
+    .description('print the current model (models/<MODEL_NAME>/current.json): customers, AUC and accuracy, offsets applied, largest coefficients')
+    .option('--json', 'print the model document itself (default: a summary)')
     .action(async (options: ShowOptions) => {
       const doc = await readModel(context);
       context.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : describeModel(doc, 'current.json'));
@@ -36,8 +42,8 @@ export function register(program: Command, context: CliContext): void {
   model
     .command('fit')
     .description('fit the same model from scratch on the customer table held in the CDC state, and compare it with the current one')
-    .option('--json', 'print the fitted model document')
-    .option('--topic <name>', 'the change topic whose state holds the table (default CDC_TOPIC)')
+    .option('--json', 'print the fitted model document (default: a summary and the comparison)')
+    .option('--topic <name>', 'the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
     .action(async (options: FitOptions) => {
       const { fit, current } = await fitFromState(context, options.topic);
       if (options.json) {
@@ -50,7 +56,7 @@ export function register(program: Command, context: CliContext): void {
   model
     .command('sweep')
     .description('delete CDC state objects no manifest can point to again (left by lost races and crashes)')
-    .option('--topic <name>', 'the change topic (default CDC_TOPIC)')
+    .option('--topic <name>', 'the change topic (default: CDC_TOPIC, else customer_updates)')
     .action(async (options: FitOptions) => {
       const { states, partitions } = await openState(context, options.topic);
       let removed = 0;
@@ -59,13 +65,14 @@ export function register(program: Command, context: CliContext): void {
     });
   model
     .command('predict')
-    .description('score customers with the current model: one by ID from the CDC state, or every row of a cleaned CSV/Parquet file')
-    .option('--id <ID>', 'a customer in the CDC state')
-    .option('--file <cleaned>', 'cleaned.csv or cleaned.parquet: a path or s3://bucket/key')
-    .option('--topic <name>', 'the change topic whose state holds the table (default CDC_TOPIC)')
-    .option('--json', 'print JSON instead of text / CSV')
+    .description('score customers with the current model: one by ID from the CDC state, or every customer of a cleaned dataset or file (ID,score,predicted)')
+    .option('--id <ID>', 'a customer in the CDC state: the IDs of the table the change events came from, and of the customers they inserted (one of --id, --dataset, --file is required)')
+    .option('--dataset <name>', 'every customer of a cleaned dataset of the configured store, processed/<name>/latest.json (one of --id, --dataset, --file is required)')
+    .option('--file <cleaned>', 'every customer of cleaned.csv or cleaned.parquet: a path or s3://bucket/key (one of --id, --dataset, --file is required)')
+    .option('--topic <name>', 'with --id: the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
+    .option('--json', 'print JSON (default: a line of text for --id, CSV for --dataset and --file)')
     .action(async (options: PredictOptions) => {
-      if ((options.id === undefined) === (options.file === undefined)) throw new InvalidArgumentError('give --id <ID> or --file <cleaned>, one of them.');
+      if ([options.id, options.file, options.dataset].filter((o) => o !== undefined).length !== 1) throw new InvalidArgumentError('give --id <ID>, --dataset <name> or --file <cleaned>, one of them.');
       const doc = await readModel(context);
       const { encodeCustomer, featureValue, LAYOUT, scoreValues } = await import('../../cdc/index.js');
       const score = (row: ArrayLike<number>) => scoreValues(doc, Object.fromEntries(LAYOUT.features.map((f, j) => [f.name, featureValue(row, j)])));
@@ -76,8 +83,8 @@ export function register(program: Command, context: CliContext): void {
         context.stdout.write(options.json ? `${JSON.stringify(out)}\n` : `customer ${options.id}: score ${s.toFixed(4)} -> ${out.predicted} (${doc.label} in the table: ${out[doc.label]}; model v${doc.version})\n`);
         return;
       }
-      const [{ readLocation }, { readCustomers }, { InputError }] = await Promise.all([import('../../stores.js'), import('../../cdc/customers.js'), import('../../errors.js')]);
-      const { bytes, name } = await readLocation(options.file!, context.config());
+      const [{ readCleaned }, { readCustomers }, { InputError }] = await Promise.all([import('../datasets.js'), import('../../cdc/customers.js'), import('../../errors.js')]);
+      const { bytes, name } = await readCleaned(context.config(), { from: options.file, dataset: options.dataset });
       const customers = await readCustomers(bytes, name);
       const results = customers.map((c, i) => {
         const encoded = encodeCustomer(c, 'row');
@@ -91,25 +98,25 @@ export function register(program: Command, context: CliContext): void {
 }
 
 async function readModel(context: CliContext): Promise<ModelDocument> {
-  const [{ openStore }, { cdcKeys }, { NotFoundError, PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/keys.js'), import('../../errors.js')]);
+  const [{ locate, openStore }, { cdcKeys }, { NotFoundError, PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/keys.js'), import('../../errors.js')]);
   const config = context.config();
   const store = openStore(config, 'models');
   const key = cdcKeys(config.modelName).current;
   try {
     return JSON.parse(new TextDecoder().decode((await store.get(key)).body)) as ModelDocument;
   } catch (error) {
-    if (error instanceof NotFoundError) throw new PipelineError(`no model at ${store.name}/${key} yet: run the CDC function first (pipeline serve cdc)`, { cause: error });
+    if (error instanceof NotFoundError) throw new PipelineError(`no CDC model at ${locate(store, key)} yet: ${MAKE_MODEL}`, { cause: error });
     throw error;
   }
 }
 
 async function openState(context: CliContext, topicOption: string | undefined) {
-  const [{ openStore }, { CdcStateStore }, { PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/index.js'), import('../../errors.js')]);
+  const [{ locate, openStore }, { CdcStateStore }, { PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/index.js'), import('../../errors.js')]);
   const config = context.config();
   const states = new CdcStateStore(openStore(config, 'models'), config.modelName);
   const topic = topicOption ?? config.kafka.topics.cdc.name;
   const partitions = await states.loadAll(topic);
-  if (partitions.length === 0) throw new PipelineError(`no CDC state for topic ${topic} under ${states.store.name}/${states.keys.manifests(topic)}: run the CDC function first (pipeline serve cdc)`);
+  if (partitions.length === 0) throw new PipelineError(`no CDC state for topic ${topic} at ${locate(states.store, states.keys.manifests(topic))}: ${MAKE_MODEL}`);
   return { states, partitions };
 }
 
@@ -128,7 +135,12 @@ async function findCustomer(context: CliContext, id: string, topic: string | und
     if (row !== undefined) return row;
   }
   const { PipelineError } = await import('../../errors.js');
-  throw new PipelineError(`customer ${id} is not in the CDC state of ${partitions[0]!.manifest.topic} (${partitions.reduce((s, p) => s + p.manifest.rows, 0).toLocaleString('en')} customers)`);
+  const examples: string[] = [];
+  for await (const [key] of states.rows(partitions[0]!)) if (examples.push(key) >= 3) break;
+  throw new PipelineError(
+    `customer ${id} is not in the CDC state of ${partitions[0]!.manifest.topic} (${partitions.reduce((s, p) => s + p.manifest.rows, 0).toLocaleString('en')} customers, e.g. ${examples.join(', ')}): `
+    + 'its IDs are those of the cleaned table `pipeline produce cdc` read, and of the customers its change events inserted',
+  );
 }
 
 const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));

@@ -1,6 +1,7 @@
 /**
- * `pipeline preprocess <input>`: task 1 on one file, local or on S3, with the same core as the
- * preprocessing Lambda. Prints a short summary and where the outputs went.
+ * `pipeline preprocess <input>`: task 1 on one file, local or on S3, with the preprocessing
+ * function's own code. Into the configured store by default (the function's layout, so the later
+ * commands find the dataset by name), or into a plain folder with `--out`.
  */
 import { Option, type Command } from 'commander';
 import type { CliContext } from '../main.js';
@@ -14,14 +15,18 @@ interface PreprocessOptions {
  * Adds `preprocess` to the program.
  *
  * @example
- * register(program, context); // then: pipeline preprocess data/raw/marketing_campaign.csv --out data/processed/marketing
+ * register(program, context); // then: pipeline preprocess data/raw/marketing_campaign.csv
  */
 export function register(program: Command, context: CliContext): void {
   program
     .command('preprocess')
-    .description('clean a CSV (marketing schema, or inferred types) into cleaned.csv, cleaned.parquet, features.parquet, rejects.csv and report.json')
-    .argument('<input>', 'the CSV: a path or s3://bucket/key')
-    .option('--out <location>', 'folder or s3://bucket/prefix for the outputs (default: <PIPELINE_DATA_DIR>/processed/<input name>/)')
+    .summary('clean a CSV into the store, as the preprocess function does (or into a folder with --out)')
+    .description(
+      'clean a CSV (marketing schema, or inferred types) into cleaned.csv, cleaned.parquet, features.parquet, rejects.csv and report.json, '
+      + 'as the preprocess function does: under processed/<name>/<version>/ of the configured store, with processed/<name>/latest.json pointing to it',
+    )
+    .argument('<input>', 'the CSV: a path or s3://bucket/key (it is copied under raw/ of the store unless it is there already)')
+    .option('--out <location>', 'write the five files into this plain folder or s3://bucket/prefix instead (default: the store, as above)')
     .addOption(new Option('--schema <name>', 'marketing, or auto to infer the columns (default: marketing when the header matches, else auto)').choices(['marketing', 'auto']))
     .action(async (input: string, options: PreprocessOptions) => {
       const { runPreprocess } = await import('./preprocess-run.js');

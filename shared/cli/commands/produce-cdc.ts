@@ -3,13 +3,15 @@
  * table to CDC_TOPIC (data/generators/cdc.ts): a snapshot, then inserts, updates and deletes.
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import { withClusterArn } from '../kafka-options.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
 import { produceMessages } from '../../producer.js';
 import { openLog, parsePositive, produceCommand } from './produce.js';
 
 interface ProduceCdcOptions {
-  from: string;
+  from?: string;
+  dataset?: string;
   count: number;
   updateRatio: number;
   deleteRatio: number;
@@ -33,29 +35,34 @@ const ratio = (text: string): number => {
  * Adds `produce cdc` to the program.
  *
  * @example
- * register(program, context); // then: pipeline produce cdc --from data/processed/m/cleaned.parquet --count 5000
+ * register(program, context); // then: pipeline produce cdc --dataset marketing-10k --count 5000
  */
 export function register(program: Command, context: CliContext): void {
-  produceCommand(program)
+  const cdc = produceCommand(program)
     .command('cdc')
-    .description('change events (snapshot, then inserts, updates, deletes) for the customers of a cleaned table, keyed by ID, to CDC_TOPIC')
-    .requiredOption('--from <cleaned>', 'cleaned.csv or cleaned.parquet: a path or s3://bucket/key')
+    .description(
+      'customer change events in Debezium\'s envelope, keyed by ID, to CDC_TOPIC, for the cdc function: a snapshot of every customer of a cleaned table, '
+      + 'then inserts of new customers, updates and deletes',
+    )
+    .option('--dataset <name>', 'a cleaned dataset of the configured store, processed/<name>/latest.json (default: the newest)')
+    .option('--from <cleaned>', 'cleaned.csv or cleaned.parquet, a path or s3://bucket/key (default: the dataset of --dataset)')
     .option('--count <n>', 'changes after the snapshot, e.g. 5000, 100k', (text: string) => parseCount(text), 1000)
     .option('--update-ratio <u>', 'share of changes that update a customer', ratio, 0.3)
     .option('--delete-ratio <d>', 'share of changes that delete one (the rest insert new customers)', ratio, 0.1)
     .option('--duplicate-ratio <p>', 'share of messages sent twice, as at-least-once delivery does', ratio, 0)
     .option('--before-ratio <b>', 'share of updates and deletes with a full before image', ratio, 0.5)
     .option('--bad-ratio <p>', 'share of malformed messages', ratio, 0)
-    .option('--no-snapshot', 'skip the snapshot (op r) of the table')
+    .option('--no-snapshot', 'skip the snapshot (op r) of the table (default: send it first)')
     .option('--seed <n>', 'the same seed sends the same events', parseSeed, 1)
-    .option('--rate <r>', 'messages per second (default: as fast as possible)', parsePositive)
-    .option('--topic <name>', 'the topic (default CDC_TOPIC)')
-    .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
+    .option('--rate <r>', 'messages per second (default: as fast as the broker takes them)', parsePositive)
+    .option('--topic <name>', 'the topic (default: CDC_TOPIC, else customer_updates)');
+  withClusterArn(cdc)
     .action(async (options: ProduceCdcOptions) => {
       if (options.updateRatio + options.deleteRatio > 1) throw new InvalidArgumentError('--update-ratio and --delete-ratio add up to more than 1.');
       const config = context.config();
-      const [{ cdcMessages }, { readCustomers }, { readLocation }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../../stores.js')]);
-      const { bytes, name } = await readLocation(options.from, config);
+      if (options.from !== undefined && options.dataset !== undefined) throw new InvalidArgumentError('give --dataset <name> or --from <cleaned>, not both.');
+      const [{ cdcMessages }, { readCustomers }, { readCleaned }] = await Promise.all([import('../../../data/generators/cdc.js'), import('../../cdc/customers.js'), import('../datasets.js')]);
+      const { bytes, name } = await readCleaned(config, options);
       const customers = await readCustomers(bytes, name);
       const topic = options.topic ?? config.kafka.topics.cdc.name;
       const counts: Record<string, number> = {};

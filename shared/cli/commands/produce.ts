@@ -7,6 +7,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { PipelineConfig } from '../../config.js';
 import type { EventLog } from '../../ports/event-log.js';
 import { produceMessages } from '../../producer.js';
+import { withClusterArn } from '../kafka-options.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
 
@@ -20,7 +21,10 @@ import { parseCount, parseSeed } from '../options.js';
 export function produceCommand(program: Command): Command {
   return (
     program.commands.find((command) => command.name() === 'produce')
-    ?? program.command('produce').description('write synthetic events to a Kafka topic (KAFKA_BROKERS or --cluster-arn)').exitOverride()
+    ?? program
+      .command('produce')
+      .description('send generated events to Kafka for the functions to consume: sensor readings for stream, customer change events for cdc (KAFKA_BROKERS or --cluster-arn)')
+      .exitOverride()
   );
 }
 
@@ -43,18 +47,18 @@ interface SensorsOptions {
  * register(program, context); // then: pipeline produce sensors --count 10k --bad-ratio 0.01
  */
 export function register(program: Command, context: CliContext): void {
-  produceCommand(program)
+  const sensors = produceCommand(program)
     .command('sensors')
-    .description('sensor readings (temperature, humidity, pressure, battery) keyed by sensorId, to SENSOR_TOPIC')
+    .description('sensor readings (temperature, humidity, pressure, battery) keyed by sensorId, to SENSOR_TOPIC, for the stream function')
     .option('--sensors <k>', 'number of sensors (keys)', (text: string) => parseCount(text, { min: 1 }), 10)
-    .option('--rate <r>', 'messages per second; event time advances at the same pace (default: as fast as possible)', parsePositive)
-    .option('--count <n>', 'messages to send, e.g. 1000, 100k (default 1000 unless --duration)', (text: string) => parseCount(text, { min: 1 }))
-    .option('--duration <s>', 'send for this many seconds instead of a count', parsePositive)
+    .option('--rate <r>', 'messages per second; event time advances at the same pace (default: as fast as the broker takes them)', parsePositive)
+    .option('--count <n>', 'messages to send, e.g. 1000, 100k (default: 1000, or no limit with --duration)', (text: string) => parseCount(text, { min: 1 }))
+    .option('--duration <s>', 'send for this many seconds instead of a count (default: until --count are sent)', parsePositive)
     .option('--bad-ratio <p>', 'share of malformed messages, 0 to 1', parseRatio, 0)
     .option('--seed <n>', 'the same seed sends the same readings', parseSeed, 1)
     .option('--start <time>', 'event time of the first reading, ISO-8601 or epoch ms (default: now)', parseTime)
-    .option('--topic <name>', 'the topic (default SENSOR_TOPIC)')
-    .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
+    .option('--topic <name>', 'the topic (default: SENSOR_TOPIC, else sensor_data)');
+  withClusterArn(sensors)
     .action(async (options: SensorsOptions) => {
       if (options.count !== undefined && options.duration !== undefined) throw new InvalidArgumentError('give --count or --duration, not both.');
       const config = context.config();

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { RunDefaults } from '../../pipeline/options.js';
+import { ms } from '../../pipeline/durations.js';
 import type { RunContext, RunSummary } from '../../pipeline/run.js';
 import type { CliContext } from '../main.js';
 import { parseCount, parseSeed } from '../options.js';
@@ -29,7 +30,10 @@ interface RunCliOptions {
 export function register(program: Command, context: CliContext): void {
   program
     .command('run')
-    .description('run the whole pipeline locally: preprocess, stream, CDC and analytics (npm start)')
+    .description(
+      'run the whole pipeline on this machine (npm start): every CSV under <PIPELINE_DATA_DIR>/raw/ and a generated marketing file cleaned, '
+      + 'sensor readings streamed, a model kept up to date from change events, the analytics, and the run report',
+    )
     .option('--rows <n>', 'rows of the generated marketing file', (text: string) => parseCount(text, { min: 1 }), RunDefaults.rows)
     .option('--readings <n>', 'sensor readings to stream', (text: string) => parseCount(text, { min: 1 }), RunDefaults.readings)
     .option('--changes <n>', 'customer change events after the snapshot', (text: string) => parseCount(text), RunDefaults.changes)
@@ -40,7 +44,7 @@ export function register(program: Command, context: CliContext): void {
     }, RunDefaults.badRatio)
     .option('--seed <n>', 'seed of the generated data', parseSeed, RunDefaults.seed)
     .option('--idle-ms <ms>', 'quiet time after which a consumer counts as caught up', (text: string) => parseCount(text, { min: 100 }), RunDefaults.idleMs)
-    .option('--dashboard', 'serve the live dashboard on 127.0.0.1 during the run, and after it until Ctrl-C')
+    .option('--dashboard', 'serve the live dashboard on 127.0.0.1 during the run, and after it until Ctrl-C (default: no dashboard; the run report is written either way)')
     .option('--port <n>', "the dashboard's port; 0 takes a free one", parsePort, DEFAULT_PORT)
     .action(async (options: RunCliOptions) => {
       const config = context.config();
@@ -130,9 +134,17 @@ const s = (ms: number | undefined) => `${((ms ?? 0) / 1000).toFixed(1)} s`;
  */
 export function formatSummary(summary: RunSummary): string {
   const lines = [``, `Pipeline run (${summary.store}, ${summary.log}) in ${s(summary.timings.total)}`];
-  for (const input of summary.inputs) lines.push(`  input       ${input.key} from ${input.source}, ${n(input.bytes)} bytes${input.written ? '' : ' (unchanged)'}`);
+  for (const input of summary.inputs) lines.push(`  input       ${input.key} from ${input.source}, ${n(input.bytes)} bytes`);
+  for (const skip of summary.skipped ?? []) lines.push(`  skipped     ${skip.path}: ${skip.reason}`);
   for (const p of summary.preprocess) {
-    lines.push(`  preprocess  ${p.key}: ${n(p.rowsIn ?? 0)} rows in, ${n(p.rowsOut ?? 0)} out${p.reused ? ' (reused the earlier run of this version)' : ''} -> ${p.prefix}`);
+    if (p.status === 'rejected') {
+      lines.push(`  preprocess  ${p.key}: rejected, ${p.error ?? 'not a table'} -> ${p.location ?? p.prefix}report.json`);
+      continue;
+    }
+    const imputed = Object.entries(p.imputed ?? {});
+    const total = imputed.reduce((sum, [, count]) => sum + count, 0);
+    const counts = `${n(p.duplicates ?? 0)} duplicates, ${n(p.quarantined ?? 0)} quarantined, ${n(total)} imputed${imputed.length > 0 ? ` (${imputed.map(([column, count]) => `${column} ${n(count)}`).join(', ')})` : ''}`;
+    lines.push(`  preprocess  ${p.key}: ${n(p.rowsIn ?? 0)} rows in, ${n(p.rowsOut ?? 0)} out; ${counts} -> ${p.location ?? p.prefix}${p.reused ? ' (unchanged since an earlier run: its outputs were reused)' : ''}`);
   }
   lines.push(`              ${s(summary.timings.preprocess)}; the later tasks use dataset ${summary.dataset}`);
   if (summary.stream) {
@@ -141,11 +153,18 @@ export function formatSummary(summary: RunSummary): string {
   }
   if (summary.cdc) {
     const c = summary.cdc;
-    lines.push(`  cdc         ${n(c.produced)} change events, ${n(c.delivered)} delivered in ${n(c.invocations)} invocations: model v${c.version} over ${n(c.rows)} customers, AUC ${c.auc.toFixed(3)}, accuracy ${c.accuracy.toFixed(3)}, ${n(c.deadLetters)} dead letters (${s(summary.timings.cdc)})`);
+    const origin = c.fromTable === undefined ? '' : ` (${n(c.fromTable)} from the cleaned table, ${n(c.fromEvents ?? 0)} inserted by generated change events)`;
+    lines.push(`  cdc         ${n(c.produced)} change events, ${n(c.delivered)} delivered in ${n(c.invocations)} invocations: model v${c.version} over ${n(c.rows)} customers${origin}, AUC ${c.auc.toFixed(3)}, accuracy ${c.accuracy.toFixed(3)}, ${n(c.deadLetters)} dead letters (${s(summary.timings.cdc)})`);
   }
   if (summary.analytics) {
     const a = summary.analytics;
-    lines.push(`  analytics   ${a.analyses} analyses over ${n(a.rows)} customers in memory: ${a.cache} (load ${Math.round(a.loadMs)} ms) (${s(summary.timings.analytics)})`);
+    const { cold, warm } = a;
+    const timing =
+      cold && warm
+        ? `${cold.state} ${ms(cold.computeMs)} (load ${ms(cold.loadMs)}, analyses ${ms(cold.analysesMs)}), then ${warm.state} ${ms(warm.computeMs)} (analyses ${ms(warm.analysesMs)}); `
+          + `the report drawn apart in ${ms(cold.reportMs)}, then ${ms(warm.reportMs)}`
+        : a.cache;
+    lines.push(`  analytics   ${a.analyses} analyses over ${n(a.rows)} customers in memory: ${timing} (${s(summary.timings.analytics)})`);
     lines.push(``, `Report: ${a.report}`);
   }
   return `${lines.join('\n')}\n`;

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EventSourceStats } from '../../emulator/index.js';
 import { KafkaFunctionNames, loadHandler, serveFunction, type KafkaFunctionName } from '../../emulator/functions.js';
+import { withClusterArn } from '../kafka-options.js';
 import type { CliContext } from '../main.js';
 import { parseCount } from '../options.js';
 import { openLog } from './produce.js';
@@ -26,23 +27,27 @@ interface ServeCliOptions {
  * register(program, context); // then: pipeline serve stream --until-idle
  */
 export function register(program: Command, context: CliContext): void {
-  program
+  const serve = program
     .command('serve')
-    .description("run a Kafka-triggered function locally under Lambda's event-source semantics (KAFKA_BROKERS or --cluster-arn)")
+    .summary('run the stream or cdc function over its Kafka topic on this machine, as its Lambda trigger would')
+    .description(
+      'run the stream or cdc function on this machine over its Kafka topic, as its Lambda trigger would: batches per partition, '
+      + 'offsets committed after each batch, failed batches retried and bisected (KAFKA_BROKERS or --cluster-arn)',
+    )
     .argument('<function>', `the function: ${KafkaFunctionNames.join(' or ')}`, (text: string) => {
       if (!(KafkaFunctionNames as readonly string[]).includes(text)) throw new InvalidArgumentError(`expected ${KafkaFunctionNames.join(' or ')}, got '${text}'.`);
       return text as KafkaFunctionName;
     })
-    .option('--until-idle', 'exit 0 once every partition is caught up and nothing arrived for --idle-ms')
+    .option('--until-idle', 'exit 0 once every partition is caught up and nothing arrived for --idle-ms (default: serve until Ctrl-C)')
     .option('--idle-ms <ms>', 'quiet time that counts as idle', (text: string) => parseCount(text, { min: 1 }), 3000)
-    .option('--batch-size <n>', 'records per invocation, 1 to 10,000 (default 100)', (text: string) => parseCount(text, { min: 1 }))
-    .option('--window-ms <ms>', 'maximum batching window (default 500)', (text: string) => parseCount(text))
-    .option('--group <id>', 'consumer group (default pipeline-<function>)')
-    .option('--from <where>', 'where a new consumer group starts: earliest or latest', (text: string) => {
+    .option('--batch-size <n>', "records per invocation, 1 to 10,000 (default: 100, Lambda's default)", (text: string) => parseCount(text, { min: 1 }))
+    .option('--window-ms <ms>', 'longest wait to fill a batch (default: 500)', (text: string) => parseCount(text))
+    .option('--group <id>', 'consumer group, whose committed offsets say where to go on (default: pipeline-<function>)')
+    .option('--from <where>', 'where a new consumer group starts: earliest or latest (default: earliest)', (text: string) => {
       if (text !== 'earliest' && text !== 'latest') throw new InvalidArgumentError(`expected earliest or latest, got '${text}'.`);
       return text;
-    })
-    .option('--cluster-arn <arn>', 'an MSK cluster to find the brokers of (default MSK_CLUSTER_ARN)')
+    });
+  withClusterArn(serve)
     .action(async (name: KafkaFunctionName, options: ServeCliOptions) => {
       const config = context.config();
       const handler = await loadHandler(name, config);

@@ -23,13 +23,16 @@ interface StatsOptions {
 export function register(program: Command, context: CliContext): void {
   program
     .command('stream')
-    .description('the streaming function: its merged results')
+    .description('what the stream function made of the sensor readings: per-sensor minute statistics, anomalies and dead letters')
     .command('stats')
-    .description('merge the partial aggregates: per sensor and minute count, mean, min, max, stddev; anomalies; dead letters')
-    .option('--sensor <id>', 'only this sensor')
-    .option('--since <time>', 'only windows from this time on (ISO-8601 or epoch ms)', parseTime)
-    .option('--z-score <z>', 'flag a minute whose max or min lies this many standard deviations from the sensor mean (default STREAM_ZSCORE or 4)', parsePositive)
-    .option('--json', 'print {"windows": [...], "anomalies": [...], "deadLetters": n} as JSON (deadLetters: every malformed record, not filtered by --sensor or --since)')
+    .description(
+      'per sensor: minutes, readings, and each measure\'s mean, min and max; the anomalous minutes; the count of malformed readings. '
+      + 'Reads the partial aggregates the stream function wrote under results/stream/ and merges each reading in once',
+    )
+    .option('--sensor <id>', 'only this sensor (default: every sensor)')
+    .option('--since <time>', 'only windows from this time on, ISO-8601 or epoch ms (default: from the first)', parseTime)
+    .option('--z-score <z>', 'flag a minute whose max or min lies this many standard deviations from the sensor mean (default: STREAM_ZSCORE, else 4)', parsePositive)
+    .option('--json', 'print {"windows": [...], "anomalies": [...], "deadLetters": n} as JSON (deadLetters: every malformed record, not filtered by --sensor or --since) (default: a text summary)')
     .option('--limit <n>', 'anomalies to list in the text output', (text: string) => Number(text), 20)
     .action(async (options: StatsOptions) => {
       const config = context.config();

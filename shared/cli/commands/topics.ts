@@ -66,11 +66,14 @@ export async function ensureTopics(log: EventLog, plans: readonly TopicPlan[]): 
  * register(program, context); // then: pipeline topics ensure --cluster-arn arn:aws:kafka:...
  */
 export function register(program: Command, context: CliContext): void {
-  const topics = program.command('topics').description('manage the pipeline\'s Kafka topics').exitOverride();
+  const topics = program
+    .command('topics')
+    .description("create the pipeline's Kafka topics: the sensor readings (SENSOR_TOPIC) and the customer change events (CDC_TOPIC)")
+    .exitOverride();
   withClusterArn(
     topics
       .command('ensure')
-      .description('create the configured topics (SENSOR_TOPIC, CDC_TOPIC) with their partition counts; existing topics are left alone'),
+      .description('create the topics that do not exist yet, with the configured partitions (SENSOR_PARTITIONS, CDC_PARTITIONS; default 3 each); existing topics are left as they are'),
   ).action(async (options: { clusterArn?: string }) => {
     const { openKafkaLog } = await import('../../event-logs.js');
     const config = context.config();

@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
 import { main } from '../../../shared/cli/main.js';
 import { freshTopic, kafkaAvailable, kafkaBrokers } from '../../helpers/servers.js';
+
+const repoRoot = join(import.meta.dirname, '..', '..', '..');
 
 /** `pipeline topics ensure` and `pipeline consume` against the run's real broker. */
 describe.skipIf(!kafkaAvailable())('Kafka commands on a real broker', () => {
@@ -86,10 +90,26 @@ describe.skipIf(!kafkaAvailable())('Kafka commands on a real broker', () => {
     expect(stderr.join('')).toContain(`consumed 0 record(s) from ${topic}`);
   });
 
-  it('consume names a topic that does not exist', async () => {
+  it('consume names a topic that does not exist, and the commands that create topics', async () => {
     const topic = freshTopic('absent');
     expect(await run(['consume', topic, '--max', '1'])).toBe(1);
-    expect(stderr.join('')).toContain(`topic ${topic} does not exist`);
+    expect(stderr.join('')).toContain(`topic ${topic} does not exist on ${brokers}: \`pipeline topics ensure\` creates the pipeline's topics`);
+  });
+
+  it('`consume <topic> --from-beginning | head -3` prints three records and exits 0 quietly once head has gone', async () => {
+    const topic = freshTopic('pipe');
+    await log.ensureTopic(topic, 3);
+    await log.produce(topic, Array.from({ length: 3_000 }, (_, i) => ({ key: `s-${i % 7}`, value: JSON.stringify({ sensorId: `s-${i % 7}`, reading: i, pad: 'x'.repeat(100) }) })));
+    const shell = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" shared/cli/bin.mjs consume ${topic} --from-beginning | head -3`], {
+      cwd: repoRoot,
+      env: { ...process.env, KAFKA_BROKERS: brokers },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(shell.stderr).toBe('');
+    expect(shell.stdout.trim().split('\n')).toHaveLength(3);
+    expect(shell.stdout).toMatch(new RegExp(`^${topic}/\\d@\\d+ `));
+    expect(shell.status).toBe(0);
   });
 
   it('refuses to run without Kafka, saying what to set', async () => {

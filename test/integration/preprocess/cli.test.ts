@@ -30,6 +30,21 @@ describe.skipIf(!s3Endpoint())('pipeline preprocess with s3:// locations', () =>
     const errors: string[] = [];
     vi.mocked(process.stderr.write).mockImplementation((chunk) => (errors.push(String(chunk)), true));
     expect(await main(['node', 'pipeline', 'preprocess', `s3://${bucket}/raw/none.csv`], { S3_ENDPOINT: s3Endpoint()!, AWS_REGION: 'us-east-1' })).toBe(1);
-    expect(errors.join('')).toBe(`pipeline: s3://${bucket}/raw/none.csv: does not exist\n`);
+    expect(errors.join('')).toBe(`pipeline: s3://${bucket}/raw/none.csv: does not exist (\`pipeline generate marketing --rows 10k --out <file>\` writes a marketing file to try)\n`);
+  });
+
+  it("cleans an object of the store's raw area in place, as the function does: processed/<name>/<ETag>/ and latest.json", async () => {
+    const bucket = await freshBucket('cli');
+    const store = new S3Store(s3ClientFor(s3TestConfig()), bucket);
+    const { etag } = await store.put('raw/small.tsv', small);
+    stdout.length = 0;
+    const code = await main(['node', 'pipeline', 'preprocess', `s3://${bucket}/raw/small.tsv`], { S3_ENDPOINT: s3Endpoint()!, AWS_REGION: 'us-east-1', PIPELINE_BUCKET: bucket });
+    expect(code).toBe(0);
+    const prefix = `processed/small/${etag.replaceAll('"', '')}/`;
+    expect(stdout.join('')).toContain(`wrote s3://${bucket}/${prefix} (`);
+    expect(stdout.join('')).not.toContain('copied');
+    const pointer = JSON.parse(new TextDecoder().decode((await store.get('processed/small/latest.json')).body));
+    expect(pointer).toMatchObject({ source: 'raw/small.tsv', prefix, cleanedParquet: `${prefix}cleaned.parquet` });
+    expect((await store.list('raw/')).map((o) => o.key)).toEqual(['raw/small.tsv']);
   });
 });

@@ -7,11 +7,12 @@
  * - generated data (data/generators/marketing.ts, 5,000 rows), cleaned by the preprocessing.
  */
 import type { ColumnTable } from 'arquero';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readCleanedParquet } from '../../../shared/analytics/table.js';
 import { writeParquet } from '../../../shared/parquet.js';
 import { cleanCsv } from '../../../shared/preprocess/index.js';
+import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 import { FIXTURES, generatedCsv, readCleanedCsv } from './helpers.js';
 
 export interface Dataset {
@@ -20,8 +21,7 @@ export interface Dataset {
   readonly load: (() => Promise<ColumnTable>) | undefined;
 }
 
-const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
-export const REAL_FILE = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
+export { REAL_FILE };
 
 /** Raw marketing CSV bytes -> the preprocessing's cleaned table -> cleaned.parquet -> in memory. */
 async function cleanedFromRaw(bytes: Uint8Array, source: string): Promise<ColumnTable> {
@@ -41,7 +41,7 @@ export const DATASETS: readonly Dataset[] = [
   },
   {
     label: 'the real file',
-    load: existsSync(REAL_FILE) ? memo(() => cleanedFromRaw(readFileSync(REAL_FILE), 'marketing_campaign.csv')) : undefined,
+    load: realFileMissing('test/unit/analytics/: the analyses on the real file') ? undefined : memo(() => cleanedFromRaw(readFileSync(REAL_FILE), 'marketing_campaign.csv')),
   },
   {
     label: 'generated data',

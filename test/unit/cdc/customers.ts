@@ -1,20 +1,19 @@
 /** Customers for the CDC tests: the real dataset (when present beside the checkout) and random ones. */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
+import { REAL_FILE } from '../../helpers/real-data.js';
 import { CATEGORICAL_FEATURES, NUMERIC_FEATURES } from '../../../shared/preprocess/features.js';
 
 export type Customer = Record<string, string | number>;
 
-const realFile = join(import.meta.dirname, '../../../..', 'shared', 'data', 'marketing_campaign.csv');
 
 /**
  * The real customers, cleaned the simple way (rows without income dropped, derived columns
  * computed), or undefined when the file is not there.
  */
 export function realCustomers(): Customer[] | undefined {
-  if (!existsSync(realFile)) return undefined;
-  const [header, ...lines] = readFileSync(realFile, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (!existsSync(REAL_FILE)) return undefined;
+  const [header, ...lines] = readFileSync(REAL_FILE, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
   const names = header!.split('\t');
   const out: Customer[] = [];
   for (const line of lines) {

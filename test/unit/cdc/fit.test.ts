@@ -3,6 +3,7 @@ import { ExactStats } from '../../../shared/cdc/exact-stats.js';
 import { evaluate, fitFromStats, metricsOf, scorer, scoreValues } from '../../../shared/cdc/fit.js';
 import { encodeCustomer, featureValue, LAYOUT, type Row } from '../../../shared/cdc/layout.js';
 import { choleskySolve } from '../../../shared/cdc/linear-algebra.js';
+import { realFileMissing } from '../../helpers/real-data.js';
 import { realCustomers } from './customers.js';
 
 const rowsOf = (customers: Record<string, unknown>[]): Row[] =>
@@ -48,7 +49,7 @@ function textbookFit(rows: readonly Row[], ridge: number) {
 
 const close = (a: number, b: number, scale: number, tolerance: number) => Math.abs(a - b) <= tolerance * Math.max(Math.abs(a), Math.abs(b), scale);
 
-describe.skipIf(realCustomers() === undefined)('fitFromStats on the real dataset', () => {
+describe.skipIf(realFileMissing('test/unit/cdc/fit.test.ts: fitFromStats on the real dataset'))('fitFromStats on the real dataset', () => {
   const rows = rowsOf(realCustomers() ?? []);
 
   it('agrees with an independent textbook ridge fit on standardised features', () => {

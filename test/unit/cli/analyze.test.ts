@@ -48,6 +48,24 @@ describe('pipeline analyze', () => {
     expect(await readFile(join(dir, 'store', 'results', 'analytics', 'customers', 'report.html'), 'utf8')).toContain('<svg');
   });
 
+  it("writes results.json in the analytics function's shape, so that the run report reads what the command wrote", async () => {
+    stdout.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: join(dir, 'store') }, '--repeat', '3')).toBe(0);
+    const written = JSON.parse(await readFile(join(dir, 'store', 'results', 'analytics', 'customers', 'results.json'), 'utf8'));
+    expect(written).toMatchObject({
+      dataset: 'customers',
+      source: { rows: expect.any(Number), bytes: expect.any(Number), etag: expect.stringMatching(/^"[0-9a-f]{32}"$/), pointer: expect.stringContaining('processed/customers/latest.json') },
+      cache: { state: 'cold', uses: 3 },
+      timings: { analysesMs: expect.any(Number), analyses: expect.objectContaining({ rfm: expect.any(Number) }) },
+      repeat: { runs: 3 },
+    });
+    stdout.length = 0;
+    expect(await main(['node', 'pipeline', 'report'], { PIPELINE_DATA_DIR: join(dir, 'store') })).toBe(0);
+    const page = await readFile(join(dir, 'store', 'results', 'run', 'report.html'), 'utf8');
+    expect(page).toContain('data-section="analytics"');
+    expect(page).toMatch(/8 analyses over [\d,]+ customers/);
+  });
+
   it('writes into --out and uses the model given with --model', async () => {
     const out = join(dir, 'out');
     const model = join(dir, 'model.json');
@@ -61,6 +79,21 @@ describe('pipeline analyze', () => {
     const overall = written.analyses['predicted-response'].rows[0];
     expect(overall).toMatchObject({ segment: 'all', customers: table.numRows() });
     expect(overall.predicted).toBeCloseTo(0.1 + 0.01 * meanVisits, 10);
+  });
+
+  it('says what it looked for and which command makes a dataset when the store has none, or not the one named', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'analyze-empty-'));
+    stderr.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: empty })).toBe(1);
+    expect(stderr.join('')).toBe(
+      `pipeline: no cleaned dataset in ${join(empty, 'processed')}/ (looked for processed/<name>/latest.json): \`pipeline preprocess <file.csv>\` or \`npm start\` makes one\n`,
+    );
+    stderr.length = 0;
+    expect(await run({ PIPELINE_DATA_DIR: join(dir, 'store') }, '--dataset', 'marketing-1m')).toBe(1);
+    expect(stderr.join('')).toBe(
+      `pipeline: no cleaned dataset 'marketing-1m': ${join(dir, 'store', 'processed', 'marketing-1m', 'latest.json')} does not exist (the store has customers); \`pipeline preprocess <dir>/marketing-1m.csv\` makes it\n`,
+    );
+    await rm(empty, { recursive: true, force: true });
   });
 
   it('exits 1 naming the file when the input is missing or not Parquet, and 2 on a bad option', async () => {

@@ -20,7 +20,7 @@ async function pipeline(...args: string[]): Promise<{ code: number; stdout: stri
 
 describe('pipeline (the CLI)', () => {
   it.each([
-    [['model', 'predict'], /^pipeline: give --id <ID> or --file <cleaned>, one of them\.$/],
+    [['model', 'predict'], /^pipeline: give --id <ID>, --dataset <name> or --file <cleaned>, one of them\.$/],
     [['produce', 'sensors', '--count', '5', '--duration', '1'], /^pipeline: give --count or --duration, not both\.$/],
     [['produce', 'cdc', '--from', 'x.csv', '--update-ratio', '0.8', '--delete-ratio', '0.5'], /^pipeline: .*add up to more than 1\.$/],
   ])('prints a usage error found inside a command (%j) as one line and exits 2', async (args, message) => {
@@ -39,7 +39,7 @@ describe('pipeline (the CLI)', () => {
   it('prints a failure as one line without a stack trace and exits 1', async () => {
     const { code, stderr } = await pipeline('preprocess', '/nonexistent/input.csv');
     expect(code).toBe(1);
-    expect(stderr.trim()).toBe('pipeline: /nonexistent/input.csv: does not exist');
+    expect(stderr.trim()).toBe('pipeline: /nonexistent/input.csv: does not exist (`pipeline generate marketing --rows 10k --out <file>` writes a marketing file to try)');
   });
 
   it('adds the stack trace with --debug', async () => {

@@ -56,17 +56,32 @@ describe('pipeline model', () => {
     expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['101', '102', '103', '104', '105', '106']);
   });
 
-  it('names a customer that is not in the state, and refuses both --id and --file', async () => {
+  it('scores every customer of a cleaned dataset of the store by name', async () => {
+    const store = new FolderStore(dir);
+    await store.put('processed/sample/v1/cleaned.csv', new Uint8Array(await readFile(sampleFile)));
+    await store.put('processed/sample/latest.json', JSON.stringify({ cleanedParquet: 'processed/sample/v1/cleaned.csv' }));
+    expect(await run('predict', '--dataset', 'sample')).toBe(0);
+    expect(stdout.join('').trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['101', '102', '103', '104', '105', '106']);
+    expect(await run('predict', '--dataset', 'nothing')).toBe(1);
+    expect(stderr.join('')).toMatch(/no cleaned dataset 'nothing': .*processed\/nothing\/latest\.json does not exist \(the store has sample\); `pipeline preprocess <dir>\/nothing\.csv` makes it\n$/);
+  });
+
+  it('names a customer that is not in the state, with IDs that are, and where IDs come from; refuses both --id and --file', async () => {
     expect(await run('predict', '--id', '999999')).toBe(1);
-    expect(stderr.join('')).toMatch(/customer 999999 is not in the CDC state of customer_updates/);
-    expect(await run('predict', '--id', '1', '--file', sampleFile)).not.toBe(0);
+    expect(stderr.join('')).toMatch(
+      /customer 999999 is not in the CDC state of customer_updates \([\d,]+ customers, e\.g\. \d+, \d+, \d+\): its IDs are those of the cleaned table `pipeline produce cdc` read, and of the customers its change events inserted\n$/,
+    );
+    const example = /e\.g\. (\d+),/.exec(stderr.join(''))![1]!;
+    expect(await run('predict', '--id', example)).toBe(0);
+    expect(await run('predict', '--id', '1', '--file', sampleFile)).toBe(2);
+    expect(stderr.join('')).toBe('pipeline: give --id <ID>, --dataset <name> or --file <cleaned>, one of them.\n');
   });
 
   it('says where it looked when there is no model', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'model-empty-'));
     stderr.length = 0;
     expect(await main(['node', 'pipeline', 'model', 'show'], { PIPELINE_DATA_DIR: empty })).toBe(1);
-    expect(stderr.join('')).toMatch(/no model at .*models\/response\/current\.json yet: run the CDC function first/);
+    expect(stderr.join('')).toMatch(/no CDC model at .*models\/response\/current\.json yet: `pipeline produce cdc` then `pipeline serve cdc --until-idle` make it on Kafka, `npm start` on this machine\n$/);
     await rm(empty, { recursive: true, force: true });
   });
 });

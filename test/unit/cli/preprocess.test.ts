@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../shared/cli/main.js';
+import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv');
 
 describe('pipeline preprocess', () => {
@@ -28,9 +29,9 @@ describe('pipeline preprocess', () => {
   });
   const run = (...args: string[]) => main(['node', 'pipeline', 'preprocess', ...args], { PIPELINE_DATA_DIR: join(dir, 'data') });
 
-  it.skipIf(!existsSync(realFile))('cleans the real file and prints the summary the issue asks for', async () => {
+  it.skipIf(realFileMissing('test/unit/cli/preprocess.test.ts: cleans the real file and prints the summary the issue asks for'))('cleans the real file and prints the summary the issue asks for', async () => {
     const out = join(dir, 'real');
-    expect(await run(realFile, '--out', out)).toBe(0);
+    expect(await run(REAL_FILE, '--out', out)).toBe(0);
     const text = stdout.join('');
     expect(text).toMatch(/^preprocessed .*marketing_campaign\.csv \(marketing schema\) in \d+\.\d\d s\n/);
     expect(text).toContain('rows in 2,240, out 2,053: 183 duplicates removed, 4 quarantined (implausible-age 3, implausible-income 1)');
@@ -42,10 +43,40 @@ describe('pipeline preprocess', () => {
     expect(stderr.join('')).toBe('');
   });
 
-  it('writes under <PIPELINE_DATA_DIR>/processed/<input name>/ by default', async () => {
+  it('writes what the preprocess function writes by default: the input under raw/, processed/<name>/<version>/ and latest.json', async () => {
+    const data = join(dir, 'data');
     expect(await run(small)).toBe(0);
-    expect(stdout.join('')).toContain(`wrote ${join(dir, 'data', 'processed', 'marketing-small')}/`);
-    expect(JSON.parse(await readFile(join(dir, 'data', 'processed', 'marketing-small', 'report.json'), 'utf8')).rowsOut).toBe(7);
+    const md5 = createHash('md5').update(await readFile(small)).digest('hex');
+    const prefix = `processed/marketing-small/${md5}/`;
+    expect(await readFile(join(data, 'raw', 'marketing-small.tsv'))).toEqual(await readFile(small));
+    expect((await readdir(join(data, prefix))).sort()).toEqual(['cleaned.csv', 'cleaned.parquet', 'features.parquet', 'rejects.csv', 'report.json']);
+    const pointer = JSON.parse(await readFile(join(data, 'processed', 'marketing-small', 'latest.json'), 'utf8'));
+    expect(pointer).toMatchObject({ source: 'raw/marketing-small.tsv', version: md5, prefix, cleanedParquet: `${prefix}cleaned.parquet`, rowsOut: 7 });
+    const text = stdout.join('');
+    expect(text).toContain(`copied it to ${join(data, 'raw', 'marketing-small.tsv')}`);
+    expect(text).toContain(`wrote ${join(data, prefix)} (cleaned.csv, `);
+    expect(text).toContain(`${join(data, 'processed', 'marketing-small', 'latest.json')} points to it: dataset marketing-small`);
+
+    // again, from where it now lies under raw/: nothing copied, nothing rewritten
+    stdout.length = 0;
+    expect(await run(join(data, 'raw', 'marketing-small.tsv'))).toBe(0);
+    expect(stdout.join('')).not.toContain('copied');
+    expect(stdout.join('')).toContain(`these bytes were cleaned before: reused ${join(data, prefix)}`);
+  });
+
+  it('refuses to overwrite another file of the same name under raw/', async () => {
+    const other = join(dir, 'elsewhere');
+    await mkdir(other, { recursive: true });
+    await writeFile(join(other, 'marketing-small.tsv'), 'ID,Year_Birth\n1,1970\n');
+    expect(await run(join(other, 'marketing-small.tsv'))).toBe(1);
+    expect(stderr.join('')).toMatch(/raw\/marketing-small\.tsv already holds another file of that name; rename the input, or clean it into a folder of its own with --out <dir>\n$/);
+  });
+
+  it('records an unreadable file as the function does and exits 1 naming the input and the record', async () => {
+    const input = join(dir, 'binary.csv');
+    await writeFile(input, Uint8Array.of(0x00, 0x01));
+    expect(await run(input)).toBe(1);
+    expect(stderr.join('')).toMatch(/^pipeline: .*binary\.csv:1: binary data, not text \(NUL byte at offset 0\) \(recorded in .*processed\/binary\/[0-9a-f]{32}\/report\.json\)\n$/);
   });
 
   it('cleans with inferred types when asked for --schema auto', async () => {
@@ -75,7 +106,7 @@ describe('pipeline preprocess', () => {
 
   it('exits non-zero naming a missing input, and the missing columns of --schema marketing on another file', async () => {
     expect(await run(join(dir, 'nope.csv'))).toBe(1);
-    expect(stderr.join('')).toMatch(/nope\.csv: does not exist\n$/);
+    expect(stderr.join('')).toMatch(/nope\.csv: does not exist \(`pipeline generate marketing --rows 10k --out <file>` writes a marketing file to try\)\n$/);
     stderr.length = 0;
     const other = join(dir, 'other.csv');
     await writeFile(other, 'a,b\n1,2\n');

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { writeCsv } from '../../../shared/csv/index.js';
 import { cleanCsv } from '../../../shared/preprocess/clean.js';
 import { reformat, shuffledOrder, type Format } from './reformat.js';
+import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const fixtures = join(repoRoot, 'test', 'fixtures', 'preprocess');
 
 /** What must not change with the format: the cleaned rows, and which lines were rejected why. */
@@ -52,9 +52,9 @@ describe('the same data in another format gives the same cleaned rows', () => {
   }
 });
 
-describe.skipIf(!existsSync(realFile))('the real marketing file in other formats', () => {
-  const real = existsSync(realFile) ? readFileSync(realFile, 'utf8') : '';
-  const expected = existsSync(realFile) ? outcome(encode(real), realFile) : undefined;
+describe.skipIf(realFileMissing('test/unit/preprocess/formats.test.ts: the real marketing file in other formats'))('the real marketing file in other formats', () => {
+  const real = existsSync(REAL_FILE) ? readFileSync(REAL_FILE, 'utf8') : '';
+  const expected = existsSync(REAL_FILE) ? outcome(encode(real), REAL_FILE) : undefined;
 
   it('reads as the issue says: 2240 in, 183 duplicates, 4 quarantined, 2053 out, 24 Income imputed', () => {
     expect(expected!.counts).toEqual([2240, 2053, 183, 4]);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,9 @@ import type { ObjectStore, PutOptions } from '../../../shared/ports/object-store
 import { CLEANED_COLUMNS } from '../../../shared/preprocess/features.js';
 import { datasetPrefix, OUTPUT_FILES, preprocessBytes, preprocessObject, processedPrefix, type PreprocessReport } from '../../../shared/preprocess/index.js';
 import { readParquet } from '../../../shared/parquet.js';
+import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..');
-const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'));
 const temps: string[] = [];
 const tempDir = async () => {
@@ -131,10 +131,10 @@ describe('preprocessObject', () => {
   });
 });
 
-describe.skipIf(!existsSync(realFile))('the real file through the embedded store', () => {
+describe.skipIf(realFileMissing('test/unit/preprocess/run.test.ts: the real file through the embedded store'))('the real file through the embedded store', () => {
   it('gives the report the issue asks for, with the four quarantined IDs', async () => {
     const store = new FolderStore(await tempDir());
-    await store.put('raw/marketing_campaign.csv', await readFile(realFile));
+    await store.put('raw/marketing_campaign.csv', await readFile(REAL_FILE));
     const outcome = await preprocessObject(store, 'raw/marketing_campaign.csv', store);
     const report = outcome.report!;
     expect(report).toMatchObject({ rowsIn: 2240, duplicatesRemoved: 183, quarantined: 4, rowsOut: 2053, imputed: { Income: 24 }, droppedColumns: ['Z_CostContact', 'Z_Revenue'] });

@@ -1,5 +1,5 @@
 import { PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -8,9 +8,9 @@ import { recording } from '../../../../shared/lambda/telemetry.js';
 import { S3Store, s3ClientFor } from '../../../../shared/adapters/s3-store.js';
 import type { PreprocessReport } from '../../../../shared/preprocess/index.js';
 import { freshBucket, s3Endpoint, s3TestConfig } from '../../../helpers/servers.js';
+import { REAL_FILE, realFileMissing } from '../../../helpers/real-data.js';
 
 const repoRoot = join(import.meta.dirname, '../..', '..', '..');
-const realFile = join(repoRoot, '..', 'shared', 'data', 'marketing_campaign.csv');
 const small = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', 'marketing-small.tsv'));
 
 /** A recorded event, pointed at a bucket of the test server. */
@@ -107,9 +107,9 @@ describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
     await expect(unreachable(eventFor('s3-put-raw.json', bucket))).rejects.toThrow();
   });
 
-  it.skipIf(!existsSync(realFile))('cleans the real file as the issue says', async () => {
+  it.skipIf(realFileMissing('test/integration/functions/preprocess/handler.test.ts: cleans the real file as the issue says'))('cleans the real file as the issue says', async () => {
     const { bucket, store, handle } = await setup();
-    await store.put('raw/marketing campaign (2).tsv', readFileSync(realFile));
+    await store.put('raw/marketing campaign (2).tsv', readFileSync(REAL_FILE));
     const [result] = await handle(eventFor('s3-put-raw.json', bucket));
     expect(result).toMatchObject({ status: 'cleaned', rowsIn: 2240, rowsOut: 2053 });
     const report = (await json(store, `${result!.prefix}report.json`)) as PreprocessReport;

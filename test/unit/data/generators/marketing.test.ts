@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   IMPLAUSIBLE_BIRTH_YEARS, MARKETING_COLUMNS, MARKETING_DIRT, OUTLIER_INCOME, generateMarketing, writeMarketing,
 } from '../../../../data/generators/marketing.js';
+import { REAL_FILE, realFileMissing } from '../../../helpers/real-data.js';
 
-const REAL = join(import.meta.dirname, '../../../..', '..', 'shared', 'data', 'marketing_campaign.csv');
 const column = Object.fromEntries(MARKETING_COLUMNS.map((name, i) => [name, i])) as Record<(typeof MARKETING_COLUMNS)[number], number>;
 
 function text(rows: number, seed = 1): string {
@@ -95,8 +95,8 @@ describe('generateMarketing', () => {
     expect(rows20k.every((fields) => fields.length === 29)).toBe(true);
   });
 
-  it.skipIf(!existsSync(REAL))('uses the real file\'s header', () => {
-    expect(readFileSync(REAL, 'latin1').split('\r\n')[0]).toBe(MARKETING_COLUMNS.join('\t'));
+  it.skipIf(realFileMissing("test/unit/data/generators/marketing.test.ts: uses the real file's header"))("uses the real file's header", () => {
+    expect(readFileSync(REAL_FILE, 'latin1').split('\r\n')[0]).toBe(MARKETING_COLUMNS.join('\t'));
   });
 
   it('writes dd-mm-yyyy enrolment dates from 30-07-2012 to 29-06-2014', () => {
@@ -142,8 +142,8 @@ describe('generateMarketing', () => {
     expect(rates.outlierIncome).toBeLessThan(MARKETING_DIRT.outlierIncome * 3);
   });
 
-  it.skipIf(!existsSync(REAL))('has dirt rates near those counted in the real file', () => {
-    const real = dirtRates(rowsOf(readFileSync(REAL, 'latin1')));
+  it.skipIf(realFileMissing('test/unit/data/generators/marketing.test.ts: has dirt rates near those counted in the real file'))('has dirt rates near those counted in the real file', () => {
+    const real = dirtRates(rowsOf(readFileSync(REAL_FILE, 'latin1')));
     const generated = dirtRates(rows20k);
     expect(Math.abs(generated.missingIncome - real.missingIncome)).toBeLessThan(0.005);
     expect(Math.abs(generated.duplicate - real.duplicate)).toBeLessThan(0.015);
