@@ -4,7 +4,7 @@
  * Runs every benchmark part in test/bench/parts/ (or only those named), prints each part's table
  * and targets, and writes them to data/bench/results-<part>.json.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -60,24 +60,29 @@ function printReport(part: BenchPart, report: BenchReport): void {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  const available = await loadParts();
   const program = new Command('bench')
     .description('Run the benchmark parts in test/bench/parts/ and compare each with its peer.')
     .argument('[parts...]', 'parts to run (default: all)')
-    .option('--sizes <list>', 'input sizes in rows', (text: string) => {
-      try {
-        return parseSizes(text);
-      } catch (error) {
-        throw new InvalidArgumentError((error as Error).message);
-      }
-    }, [10_000, 100_000, 1_000_000])
+    .addOption(
+      new Option('--sizes <list>', 'input sizes in rows, e.g. 10k,100k')
+        .argParser((text: string) => {
+          try {
+            return parseSizes(text);
+          } catch (error) {
+            throw new InvalidArgumentError((error as Error).message);
+          }
+        })
+        .default([10_000, 100_000, 1_000_000], '10k,100k,1M'),
+    )
     .option('--repeats <n>', 'runs per measurement, the median reported (default: 5 up to 20k rows, else 3)', (text: string) => parseCount(text, { min: 1 }))
     .option('--seed <n>', 'seed of the generated inputs', parseSeed, 1)
+    .addHelpText('after', `\nParts:\n${available.map((part) => `  ${part.name.padEnd(11)} ${part.description}`).join('\n')}\n`)
     .showHelpAfterError();
   program.parse(argv as string[]);
   const options = program.opts<Options>();
   const names = program.args;
 
-  const available = await loadParts();
   const unknown = names.filter((name) => !available.some((part) => part.name === name));
   if (unknown.length > 0) {
     throw new Error(`no benchmark part named ${unknown.join(', ')}; there are: ${available.map((part) => part.name).join(', ')}`);
