@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -71,6 +71,9 @@ const tempName = (): string => `${self.pid}-${self.start || 'x'}-${hostTag}-${ra
 
 /** Roots whose leftovers this process has cleared already. */
 const swept = new Set<string>();
+
+/** Writes under way in this process, per root: when none is, the store's own folder is removed if empty. */
+const writing = new Map<string, number>();
 
 /**
  * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
@@ -145,6 +148,7 @@ export class FolderStore implements ObjectStore {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
     let release: (() => Promise<void>) | undefined;
+    writing.set(this.root, (writing.get(this.root) ?? 0) + 1);
     try {
       const path = this.path(key);
       this.sweepOnce();
@@ -169,6 +173,28 @@ export class FolderStore implements ObjectStore {
       throw this.failure(error, key);
     } finally {
       await release?.();
+      this.tidy();
+    }
+  }
+
+  /**
+   * Removes the store's own folder (`.store/` and its `tmp/` and `locks/`) when this process writes
+   * nothing more under the root and the folders are empty, so a folder of outputs holds only its
+   * objects. Another process's file in them keeps them (rmdir refuses a folder that is not empty).
+   */
+  private tidy(): void {
+    const left = (writing.get(this.root) ?? 1) - 1;
+    if (left > 0) {
+      writing.set(this.root, left);
+      return;
+    }
+    writing.delete(this.root);
+    for (const dir of [this.tempDir, this.lockDir, dirname(this.tempDir)]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not empty, or not there */
+      }
     }
   }
 
@@ -185,11 +211,16 @@ export class FolderStore implements ObjectStore {
     track(temp);
     try {
       const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
-      await write().catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await mkdir(this.tempDir, { recursive: true });
-        await write();
-      });
+      // the temporary folder is made when missing (another process may remove it when it is idle and empty)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await write();
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+          await mkdir(this.tempDir, { recursive: true });
+        }
+      }
       const move = small ? async () => renameSync(temp, path) : () => rename(temp, path);
       await move().catch(async (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;

@@ -262,6 +262,79 @@ describe('event source delivery', () => {
   });
 });
 
+describe('event source that never gives a batch up (retry attempts: Infinity, Lambda -1)', () => {
+  it('retries a transient failure until it heals, however long, and gives nothing up', async () => {
+    const log = await topic(1, 8);
+    const clock = virtualClock();
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let failures = 0;
+    const delivered: number[] = [];
+    const es = source(log, {
+      clock,
+      batchSize: 8,
+      retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2 },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async (event) => {
+        // the store is down for ten virtual minutes
+        if (clock.now() < 600_000) {
+          failures++;
+          throw transient('the store is down');
+        }
+        delivered.push(...decodeKafkaEvent(event).map((r) => r.offset));
+      },
+    });
+    await es.runUntilIdle({ idleMs: 30 });
+    await es.stop();
+    expect(failures).toBeGreaterThan(50);
+    expect(delivered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(es.stats.failed).toBe(0);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(8);
+  });
+
+  it('stops the partition with the batch uncommitted on an error retrying cannot mend, naming the batch', async () => {
+    const log = await topic(1, 4);
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let calls = 0;
+    const es = source(log, {
+      retry: { attempts: Number.POSITIVE_INFINITY, ...fast },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async () => {
+        calls++;
+        throw new InputError('s3://models', 'access denied');
+      },
+    });
+    await expect(es.runUntilIdle({ idleMs: 30 })).rejects.toThrow('t-0 offsets 0-3: s3://models: access denied (not retriable; the batch is kept, not given up: the partition stops here until this is fixed)');
+    await es.stop();
+    expect(calls).toBe(1);
+    expect(es.stats.failed).toBe(0);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(0);
+  });
+
+  it('stops between attempts when asked, without waiting out the backoff, leaving the failing batch uncommitted and not given up', async () => {
+    const log = await topic(1, 4);
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let calls = 0;
+    const es = source(log, {
+      bisectBatchOnFunctionError: false,
+      // an hour between attempts: a stop that waited for the next one would outlast the test
+      retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 3_600_000, maxDelayMs: 3_600_000, multiplier: 1 },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async () => {
+        calls++;
+        throw transient('the store is down');
+      },
+    });
+    await es.start();
+    while (calls < 1) await sleep(5);
+    await es.stop();
+    expect(calls).toBe(1);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(0);
+  });
+});
+
 describe('event source and a failing event log', () => {
   it('stops a partition whose log keeps failing once the log retry policy is spent, naming what it gave up on', async () => {
     const log = await topic(1, 3);
