@@ -116,6 +116,12 @@ export interface Source {
 const LOG_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 
 /**
+ * The cluster name an in-process log gives itself (its identity is `in-process.<an id of its
+ * own>`): such a log lives and dies with one process, so its results are never continued.
+ */
+export const IN_PROCESS_LOG = 'in-process';
+
+/**
  * The identity of an event log as the events of a Kafka-triggered Lambda name it: for Amazon MSK
  * (and the local emulator, which names its logs the same way) the cluster's name and id from the
  * event source ARN, `arn:aws:kafka:<region>:<account>:cluster/<name>/<id>` -> `<name>.<id>`; for
@@ -174,4 +180,30 @@ export function parseSourceName(text: string): Source | undefined {
  */
 export function describeSource(source: Source): string {
   return source.log === undefined ? `${source.topic} (written before sources were recorded)` : `${source.topic} on log ${source.log}`;
+}
+
+/**
+ * The one source to read among those found, for a reader given a topic (and perhaps a log): the
+ * log asked for; else the `preferred` one (the configured log's, when it has results; `in-process.`
+ * for the only in-process log's); else the only one of the topic. Anything else is an error that lists what there is, never a merge of
+ * several logs' results.
+ *
+ * @example
+ * chooseSource(found, { topic: 'sensor_data', preferred: 'kafka.q1w2' }, 'results/stream/partials/');
+ */
+export function chooseSource<T extends { readonly source: Source }>(found: readonly T[], wanted: { readonly topic: string; readonly log?: string | undefined; readonly preferred?: string | undefined }, where: string): T {
+  const ofTopic = found.filter((f) => f.source.topic === wanted.topic);
+  const listed = () => found.map((f) => sourceName(f.source)).join(', ') || 'none';
+  if (wanted.log !== undefined) {
+    const chosen = ofTopic.find((f) => f.source.log === wanted.log);
+    if (chosen === undefined) throw new PipelineError(`no results of ${describeSource({ topic: wanted.topic, log: wanted.log })} in ${where} (there are: ${listed()})`);
+    return chosen;
+  }
+  const preferred = ofTopic.filter((f) => f.source.log !== undefined && (f.source.log === wanted.preferred || (wanted.preferred === `${IN_PROCESS_LOG}.` && f.source.log.startsWith(wanted.preferred))));
+  if (preferred.length === 1) return preferred[0]!;
+  if (ofTopic.length === 1) return ofTopic[0]!;
+  if (ofTopic.length === 0) throw new PipelineError(`no results of topic ${wanted.topic} in ${where} (there are: ${listed()})`);
+  throw new PipelineError(
+    `${ofTopic.length} event logs have results of topic ${wanted.topic} in ${where}: ${ofTopic.map((f) => f.source.log ?? '(written before sources were recorded)').join(', ')}; choose one with --log <id>`,
+  );
 }

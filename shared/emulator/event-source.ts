@@ -5,6 +5,7 @@ import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { delayMs, retry, RetriesExhausted, RetryPolicies, type RetryPolicy } from '../retry.js';
 import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
+import { logIdOf } from '../names.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
 /** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */
@@ -70,7 +71,7 @@ export interface EventSourceOptions {
   readonly clock?: Clock;
   /** Where a new consumer group starts: the oldest record or the next one. @default 'TRIM_HORIZON' */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** Written into each event; defaults to a made-up MSK cluster ARN and `in-process` servers. */
+  /** Written into each event; defaults to the log's own identity (`EventLog.identity`) and `in-process` servers. */
   readonly source?: EventSourceIdentity;
   /** The function's ARN in invocation records. @default 'arn:aws:lambda:us-east-1:000000000000:function:<group>' */
   readonly functionArn?: string;
@@ -168,6 +169,8 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 
   const start = (): Promise<void> =>
     (starting ??= (async () => {
+      context.source = options.source ?? { eventSource: 'aws:kafka', eventSourceArn: await options.log.identity(), bootstrapServers: 'in-process' };
+      context.log = logIdOf(context.source);
       const partitions = await options.log.partitions(options.topic);
       workers = partitions.map((p) => new PartitionWorker(context, p));
       for (const worker of workers) worker.start();
@@ -227,11 +230,6 @@ function resolve(options: EventSourceOptions) {
   if (!(maxPayloadBytes > 0)) throw new PipelineError(`maxPayloadBytes must be positive, got ${maxPayloadBytes}`);
   const retry: RetryPolicy = { ...EventSourceDefaults.retry, ...options.retry };
   if (!(retry.attempts >= 1)) throw new PipelineError(`retry.attempts must be 1 or more, got ${retry.attempts}`);
-  const source: EventSourceIdentity = options.source ?? {
-    eventSource: 'aws:kafka',
-    eventSourceArn: `arn:aws:kafka:us-east-1:000000000000:cluster/local/${options.topic}`,
-    bootstrapServers: 'in-process',
-  };
   return {
     batchSize,
     maxBatchingWindowMs,
@@ -239,10 +237,12 @@ function resolve(options: EventSourceOptions) {
     retry,
     logRetry: options.logRetry ?? EventSourceDefaults.logRetry,
     clock: options.clock ?? systemClock,
-    source,
     bisect: options.bisectBatchOnFunctionError ?? EventSourceDefaults.bisectBatchOnFunctionError,
     pollWaitMs: options.pollWaitMs ?? EventSourceDefaults.pollWaitMs,
     functionArn: options.functionArn ?? `arn:aws:lambda:us-east-1:000000000000:function:${options.group}`,
+    /** How events name their source, and that log's identity (shared/names.ts); known once started. */
+    source: undefined as EventSourceIdentity | undefined,
+    log: '',
   };
 }
 
@@ -469,7 +469,7 @@ class PartitionWorker {
           // stopping: the invocation under way finishes, no new attempt starts (the batch stays uncommitted)
           if (state.aborted || (state.stopping && invocations >= attempt)) throw new Aborted();
           invocations++;
-          const event = encodeKafkaEvent(records, source);
+          const event = encodeKafkaEvent(records, source!);
           emit({ type: 'invoke', ...range, records: records.length, attempt: invocations });
           stats.invocations++;
           const started = clock.now();
@@ -520,8 +520,8 @@ class PartitionWorker {
     // the invocation record's time is a date, not a duration: the wall clock's
     let key: string | undefined;
     if (options.onFailure) {
-      key = failureKey(options.onFailure.prefix, records);
-      const record = invocationRecord(records, encodeKafkaEvent(records, source), source, {
+      key = failureKey(options.onFailure.prefix, records, this.ctx.log);
+      const record = invocationRecord(records, encodeKafkaEvent(records, source!), source!, {
         condition,
         approximateInvokeCount: invocations,
         error,

@@ -73,11 +73,8 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
     ...(options.startingPosition === undefined ? {} : { startingPosition: options.startingPosition }),
     // -1 in the manifest is Lambda's "retry until the record expires": the emulator never gives such a batch up
     ...retryOf(options.retryAttempts ?? (retryAttempts < 0 ? retryAttempts : undefined)),
-    source: {
-      eventSource: 'aws:kafka',
-      eventSourceArn: config.kafka.clusterArn ?? `arn:aws:kafka:${config.s3.region}:000000000000:cluster/local/pipeline`,
-      bootstrapServers: brokers === '' ? 'in-process' : brokers,
-    },
+    // the log's own identity: the handlers keep each log's results apart by it (shared/names.ts)
+    source: { eventSource: 'aws:kafka', eventSourceArn: await log.identity(), bootstrapServers: brokers === '' ? 'in-process' : brokers },
     functionArn: `arn:aws:lambda:${config.s3.region}:000000000000:function:pipeline-${name}`,
     onFailure: { store: openStore(config, trigger.onFailure.area), prefix: trigger.onFailure.prefix },
     onEvent: (event) => {

@@ -45,7 +45,7 @@ describe('pipeline report and pipeline dashboard on the embedded store', () => {
     const { code } = await running.exited;
     expect(code).toBe(1);
     expect(running.stderr).toBe(
-      `pipeline: nothing to show in folder ${empty}/: found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/versions/, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them\n`,
+      `pipeline: nothing to show in folder ${empty}/: found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/current/<topic>@<log>.json, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them\n`,
     );
   });
 
