@@ -46,7 +46,8 @@ interface FunctionBase {
   /**
    * Retries before the event or batch goes to the failure destination (`<name>RetryAttempts`
    * overrides): Lambda's asynchronous retries for S3-triggered functions, the event source
-   * mapping's for Kafka-triggered ones.
+   * mapping's for Kafka-triggered ones, where -1 means until the batch succeeds (never given up;
+   * no failure destination then, since Lambda caps a mapping that has one at 10 retries).
    */
   readonly retryAttempts: number;
   /** The areas it reads or writes; each becomes a bucket variable and an IAM grant. */
@@ -92,7 +93,8 @@ export const Functions = {
     load: () => import('./cdc/handler.js'),
     memoryMb: 1024,
     timeoutSeconds: 120,
-    retryAttempts: 3,
+    // never given up: a skipped change would leave the model wrong for good (docs/cdc.md, "Never losing a change")
+    retryAttempts: -1,
     areas: { models: 'readWrite' },
   },
   analytics: {

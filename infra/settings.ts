@@ -83,7 +83,7 @@ const whole = (min: number, max: number) =>
   z
     .custom<number | string>(
       (value) => {
-        const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+        const n = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
         return Number.isInteger(n) && n >= min && n <= max;
       },
       { error: (issue) => `must be a whole number from ${min} to ${max}, got ${JSON.stringify(issue.input)}` },
@@ -123,7 +123,8 @@ function derived(): Record<string, readonly [z.ZodType<unknown, unknown>, string
   for (const name of FunctionNames) {
     const fn = Functions[name];
     out[`${name}MemoryMb`] = [memory, fn.memoryMb];
-    out[`${name}RetryAttempts`] = [whole(0, 10_000), fn.retryAttempts];
+    // a Kafka event source mapping also takes -1: retry until the batch succeeds (it is never given up)
+    out[`${name}RetryAttempts`] = [whole(fn.trigger.kind === 'kafka' ? -1 : 0, 10_000), fn.retryAttempts];
     if (fn.trigger.kind === 'kafka') {
       out[`${name}BatchSize`] = [whole(1, 10_000), fn.trigger.batchSize];
       out[`${name}BatchWindowSeconds`] = [whole(0, 300), fn.trigger.batchWindowSeconds];

@@ -89,6 +89,12 @@ export interface PipelineConfig {
     readonly limits: Readonly<Partial<Record<Measure, Bounds>>>;
     /** `STREAM_ZSCORE`: how many standard deviations from a sensor's mean make a window anomalous; unset: 4. */
     readonly zScore: number | undefined;
+    /**
+     * `STREAM_TIME_RANGE`: the event times a reading may carry, `<from>/<to>` as ISO-8601 instants
+     * (either side may be empty): `2024-01-01T00:00:00Z/` for a backfill of older readings. Unset:
+     * from 2000-01-01 to one day after the record that carries the reading.
+     */
+    readonly timeRange: { readonly earliest?: number; readonly latest?: number };
   };
   /**
    * `ANALYTICS_DATASET`: the dataset the analytics function analyses (`processed/<dataset>/`);
@@ -141,6 +147,22 @@ const limits = optional.transform((text, ctx) => {
   return out;
 });
 
+const instant = (side: string): number | undefined | null => {
+  if (side.trim() === '') return undefined;
+  // a zone is required: an instant, not a local time that depends on the machine
+  return /(Z|[+-]\d\d:\d\d)$/.test(side.trim()) && !Number.isNaN(Date.parse(side.trim())) ? Date.parse(side.trim()) : null;
+};
+const timeRange = optional.transform((text, ctx) => {
+  if (text === undefined) return {};
+  const parts = text.split('/');
+  const [earliest, latest] = parts.map(instant);
+  if (parts.length !== 2 || earliest === null || latest === null || (earliest !== undefined && latest !== undefined && earliest > latest)) {
+    ctx.addIssue({ code: 'custom', message: `must be <from>/<to>, ISO-8601 instants with a zone (either side may be empty), from before to, got '${text}'` });
+    return {};
+  }
+  return { ...(earliest === undefined ? {} : { earliest }), ...(latest === undefined ? {} : { latest }) };
+});
+
 const topicVariables = Object.fromEntries(
   Object.values(Topics).flatMap((t) => [
     [t.nameEnv, optional],
@@ -172,6 +194,7 @@ const Environment = z.object({
   MODEL_NAME: optional,
   STREAM_LIMITS: limits,
   STREAM_ZSCORE: positiveNumber,
+  STREAM_TIME_RANGE: timeRange,
   ANALYTICS_DATASET: optional,
 });
 
@@ -218,7 +241,7 @@ export function loadConfig(env: Env): PipelineConfig {
       clusterArn: vars.MSK_CLUSTER_ARN,
     },
     modelName: vars.MODEL_NAME ?? 'response',
-    stream: { limits: vars.STREAM_LIMITS, zScore: vars.STREAM_ZSCORE },
+    stream: { limits: vars.STREAM_LIMITS, zScore: vars.STREAM_ZSCORE, timeRange: vars.STREAM_TIME_RANGE },
     analyticsDataset: vars.ANALYTICS_DATASET,
   };
 }

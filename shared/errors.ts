@@ -91,6 +91,23 @@ export class NotFoundError extends PipelineError {
   }
 }
 
+/**
+ * A command stopped by a signal (Ctrl-C, SIGTERM) before it was done. `exitCode` is the shell's
+ * convention for it: 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+ *
+ * @example
+ * throw new Interrupted('the stream function was stopped before it was idle', 143);
+ */
+export class Interrupted extends PipelineError {
+  override readonly name = 'Interrupted';
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode = 130) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
 /** What kind of storage failure an error is; only `transient` is worth another attempt. */
 export const StorageFailures = ['permission', 'missing-bucket', 'invalid', 'too-large', 'transient', 'unknown'] as const;
 export type StorageFailure = (typeof StorageFailures)[number];

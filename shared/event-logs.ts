@@ -81,3 +81,28 @@ export async function kafkaConnection(
     source: 'KAFKA_BROKERS',
   };
 }
+
+/**
+ * The identity (shared/names.ts, `logIdOf`) of the event log the configuration points at, for
+ * readers that pick one log's results among several: an MSK cluster's from its ARN; another
+ * Kafka cluster's from the brokers (one short request); `in-process.` (any in-process log's: only
+ * the last `npm start`'s is kept) when no Kafka is configured; undefined when the brokers do not
+ * answer (the reader then needs `--log`).
+ *
+ * @example
+ * const preferred = await configuredLogId(loadConfig(process.env)); // 'kafka.4L6g3nShT-eMCtK--X86sw'
+ */
+export async function configuredLogId(config: PipelineConfig, options: { readonly clusterArn?: string } = {}): Promise<string | undefined> {
+  const { IN_PROCESS_LOG, logIdOf } = await import('./names.js');
+  const clusterArn = options.clusterArn ?? config.kafka.clusterArn;
+  if (clusterArn !== undefined) return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: clusterArn });
+  if (config.kafka.brokers.length === 0) return `${IN_PROCESS_LOG}.`;
+  const log = await openEventLog(config, { kafka: { connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 } });
+  try {
+    return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+  } catch {
+    return undefined;
+  } finally {
+    await log.close().catch(() => undefined);
+  }
+}

@@ -8,7 +8,8 @@ import { decodeKafkaEvent, type KafkaEvent } from '../../shared/lambda/kafka-eve
 import { MetricNames, quiet, type Telemetry } from '../../shared/lambda/telemetry.js';
 import type { ObjectStore } from '../../shared/ports/object-store.js';
 import { openStore } from '../../shared/stores.js';
-import { DefaultLimits, type Limits } from '../../shared/stream/aggregate.js';
+import { logIdOf } from '../../shared/names.js';
+import { DefaultLimits, DefaultTimeBounds, type Limits, type TimeBounds } from '../../shared/stream/aggregate.js';
 import { streamObjects, type StreamObjectCounts } from '../../shared/stream/outputs.js';
 
 /** What an invocation did; Lambda ignores the result of a Kafka-triggered function. */
@@ -20,6 +21,8 @@ export interface StreamResult {
 export interface StreamDeps {
   readonly store: ObjectStore;
   readonly limits?: Limits;
+  /** Which event times a reading may carry. @default DefaultTimeBounds */
+  readonly time?: TimeBounds;
   readonly telemetry?: Telemetry;
 }
 
@@ -29,15 +32,17 @@ export interface StreamDeps {
  *
  * @example
  * const handle = createStreamHandler({ store: new FolderStore('data') });
- * await handle(event); // { records: 100, written: ['results/stream/partials/sensor_data/0/...json'] }
+ * await handle(event); // { records: 100, written: ['results/stream/partials/sensor_data@<log>/0/...json'] }
  */
 export function createStreamHandler(deps: StreamDeps): Handler<KafkaEvent, StreamResult> {
   const telemetry = deps.telemetry ?? quiet;
   return async (event) => {
     const started = performance.now();
     const records = decodeKafkaEvent(event);
+    // every result names the log its records came from, so runs over different logs never mix
+    const log = logIdOf(event);
     const counts: StreamObjectCounts = { deadLetters: 0, anomalies: 0 };
-    const objects = streamObjects(records, deps.limits ?? DefaultLimits, counts);
+    const objects = streamObjects(records, deps.limits ?? DefaultLimits, counts, { log, time: deps.time ?? DefaultTimeBounds });
     // each object is whole in itself and named by its records, so the order of the writes is free
     await Promise.all(objects.map(({ key, body }) => deps.store.put(key, body, { contentType: 'application/json' })));
     telemetry.info('batch', { records: records.length, deadLettered: counts.deadLetters, anomalies: counts.anomalies, written: objects.length, durationMs: Math.round(performance.now() - started) });
@@ -56,7 +61,7 @@ export function createStreamHandler(deps: StreamDeps): Handler<KafkaEvent, Strea
  * const handle = handlerFor(loadConfig(process.env));
  */
 export function handlerFor(config: PipelineConfig, telemetry: Telemetry = quiet): Handler<KafkaEvent, StreamResult> {
-  return createStreamHandler({ store: openStore(config, 'results'), limits: { ...DefaultLimits, ...config.stream.limits }, telemetry });
+  return createStreamHandler({ store: openStore(config, 'results'), limits: { ...DefaultLimits, ...config.stream.limits }, time: { ...DefaultTimeBounds, ...config.stream.timeRange }, telemetry });
 }
 
 /** The Lambda entry point. */

@@ -46,8 +46,8 @@ export interface PipelineDashboardProps {
   readonly storage: Storage;
   /** The MSK side, for the lag graphs; without it the Kafka-triggered functions have no mapping and no lag. */
   readonly streaming?: Streaming;
-  /** With `onFailure=kafka`, failed batches go to `<topic>.dlq`, shown beside the dead-letter bucket. */
-  readonly deadLetterTopics?: boolean;
+  /** With `onFailure=kafka`, the topics whose failed batches go to `<topic>.dlq`, shown beside the dead-letter bucket. */
+  readonly deadLetterTopics?: readonly string[];
   /** Shown at the top, with their state. */
   readonly alarms: readonly cloudwatch.IAlarm[];
 }
@@ -78,8 +78,8 @@ export class PipelineDashboard extends Construct {
     this.url = `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`;
 
     const deadLetters = graph('dead letters: failed events and batches', [withLabel(deadLetterWrites(storage), 'written to the dead-letter bucket')]);
-    if (streaming && props.deadLetterTopics) {
-      for (const topic of Object.values(Topics)) deadLetters.addRightMetric(withLabel(messagesIn(streaming, `${topic.name}${DeadLetterSuffix}`), `messages/s into ${topic.name}${DeadLetterSuffix}`));
+    if (streaming) {
+      for (const topic of props.deadLetterTopics ?? []) deadLetters.addRightMetric(withLabel(messagesIn(streaming, `${topic}${DeadLetterSuffix}`), `messages/s into ${topic}${DeadLetterSuffix}`));
     }
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'alarms', alarms: [...props.alarms], width: Grid.columns - Grid.graphWidth, height: Grid.graphHeight }),

@@ -153,7 +153,10 @@ export class Functions extends Construct {
    * - retries: a few, with bisect-on-error, so one poisonous record is isolated in about
    *   log2(batch) splits; the handlers dead-letter malformed records themselves, so what reaches
    *   this point is a real failure, and after the retries the batch goes to the on-failure
-   *   destination instead of blocking its partition forever.
+   *   destination instead of blocking its partition forever. A function whose retries are -1
+   *   (cdc: a skipped change would leave its model wrong for good) is retried until the batch
+   *   succeeds and has no on-failure destination, since Lambda caps the retries of a mapping
+   *   that has one at 10 (docs/cdc.md, "Never losing a change").
    * - on-failure destination: the dead-letter bucket (default), or a `<topic>.dlq` topic on the
    *   same cluster with `onFailure=kafka` (Lambda requires provisioned pollers for that).
    * - data-plane IAM: Connect/DescribeClusterDynamicConfiguration on the cluster, DescribeTopic/
@@ -170,7 +173,8 @@ export class Functions extends Construct {
     storage: Storage,
   ): void {
     const group = consumerGroupOf(Stack.of(this).stackName, name);
-    const kafkaFailures = settings.onFailure === 'kafka';
+    const givesUp = retryAttempts >= 0;
+    const kafkaFailures = givesUp && settings.onFailure === 'kafka';
     fn.function.addEventSource(
       new ManagedKafkaEventSource({
         clusterArn: streaming.clusterArn,
@@ -181,7 +185,7 @@ export class Functions extends Construct {
         maxBatchingWindow: Duration.seconds(windowSeconds),
         retryAttempts,
         bisectBatchOnError: true,
-        onFailure: kafkaFailures ? new KafkaDlq(`${topic}${DeadLetterSuffix}`) : new S3FailureRecords(storage.deadLetterBucket),
+        onFailure: !givesUp ? undefined : kafkaFailures ? new KafkaDlq(`${topic}${DeadLetterSuffix}`) : new S3FailureRecords(storage.deadLetterBucket),
         provisionedPollerConfig: kafkaFailures ? { minimumPollers: 1, maximumPollers: 3 } : undefined,
         metricsConfig: { metrics: [lambda.MetricType.EVENT_COUNT, lambda.MetricType.ERROR_COUNT, lambda.MetricType.KAFKA_METRICS] },
       }),

@@ -54,6 +54,9 @@ export class Monitoring extends Construct {
 
     alarm('DeadLetters', deadLetterWrites(storage), 1, 'A failed event or batch was written to the dead-letter bucket');
 
+    /** The topics with a `<topic>.dlq`: those of Kafka-triggered functions that give a batch up. */
+    const deadLetterTopics =
+      settings.onFailure === 'kafka' ? KafkaFunctionNames.filter((name) => settings.functions[name].retryAttempts >= 0).map((name) => Topics[Manifest[name].trigger.topic].name) : [];
     if (streaming) {
       for (const name of KafkaFunctionNames) {
         const topic = Topics[Manifest[name].trigger.topic].name;
@@ -71,7 +74,7 @@ export class Monitoring extends Construct {
           `The ${name} consumer group is at least ${settings.timeLagThresholdSeconds} s behind on ${topic} for 15 minutes`,
           3,
         );
-        if (settings.onFailure === 'kafka') {
+        if (deadLetterTopics.includes(topic)) {
           alarm(`${name}DeadLetterTopic`, messagesIn(streaming, `${topic}${DeadLetterSuffix}`), 0, `A batch of ${topic} was sent to ${topic}${DeadLetterSuffix}`, 1, true);
         }
       }
@@ -79,6 +82,6 @@ export class Monitoring extends Construct {
 
     // LocalStack (community, 4.x) has no CloudFormation resource for a dashboard and would only pretend to create one
     this.dashboard =
-      settings.stage === 'local' ? undefined : new PipelineDashboard(this, 'Dashboard', { functions, storage, streaming, deadLetterTopics: settings.onFailure === 'kafka', alarms: this.alarms });
+      settings.stage === 'local' ? undefined : new PipelineDashboard(this, 'Dashboard', { functions, storage, streaming, deadLetterTopics, alarms: this.alarms });
   }
 }

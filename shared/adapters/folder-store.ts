@@ -1,11 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConflictError, NotFoundError, PipelineError, StorageError, type StorageFailure } from '../errors.js';
+import { keyProblem, prefixProblem } from '../names.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
+import { isAlive, ownerText, parseOwner, self, type Owner } from './owner.js';
 
 /** Objects up to this size are written without the thread pool (see put). */
 const SYNC_WRITE_BYTES = 256 * 1024;
@@ -43,13 +45,47 @@ const Explanations: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',
 };
 
+/** The store's own folder under its root: temporary files and locks, never objects. */
+export const PRIVATE_FOLDER = '.store';
+/** A lock whose holder cannot be checked (another host) is taken to be abandoned after this long. */
+const FOREIGN_LOCK_EXPIRY_MS = 30_000;
+const hostTag = createHash('sha1').update(self.host).digest('hex').slice(0, 8);
+
+/** What this process is writing or holding in folder stores: removed if it exits mid-way (see cleanUpAtExit). */
+const inFlight = new Set<string>();
+let exitHook = false;
+function track(path: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    // a process that exits (process.exit, an uncaught error, a handled signal) takes its half-written
+    // files and its locks with it; kill -9 cannot be caught, and the next writer clears those (sweep)
+    process.on('exit', () => {
+      for (const leftover of inFlight) rmSync(leftover, { force: true });
+    });
+  }
+  inFlight.add(path);
+}
+
+/** The temporary file name of a write: its writer (pid, start time, host) and a random part. */
+const tempName = (): string => `${self.pid}-${self.start || 'x'}-${hostTag}-${randomBytes(6).toString('hex')}.tmp`;
+
+/** Roots whose leftovers this process has cleared already. */
+const swept = new Set<string>();
+
+/** Writes under way in this process, per root: when none is, the store's own folder is removed if empty. */
+const writing = new Map<string, number>();
+
 /**
  * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
- * and are renamed into place, so readers never see half an object. Conditional writes hold a
- * lock file (`<key>.lock`, created exclusively), so they are safe across processes too.
- * File-system errors are classified into StorageErrors naming the key: a name too long, a key
- * that is a folder, a permission problem fail at once; a busy or exhausted system is transient.
- * ETags are the MD5 of the bytes, as S3's are for single-part uploads.
+ * (under `.store/tmp/`) and are renamed into place, so readers never see half an object.
+ * Conditional writes hold a lock file (`.store/locks/<hash of the key>.lock`, created atomically
+ * with the writer's pid, start time and host in it), so they are safe across processes too; a lock
+ * or temporary file left by a process that is gone (kill -9) is cleared by the next writer at once,
+ * without waiting for an expiry. Keys are checked before any path is made of them
+ * (`shared/names.ts`: no `..`, no NUL, no folder); file-system errors are classified into
+ * StorageErrors naming the key: a name too long, a key that is a folder, a permission problem fail
+ * at once; a busy or exhausted system is transient. ETags are the MD5 of the bytes, as S3's are
+ * for single-part uploads.
  *
  * @example
  * const store = new FolderStore('data');
@@ -59,6 +95,8 @@ const Explanations: Readonly<Record<string, string>> = {
 export class FolderStore implements ObjectStore {
   readonly name: string;
   private readonly root: string;
+  private readonly tempDir: string;
+  private readonly lockDir: string;
   private readonly etags = new Map<string, { version: string; etag: string }>();
 
   constructor(
@@ -67,14 +105,20 @@ export class FolderStore implements ObjectStore {
   ) {
     this.root = resolve(root);
     this.name = this.root;
+    this.tempDir = join(this.root, PRIVATE_FOLDER, 'tmp');
+    this.lockDir = join(this.root, PRIVATE_FOLDER, 'locks');
   }
 
   private path(key: string): string {
-    const path = resolve(this.root, key);
-    if (key === '' || key.startsWith('/') || !path.startsWith(this.root + sep)) {
-      throw new PipelineError(`invalid object key '${key}': it must be a relative path inside the store`);
-    }
-    return path;
+    const problem = keyProblem(key) ?? this.fileNameProblem(key);
+    if (problem !== undefined) throw new StorageError(`${this.name}/${String(key)}`, 'invalid', `invalid object key: ${problem}`);
+    return join(this.root, ...key.split('/'));
+  }
+
+  private fileNameProblem(key: string): string | undefined {
+    if (key.split('/', 1)[0] === PRIVATE_FOLDER) return `${PRIVATE_FOLDER}/ is the store's own folder`;
+    const long = key.split('/').find((segment) => Buffer.byteLength(segment) > 255);
+    return long === undefined ? undefined : `a part of it is ${Buffer.byteLength(long)} bytes, over the 255 a file name can hold`;
   }
 
   async get(key: string): Promise<StoredObject> {
@@ -101,12 +145,14 @@ export class FolderStore implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
-    const path = this.path(key);
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
     let release: (() => Promise<void>) | undefined;
+    writing.set(this.root, (writing.get(this.root) ?? 0) + 1);
     try {
-      release = conditional ? await this.lock(path, key) : undefined;
+      const path = this.path(key);
+      this.sweepOnce();
+      release = conditional ? await this.lock(key) : undefined;
       if (conditional) {
         const current = await this.head(key);
         if (options.ifNoneMatch === '*' && current !== undefined) throw new ConflictError(key, { status: 412 });
@@ -115,20 +161,7 @@ export class FolderStore implements ObjectStore {
           throw new ConflictError(key, { status: current === undefined ? 404 : 412 });
         }
       }
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-      // a small object is written synchronously: the thread pool's round trips (open, write,
-      // close, rename) cost more than the write itself, and the streaming function writes two
-      // small objects a batch; a large one goes through the thread pool, not to block the loop
-      const small = bytes.byteLength <= SYNC_WRITE_BYTES;
-      const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
-      // the folder usually exists: it is made only when the write says it does not
-      await write().catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        await mkdir(dirname(path), { recursive: true });
-        await write();
-      });
-      if (small) renameSync(temp, path);
-      else await rename(temp, path);
+      await this.writeAtomically(path, bytes);
       // hashed when asked for: most writers never read it, and MD5 of a run's outputs is a few hundred ms at 1M rows
       let etag: string | undefined;
       return {
@@ -140,23 +173,99 @@ export class FolderStore implements ObjectStore {
       throw this.failure(error, key);
     } finally {
       await release?.();
+      this.tidy();
+    }
+  }
+
+  /**
+   * Removes the store's own folder (`.store/` and its `tmp/` and `locks/`) when this process writes
+   * nothing more under the root and the folders are empty, so a folder of outputs holds only its
+   * objects. Another process's file in them keeps them (rmdir refuses a folder that is not empty).
+   */
+  private tidy(): void {
+    const left = (writing.get(this.root) ?? 1) - 1;
+    if (left > 0) {
+      writing.set(this.root, left);
+      return;
+    }
+    writing.delete(this.root);
+    for (const dir of [this.tempDir, this.lockDir, dirname(this.tempDir)]) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not empty, or not there */
+      }
+    }
+  }
+
+  /**
+   * Writes the bytes to a temporary file and renames it over `path`. A small object is written
+   * synchronously: the thread pool's round trips (open, write, close, rename) cost more than the
+   * write itself, and the streaming function writes two small objects a batch; a large one goes
+   * through the thread pool, not to block the loop. Folders are made only when a write says they
+   * are missing (they usually exist).
+   */
+  private async writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+    const small = bytes.byteLength <= SYNC_WRITE_BYTES;
+    const temp = join(this.tempDir, tempName());
+    track(temp);
+    try {
+      const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
+      // the temporary folder is made when missing (another process may remove it when it is idle and empty)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await write();
+          break;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+          await mkdir(this.tempDir, { recursive: true });
+        }
+      }
+      const move = small ? async () => renameSync(temp, path) : () => rename(temp, path);
+      await move().catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dirname(path), { recursive: true });
+        await move();
+      });
+    } catch (error) {
+      // a folder on another file system than the root cannot take a rename from .store/tmp: write beside the object
+      if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
+        const beside = `${path}.${tempName()}`;
+        track(beside);
+        try {
+          await writeFile(beside, bytes);
+          await rename(beside, path);
+        } finally {
+          inFlight.delete(beside);
+          await rm(beside, { force: true });
+        }
+        return;
+      }
+      throw error;
+    } finally {
+      inFlight.delete(temp);
+      if (small) rmSync(temp, { force: true });
+      else await rm(temp, { force: true });
     }
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
+    const problem = prefixProblem(prefix);
+    if (problem !== undefined) throw new StorageError(`${this.name}/${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
     const out: ObjectInfo[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
         throw this.failure(error, `${prefix}*`);
       }
       for (const entry of entries) {
         const full = join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (!entry.name.endsWith('.tmp') && !entry.name.endsWith('.lock')) {
+        if (entry.isDirectory()) {
+          if (dir !== this.root || entry.name !== PRIVATE_FOLDER) await walk(full);
+        } else if (!entry.name.endsWith('.tmp') && !entry.name.endsWith('.lock')) {
           const key = relative(this.root, full).split(sep).join('/');
           if (key.startsWith(prefix)) {
             const info = await stat(full);
@@ -167,7 +276,7 @@ export class FolderStore implements ObjectStore {
     };
     // walk only the folder that can hold the prefix
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    await walk(base === '' ? this.root : this.path(base));
+    await walk(base === '' ? this.root : join(this.root, ...base.split('/')));
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
@@ -177,6 +286,60 @@ export class FolderStore implements ObjectStore {
     } catch (error) {
       throw this.failure(error, key);
     }
+  }
+
+  /**
+   * Where the lock of `key` lives: `.store/locks/<SHA-1 of the key>.lock`, holding its writer as
+   * JSON (pid, start time, host).
+   *
+   * @example
+   * store.lockPathOf('models/response/current.json'); // '/abs/data/.store/locks/3f1c...e2.lock'
+   */
+  lockPathOf(key: string): string {
+    return join(this.lockDir, `${createHash('sha1').update(key).digest('hex')}.lock`);
+  }
+
+  /**
+   * Removes what writers that are gone left in this store: temporary files and locks whose
+   * process no longer runs (on this host; another host's are left to expire). Runs once per
+   * process and root, before its first write; a live writer's files are never touched.
+   * Returns how many it removed.
+   *
+   * @example
+   * new FolderStore('data').sweep(); // 2 after a kill -9 mid-commit
+   */
+  sweep(): number {
+    let removed = 0;
+    for (const name of entries(this.tempDir)) {
+      const [pid, start, host] = name.split('-');
+      if (host !== hostTag || !name.endsWith('.tmp')) continue;
+      if (isAlive({ pid: Number(pid), start: start === 'x' ? '' : start!, host: self.host }) === false) removed += remove(join(this.tempDir, name));
+    }
+    for (const name of entries(this.lockDir)) {
+      const path = join(this.lockDir, name);
+      if (this.abandoned(path, readOwner(path))) removed += remove(path);
+    }
+    return removed;
+  }
+
+  private sweepOnce(): void {
+    if (swept.has(this.root)) return;
+    swept.add(this.root);
+    this.sweep();
+  }
+
+  /** Whether a lock is its dead holder's: gone on this host, or unknowable and older than the expiry. */
+  private abandoned(path: string, owner: Owner | undefined): boolean {
+    const alive = owner === undefined ? undefined : isAlive(owner);
+    if (alive !== undefined) return !alive;
+    const age = (() => {
+      try {
+        return Date.now() - statSync(path).mtimeMs;
+      } catch {
+        return 0;
+      }
+    })();
+    return age > FOREIGN_LOCK_EXPIRY_MS;
   }
 
   /** A file-system error as the pipeline's: a StorageError naming the key, or the pipeline's own error as it is. */
@@ -203,32 +366,72 @@ export class FolderStore implements ObjectStore {
   }
 
   /**
-   * An exclusive lock file beside the object; a lock older than 30 s is taken to be abandoned and
-   * broken. Waiting for a live holder is bounded (RetryPolicies.folderLock, about 50 s).
+   * An exclusive lock on a key: a file naming its holder, made whole and then hard-linked into
+   * place (a link fails if the lock exists, atomically, so a lock is never seen half-written).
+   * A lock whose holder is gone is removed at once; one held by a live writer is waited for,
+   * within RetryPolicies.folderLock (about 50 s).
    */
-  private async lock(path: string, key: string): Promise<() => Promise<void>> {
-    const lockPath = `${path}.lock`;
+  private async lock(key: string): Promise<() => Promise<void>> {
+    const lockPath = this.lockPathOf(key);
     const held = new PipelineError(`${this.name}/${key} is locked by another writer`, { retriable: true });
-    await retry(
-      async () => {
-        try {
-          const handle = await open(lockPath, 'wx');
-          await handle.close();
-        } catch (error) {
-          // the object's folder is made on its first write (see put)
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-            await mkdir(dirname(path), { recursive: true });
+    const draft = join(this.tempDir, tempName());
+    track(draft);
+    try {
+      await writeFile(draft, ownerText()).catch(async () => {
+        await mkdir(this.tempDir, { recursive: true });
+        await writeFile(draft, ownerText());
+      });
+      await retry(
+        async () => {
+          try {
+            await link(draft, lockPath);
+            track(lockPath);
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') {
+              await mkdir(this.lockDir, { recursive: true });
+              throw held;
+            }
+            if (code !== 'EEXIST') throw this.failure(error, key);
+            if (this.abandoned(lockPath, readOwner(lockPath))) await rm(lockPath, { force: true });
             throw held;
           }
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw this.failure(error, key);
-          const age = await stat(lockPath).then((s) => Date.now() - s.mtimeMs, () => 0);
-          if (age > 30_000) await rm(lockPath, { force: true });
-          throw held;
-        }
-      },
-      this.options.lockRetry ?? RetryPolicies.folderLock,
-      { what: `the lock of ${this.name}/${key}`, retriable: (error) => error === held },
-    );
-    return () => rm(lockPath, { force: true });
+        },
+        this.options.lockRetry ?? RetryPolicies.folderLock,
+        { what: `the lock of ${this.name}/${key}`, retriable: (error) => error === held },
+      );
+    } finally {
+      inFlight.delete(draft);
+      await rm(draft, { force: true });
+    }
+    return async () => {
+      await rm(lockPath, { force: true });
+      inFlight.delete(lockPath);
+    };
+  }
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readOwner(path: string): Owner | undefined {
+  try {
+    return parseOwner(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function remove(path: string): number {
+  try {
+    rmSync(path);
+    return 1;
+  } catch {
+    return 0;
   }
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Kafka, Partitioners, logLevel, type Admin, type Broker, type Cluster, type KafkaConfig, type Message, type Producer } from 'kafkajs';
 import { NotFoundError, PipelineError } from '../errors.js';
+import { checkTopic } from '../names.js';
 import type { EventLog, FetchOptions, LogRecord, OutgoingMessage, ProducedRecord } from '../ports/event-log.js';
 import { retry, RetriesExhausted, RetryPolicies } from '../retry.js';
 import { mskIamTokenProvider, type KafkaConnection } from './msk.js';
@@ -159,6 +160,7 @@ export class KafkaLog implements EventLog {
   }
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
+    checkTopic(topic);
     if (!Number.isInteger(partitions) || partitions < 1) throw new PipelineError(`topic ${topic}: partitions must be a positive integer, got ${partitions}`);
     await this.attempt(`create topic ${topic}`, () =>
       this.adminSerial.run(async () => {
@@ -173,6 +175,7 @@ export class KafkaLog implements EventLog {
   }
 
   async produce(topic: string, messages: readonly OutgoingMessage[]): Promise<ProducedRecord[]> {
+    checkTopic(topic);
     if (messages.length === 0) return [];
     const metadata = await this.partitionMetadata(topic);
     // place every message first (kafkajs's DefaultPartitioner: murmur2 of the key, as Java's
@@ -328,6 +331,12 @@ export class KafkaLog implements EventLog {
         }),
       { group },
     );
+  }
+
+  async identity(): Promise<string> {
+    if (this.connection.source.startsWith('arn:')) return this.connection.source;
+    const { clusterId } = await this.attempt('describe the cluster', () => this.adminSerial.run(async () => (await this.adminClient()).describeCluster()));
+    return `arn:aws:kafka:local:000000000000:cluster/kafka/${clusterId}`;
   }
 
   async close(): Promise<void> {

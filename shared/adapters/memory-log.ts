@@ -1,13 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { NotFoundError, PipelineError } from '../errors.js';
+import { checkTopic, IN_PROCESS_LOG } from '../names.js';
 import type { EventLog, FetchOptions, LogRecord, OutgoingMessage, ProducedRecord } from '../ports/event-log.js';
 import { createPartitioner, type Partitioner } from './partitioner.js';
 
 const encoder = new TextEncoder();
 const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'string' ? encoder.encode(data) : data);
-
-/** Kafka's rule for topic names: at most 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`. */
-const legalTopic = (topic: string): boolean => /^[a-zA-Z0-9._-]{1,249}$/.test(topic) && topic !== '.' && topic !== '..';
 
 interface Partition {
   readonly records: LogRecord[];
@@ -45,6 +44,8 @@ export class MemoryLog implements EventLog {
   private readonly partitioner: Partitioner;
   private readonly clock: Clock | undefined;
   private closed = false;
+  /** This log's own identity: a log that dies with its process is never another run's. */
+  private readonly id = randomBytes(6).toString('hex');
 
   constructor(options: MemoryLogOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -54,7 +55,7 @@ export class MemoryLog implements EventLog {
 
   async ensureTopic(topic: string, partitions: number): Promise<void> {
     this.open();
-    if (!legalTopic(topic)) throw new PipelineError(`invalid topic name '${topic}': use 1 to 249 of a-z A-Z 0-9 . _ -`);
+    checkTopic(topic);
     if (!Number.isInteger(partitions) || partitions < 1) throw new PipelineError(`topic ${topic}: partitions must be a positive integer, got ${partitions}`);
     if (this.topics.has(topic)) return;
     this.topics.set(
@@ -138,6 +139,10 @@ export class MemoryLog implements EventLog {
       throw new PipelineError(`${topic}-${partition}: cannot commit offset ${offset} for group ${group} (the log holds 0 to ${high})`);
     }
     this.groups.set(groupKey(group, topic, partition), offset);
+  }
+
+  async identity(): Promise<string> {
+    return `arn:aws:kafka:local:000000000000:cluster/${IN_PROCESS_LOG}/${this.id}`;
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, StorageError } from '../errors.js';
+import { keyProblem, prefixProblem } from '../names.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 
 /**
@@ -19,17 +20,20 @@ export class MemoryStore implements ObjectStore {
   private generation = 0;
 
   async get(key: string): Promise<StoredObject> {
+    check(key);
     const found = this.objects.get(key);
     if (found === undefined) throw new NotFoundError(`${this.name}${key}`);
     return { key, etag: found.etag, size: found.body.byteLength, body: found.body };
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    check(key);
     const found = this.objects.get(key);
     return found === undefined ? undefined : { key, etag: found.etag, size: found.body.byteLength };
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    check(key);
     const current = this.objects.get(key);
     if (options.ifNoneMatch === '*' && current !== undefined) throw new ConflictError(key, { status: 412 });
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) {
@@ -43,6 +47,8 @@ export class MemoryStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
+    const problem = prefixProblem(prefix);
+    if (problem !== undefined) throw new StorageError(`memory:${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
     return [...this.objects.entries()]
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -50,6 +56,13 @@ export class MemoryStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
+    check(key);
     this.objects.delete(key);
   }
+}
+
+/** The same rules as the folder and S3 stores (shared/names.ts), so code tested here fails there the same way. */
+function check(key: string): void {
+  const problem = keyProblem(key);
+  if (problem !== undefined) throw new StorageError(`memory:${String(key)}`, 'invalid', `invalid object key: ${problem}`);
 }

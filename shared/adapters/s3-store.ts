@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConflictError, NotFoundError, StorageError } from '../errors.js';
+import { keyProblem, prefixProblem } from '../names.js';
 import { classifyAwsError, describeAwsError } from './aws-errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 
@@ -60,8 +61,8 @@ export function s3ClientFor(config: { readonly s3: S3Settings }): S3Client {
  * The object-store port over one S3 bucket. Receives its client, so tests hand it one pointed
  * at a local S3 API server. Conditional writes use S3's If-Match / If-None-Match; a 412
  * (precondition failed) or 409 (concurrent conditional write) becomes a {@link ConflictError}.
- * Every other failure is classified here (./aws-errors.ts) into a {@link StorageError} naming the
- * bucket and key: a missing bucket is never "object not found", and only transient failures are
+ * Keys are checked before any request (shared/names.ts: no `..`, no NUL, no folder). Every other
+ * failure is classified here (./aws-errors.ts) into a {@link StorageError} naming the bucket and key: a missing bucket is never "object not found", and only transient failures are
  * retriable (the SDK has already retried those a few times itself).
  *
  * @example
@@ -81,6 +82,7 @@ export class S3Store implements ObjectStore {
   }
 
   async get(key: string): Promise<StoredObject> {
+    this.check(key);
     try {
       const out = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       const body = await out.Body!.transformToByteArray();
@@ -93,6 +95,7 @@ export class S3Store implements ObjectStore {
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
+    this.check(key);
     try {
       const out = await this.client.send(new (sdk().HeadObjectCommand)({ Bucket: this.bucket, Key: key }));
       this.bucketSeen = true;
@@ -105,6 +108,7 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    this.check(key);
     try {
       const out = await this.client.send(
         new (sdk().PutObjectCommand)({
@@ -129,6 +133,8 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
+    const problem = prefixProblem(prefix);
+    if (problem !== undefined) throw new StorageError(`${this.name}/${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     try {
@@ -145,11 +151,18 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
+    this.check(key);
     try {
       await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       throw this.failure(error, key);
     }
+  }
+
+  /** A key that breaks the rules of shared/names.ts is refused before any request is made of it. */
+  private check(key: string): void {
+    const problem = keyProblem(key);
+    if (problem !== undefined) throw new StorageError(`${this.name}/${String(key)}`, 'invalid', `invalid object key: ${problem}`);
   }
 
   private failure(error: unknown, key: string, kind = classifyAwsError(error)): StorageError {

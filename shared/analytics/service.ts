@@ -5,6 +5,7 @@
  * tests run the same code.
  */
 import { z } from 'zod';
+import { legacyModelKey, modelSources } from '../cdc/keys.js';
 import { InputError, NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { CacheState, TableCache } from './cache.js';
@@ -114,20 +115,23 @@ export async function resolveDataset(processed: ObjectStore, dataset?: string): 
 export type ModelLookup = { readonly model: ResponseModel; readonly note?: undefined } | { readonly model?: undefined; readonly note: string };
 
 /**
- * Reads `models/<name>/current.json`; a missing or unusable model is a note, not an error (the
- * analyses that need it are skipped and say why).
+ * Reads the CDC model: the one published last among the model's sources
+ * (`models/<name>/current/<topic>@<log>.json`; its location names the source), else one written
+ * before sources were recorded (`models/<name>/current.json`). A missing or unusable model is a
+ * note, not an error (the analyses that need it are skipped and say why).
  *
  * @example
  * const { model, note } = await loadModel(models, 'response');
  */
 export async function loadModel(models: ObjectStore, name: string): Promise<ModelLookup> {
-  const key = `models/${name}/current.json`;
+  const latest = (await modelSources(models, name)).sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0))[0];
+  const key = latest?.key ?? legacyModelKey(name);
   const location = `${models.name}/${key}`;
   try {
     const object = await models.get(key);
     return { model: responseModelFrom(JSON.parse(new TextDecoder().decode(object.body)), location) };
   } catch (error) {
-    if (error instanceof NotFoundError) return { note: `no CDC model at ${location} yet` };
+    if (error instanceof NotFoundError) return { note: `no CDC model under ${models.name}/models/${name}/current/ yet` };
     if (error instanceof InputError || error instanceof SyntaxError) return { note: `the CDC model at ${location} cannot be used: ${error.message}` };
     throw error;
   }

@@ -1,7 +1,9 @@
 /**
- * The model document (`models/<name>/current.json`, JSON, no pickle) and how it is published: the
- * merge of every partition's exact statistics, fitted, with metrics on the current table, written
- * with If-Match so that concurrent publishers of different partitions never lose each other's work.
+ * The model document (`models/<name>/current/<topic>@<log>.json`, JSON, no pickle) and how it is
+ * published: the merge of every partition's exact statistics, fitted, with metrics on the current
+ * table, written with If-Match so that concurrent publishers of different partitions never lose
+ * each other's work. It names its source (the topic and the event log) and says whether it is
+ * stale: a partition with an open gap (offsets never delivered) lacks the changes they hold.
  */
 import { NotFoundError } from '../errors.js';
 import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
@@ -20,8 +22,23 @@ export interface ModelDocument extends Fit {
   readonly version: number | null;
   /** Measured on the table of model `version` with `rows` rows (the current one unless the table is large; see PublishOptions). */
   readonly metrics: Metrics & { readonly rows: number; readonly version: number | null };
-  /** The last applied offset of each partition of the change topic; the model reflects exactly those events. */
-  readonly offsets: { readonly topic: string; readonly partitions: Readonly<Record<string, number>> };
+  /**
+   * The last applied offset of each partition of the change topic, and the event log they are
+   * offsets of (`log`, shared/names.ts; absent in documents written before sources were recorded);
+   * the model reflects exactly those events, but for the gaps.
+   */
+  readonly offsets: { readonly topic: string; readonly log?: string; readonly partitions: Readonly<Record<string, number>> };
+  /**
+   * Per partition, offsets below its last applied one that were never delivered (`[first, last]`,
+   * both included): a batch given up, skipped by an operator, gone by retention. Absent when there
+   * are none. While any is open the model is `stale`: it lacks the changes they hold until a replay
+   * delivers them (docs/cdc.md, "Never losing a change").
+   */
+  readonly gaps?: Readonly<Record<string, ReadonlyArray<readonly [number, number]>>>;
+  /** True while a gap is open (see `gaps`). */
+  readonly stale?: boolean;
+  /** The state version of each partition this model was made from (a publisher re-reads a partition the model is ahead of). */
+  readonly states?: Readonly<Record<string, number>>;
   /**
    * When this version was published and how long its new events took to reach it (from their
    * timestamps on the log); absent in documents written without a clock, and in older ones.
@@ -115,23 +132,23 @@ export class ModelPublisher {
     return retry(
       async () => {
         try {
-          this.current ??= await readCurrent(this.states);
+          this.current ??= await readCurrent(this.states, topic);
           const current = this.current;
-          const partitions = await this.states.partitionsFor(topic, current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {});
-          const offsets = offsetsOf(topic, partitions);
-          if (current !== undefined && sameOffsets(current.doc.offsets, offsets)) {
+          const partitions = await this.states.partitionsFor(topic, current?.doc.states ?? {});
+          const offsets = offsetsOf(topic, this.states.log, partitions);
+          if (current !== undefined && sameStates(current.doc.states, statesOf(partitions))) {
             // a version this publisher wrote itself is known to be there: no request to check it
             if (this.wrote !== current.doc.version) await repairVersion(this.states, current.doc);
             return { model: current.doc, written: false, conflicts };
           }
           const version = (current?.doc.version ?? 0) + 1;
           const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
-          const after = current?.doc.offsets.topic === topic ? current.doc.offsets.partitions : {};
+          const after = current?.doc.offsets.partitions ?? {};
           const model = this.options.now === undefined ? fitted : { ...fitted, published: publishedAt(this.options.now(), eventTimes(after, offsets.partitions)) };
           const body = `${JSON.stringify(model, null, 2)}\n`;
-          const { etag } = await store.put(keys.current, body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
+          const { etag } = await store.put(keys.current(topic), body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
           this.current = { doc: model, etag };
-          await store.put(keys.version(version), body, { contentType: 'application/json' });
+          await store.put(keys.version(topic, version), body, { contentType: 'application/json' });
           this.wrote = version;
           return { model, written: true, conflicts };
         } catch (error) {
@@ -140,7 +157,7 @@ export class ModelPublisher {
         }
       },
       this.options.retry ?? RetryPolicies.lostRace,
-      { what: `the publish of ${keys.current} (lost races)`, retriable: lostRace, onRetry: () => void conflicts++ },
+      { what: `the publish of ${keys.current(topic)} (lost races)`, retriable: lostRace, onRetry: () => void conflicts++ },
     );
   }
 }
@@ -155,9 +172,9 @@ export function publishModel(states: CdcStateStore, topic: string, options: Publ
   return new ModelPublisher(states, options).publish(topic);
 }
 
-async function readCurrent(states: CdcStateStore): Promise<{ doc: ModelDocument; etag: string } | undefined> {
+async function readCurrent(states: CdcStateStore, topic: string): Promise<{ doc: ModelDocument; etag: string } | undefined> {
   try {
-    const got = await states.store.get(states.keys.current);
+    const got = await states.store.get(states.keys.current(topic));
     return { doc: JSON.parse(new TextDecoder().decode(got.body)) as ModelDocument, etag: got.etag };
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;
@@ -176,7 +193,7 @@ export async function fitCurrentTable(states: CdcStateStore, partitions: readonl
   const rows = await allRows(states, partitions);
   const fit = fitFromStats(ExactStats.of(states.layout.width, rows), options.fit, states.layout);
   const topic = partitions[0]?.manifest.topic ?? '';
-  return document(states.modelName, null, fit, { ...evaluate(fit, rows, states.layout), rows: fit.rows, version: null }, offsetsOf(topic, partitions));
+  return document(states.modelName, null, fit, { ...evaluate(fit, rows, states.layout), rows: fit.rows, version: null }, offsetsOf(topic, states.log, partitions), partitions);
 }
 
 /** Every row of the partitions' tables. */
@@ -200,7 +217,7 @@ async function modelOf(
   const metrics = measure
     ? { ...evaluate(fit, await allRows(states, partitions), states.layout), rows: fit.rows, version: options.version }
     : options.previous!.metrics;
-  return document(options.name, options.version, fit, metrics, offsetsOf(partitions[0]?.manifest.topic ?? '', partitions));
+  return document(options.name, options.version, fit, metrics, offsetsOf(partitions[0]?.manifest.topic ?? '', states.log, partitions), partitions);
 }
 
 function publishedAt(now: number, eventTimes: readonly number[]): PublishedAt {
@@ -208,27 +225,34 @@ function publishedAt(now: number, eventTimes: readonly number[]): PublishedAt {
   return { at: new Date(now).toISOString(), events: eventTimes.length, ...(lagMs === undefined ? {} : { lagMs }) };
 }
 
-function document(name: string, version: number | null, fit: Fit, metrics: ModelDocument['metrics'], offsets: ModelDocument['offsets']): ModelDocument {
-  return { format: 'pipeline.cdc-model/1', name, version, ...fit, metrics, offsets };
+function document(name: string, version: number | null, fit: Fit, metrics: ModelDocument['metrics'], offsets: ModelDocument['offsets'], partitions: readonly PartitionState[]): ModelDocument {
+  const gaps: Record<string, ReadonlyArray<readonly [number, number]>> = {};
+  for (const state of partitions) if (state.manifest.gaps.length > 0) gaps[String(state.manifest.partition)] = state.manifest.gaps;
+  const open = Object.keys(gaps).length > 0;
+  return { format: 'pipeline.cdc-model/1', name, version, ...fit, metrics, offsets, ...(open ? { gaps } : {}), stale: open, states: statesOf(partitions) };
 }
 
-function offsetsOf(topic: string, partitions: readonly PartitionState[]): ModelDocument['offsets'] {
+function offsetsOf(topic: string, log: string, partitions: readonly PartitionState[]): ModelDocument['offsets'] {
   const out: Record<string, number> = {};
   for (const state of partitions) out[String(state.manifest.partition)] = state.manifest.lastOffset;
-  return { topic, partitions: out };
+  return { topic, log, partitions: out };
 }
 
-function sameOffsets(a: ModelDocument['offsets'] | undefined, b: ModelDocument['offsets']): boolean {
-  if (a === undefined || a.topic !== b.topic) return false;
-  const ka = Object.keys(a.partitions);
-  return ka.length === Object.keys(b.partitions).length && ka.every((p) => a.partitions[p] === b.partitions[p]);
+function statesOf(partitions: readonly PartitionState[]): Record<string, number> {
+  return Object.fromEntries(partitions.map((state) => [String(state.manifest.partition), state.manifest.version]));
+}
+
+function sameStates(a: Readonly<Record<string, number>> | undefined, b: Readonly<Record<string, number>>): boolean {
+  if (a === undefined) return false;
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((p) => a[p] === b[p]);
 }
 
 // current.json is written first and versions/<n>.json right after; a crash between leaves the copy
 // missing, and the next publisher that finds the model current writes it.
 async function repairVersion(states: CdcStateStore, doc: ModelDocument): Promise<void> {
   if (doc.version === null) return;
-  const key = states.keys.version(doc.version);
+  const key = states.keys.version(doc.offsets.topic, doc.version);
   if ((await states.store.head(key)) === undefined) await states.store.put(key, `${JSON.stringify(doc, null, 2)}\n`, { contentType: 'application/json' });
 }
 

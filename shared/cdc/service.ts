@@ -5,17 +5,22 @@
  */
 import type { ObjectStore } from '../ports/object-store.js';
 import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
-import { applyChanges } from './apply.js';
+import { applyChanges, inGaps, type Span } from './apply.js';
 import { lostRace } from './errors.js';
 import { parseRecord, type CdcRecord, type ChangeEvent } from './events.js';
 import type { FitOptions } from './fit.js';
 import { ModelPublisher, type PublishOptions, type PublishReport } from './model.js';
-import { CdcStateStore, type DeadLetter, type StateOptions } from './state-store.js';
+import { CdcStateStore, type DeadLetter, type Gap, type StateOptions } from './state-store.js';
 
 export interface CdcServiceOptions {
   readonly store: ObjectStore;
   /** The model's folder under `models/`. */
   readonly modelName: string;
+  /**
+   * The event log whose records this service applies (shared/names.ts, `logIdOf` of the events'
+   * source): its state and model are kept under `<topic>@<log>`, apart from any other log's.
+   */
+  readonly log: string;
   readonly fit?: FitOptions;
   readonly state?: StateOptions;
   readonly publish?: Omit<PublishOptions, 'fit' | 'retry'>;
@@ -35,8 +40,10 @@ export interface BatchReport {
   readonly partition: number;
   readonly records: number;
   readonly applied: number;
-  /** At or below the last applied offset: a redelivery. */
+  /** At or below the last applied offset (and in no gap): a redelivery. */
   readonly skipped: number;
+  /** Offsets below the last applied one never delivered, after this batch (see apply.ts). */
+  readonly gaps: readonly Gap[];
   readonly deadLettered: number;
   /** Lost conditional writes, each resolved by re-reading and re-applying. */
   readonly conflicts: number;
@@ -66,7 +73,7 @@ export interface PartitionRecord extends CdcRecord {
  * The CDC service over an object store.
  *
  * @example
- * const cdc = new CdcService({ store, modelName: 'response' });
+ * const cdc = new CdcService({ store, modelName: 'response', log: 'kafka.q1w2' });
  * await cdc.handle(records); // records of one or more partitions, as decoded from an MSKEvent
  */
 export class CdcService {
@@ -79,7 +86,7 @@ export class CdcService {
 
   constructor(options: CdcServiceOptions) {
     this.options = options;
-    this.states = new CdcStateStore(options.store, options.modelName, options.state);
+    this.states = new CdcStateStore(options.store, options.modelName, options.log, options.state);
     this.publisher = new ModelPublisher(this.states, { ...options.publish, fit: options.fit, ...(options.retry ? { retry: options.retry } : {}), now: options.now ?? Date.now });
   }
 
@@ -99,16 +106,23 @@ export class CdcService {
     return { batches, models };
   }
 
-  /** Applies one partition's records exactly once, retrying lost races. */
-  async applyBatch(topic: string, partition: number, records: readonly CdcRecord[]): Promise<BatchReport> {
+  /**
+   * Applies one partition's records exactly once, retrying lost races. The records are one batch
+   * of consecutive records of the log (as an event source delivers them): a batch that starts past
+   * the last applied offset + 1 opens a gap before it, one that spans a gap fills it.
+   */
+  async applyBatch(topic: string, partition: number, records: readonly CdcRecord[], options: { readonly span?: Span } = {}): Promise<BatchReport> {
     const events = records.map(parseRecord).sort((a, b) => a.offset - b.offset);
+    // a reader that fetched from a known position knows the batch spans from there (the offsets before its first record hold none)
+    const span = options.span ?? (events.length === 0 ? undefined : { first: events[0]!.offset, last: events[events.length - 1]!.offset });
     let conflicts = 0;
     return retry(
       async () => {
         const state = await this.states.load(topic, partition);
-        const fresh = events.filter((e) => e.offset > state.manifest.lastOffset);
+        const { lastOffset, gaps } = state.manifest;
+        const fresh = events.filter((e) => e.offset > lastOffset || inGaps(gaps, e.offset));
         const lookup = await this.states.lookup(state, keysOf(fresh));
-        const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, fresh);
+        const result = applyChanges({ stats: state.stats, lastOffset, lookup, gaps, keyOffsets: state.keyOffsets }, fresh, span);
         const letters = deadLetters(topic, partition, result.rejected, records);
         // noted before the commit, so that a publish reading the state just after it finds them; by offset, so a retry notes nothing twice
         this.noteEventTimes(topic, partition, records, fresh, result.rejected);
@@ -130,6 +144,7 @@ export class CdcService {
           deadLettered: result.counts.deadLettered,
           conflicts,
           lastOffset: committed.manifest.lastOffset,
+          gaps: committed.manifest.gaps,
           stateVersion: committed.manifest.version,
         };
       },

@@ -32,19 +32,22 @@ import { LAYOUT, type Layout, type Row } from './layout.js';
 import { WeightedLru } from './lru.js';
 import {
   decodeChunkIndex,
+  decodeKeyOffsets,
   decodeManifest,
   emptyManifest,
   EmptyChunkTable,
   encodeChunkIndex,
+  encodeKeyOffsets,
   encodeManifest,
   ManifestFormat,
   type ChunkRef,
   type ChunkTable,
+  type Gap,
   type JournalRef,
   type Manifest,
 } from './state-manifest.js';
 
-export type { ChunkRef, ChunkTable, JournalRef, Manifest } from './state-manifest.js';
+export type { ChunkRef, ChunkTable, Gap, JournalRef, Manifest } from './state-manifest.js';
 
 /** Tuning of the state layout; the defaults suit tables from a thousand to millions of rows. */
 export interface StateOptions {
@@ -80,6 +83,8 @@ export const StateDefaults = {
 /** A partition's state as read: the manifest, its ETag, statistics, and the journal's rows. */
 export interface PartitionState {
   readonly manifest: Manifest;
+  /** While a gap is open: the offset of each key's last change above it (see apply.ts). */
+  readonly keyOffsets: ReadonlyMap<string, number>;
   /** undefined: no manifest exists yet (the first commit writes with If-None-Match). */
   readonly etag: string | undefined;
   readonly stats: ExactStats;
@@ -101,13 +106,14 @@ export interface DeadLetter {
   readonly valueBase64?: string;
 }
 
-type Cached = Chunk | PackedChanges | ChunkTable;
+type Cached = Chunk | PackedChanges | ChunkTable | ReadonlyMap<string, number>;
 
 /**
- * Reads and commits partitions' CDC state through an {@link ObjectStore}.
+ * Reads and commits partitions' CDC state through an {@link ObjectStore}: the state of one model
+ * for the records of one event log (`log`, shared/names.ts), kept apart from every other log's.
  *
  * @example
- * const states = new CdcStateStore(store, 'response');
+ * const states = new CdcStateStore(store, 'response', 'kafka.q1w2');
  * const state = await states.load('customer_updates', 0);
  * const lookup = await states.lookup(state, ['5524']);
  * const result = applyChanges({ stats: state.stats, lastOffset: state.manifest.lastOffset, lookup }, events);
@@ -124,10 +130,11 @@ export class CdcStateStore {
   constructor(
     readonly store: ObjectStore,
     readonly modelName: string,
+    readonly log: string,
     options: StateOptions = {},
     readonly layout: Layout = LAYOUT,
   ) {
-    this.keys = cdcKeys(modelName);
+    this.keys = cdcKeys(modelName, log);
     this.options = { ...StateDefaults, ...options };
     this.cache = new WeightedLru(this.options.cacheRows);
   }
@@ -144,7 +151,7 @@ export class CdcStateStore {
     let state: PartitionState;
     try {
       const got = await this.store.get(key);
-      state = await this.open(decodeManifest(key, got.body, { topic, partition, features: this.layout.features.map((f) => f.name) }), got.etag);
+      state = await this.open(decodeManifest(key, got.body, { topic, log: this.log, partition, features: this.layout.features.map((f) => f.name) }), got.etag);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       state = this.empty(topic, partition);
@@ -166,9 +173,9 @@ export class CdcStateStore {
 
   /**
    * The topic's partitions for a model publish, cheaply: what this process knows, re-read only
-   * where `atLeast` (the offsets of the stored model) is ahead of it, or where this process knows
-   * nothing. The partition list is read once per process; a partition created later by another
-   * process shows up in the stored model's offsets once its writer has published.
+   * where `atLeast` (the state versions of the stored model) is ahead of it, or where this process
+   * knows nothing. The partition list is read once per process; a partition created later by
+   * another process shows up in the stored model's state versions once its writer has published.
    */
   async partitionsFor(topic: string, atLeast: Readonly<Record<string, number>> = {}): Promise<PartitionState[]> {
     let listed = this.listed.get(topic);
@@ -177,7 +184,7 @@ export class CdcStateStore {
     for (const id of this.known.keys()) if (id.startsWith(`${topic}/`)) ids.add(Number(id.slice(topic.length + 1)));
     const states = await mapLimit([...ids].sort((a, b) => a - b), this.options.concurrency, async (p) => {
       const known = this.known.get(`${topic}/${p}`);
-      const stale = known === undefined || known.etag === undefined || (atLeast[String(p)] ?? -1) > known.manifest.lastOffset;
+      const stale = known === undefined || known.etag === undefined || (atLeast[String(p)] ?? -1) > known.manifest.version;
       return stale ? this.load(topic, p, { fresh: true }) : known;
     });
     return states.filter((state) => state.etag !== undefined);
@@ -225,7 +232,7 @@ export class CdcStateStore {
   async commit(state: PartitionState, result: ApplyResult, deadLetters: readonly DeadLetter[]): Promise<PartitionState> {
     await this.deleting;
     const { manifest } = state;
-    if (result.lastOffset === manifest.lastOffset) return state;
+    if (result.lastOffset === manifest.lastOffset && sameGaps(result.gaps, manifest.gaps)) return state;
     const { topic, partition } = manifest;
     const version = manifest.version + 1;
     const width = this.layout.width + 1;
@@ -266,12 +273,21 @@ export class CdcStateStore {
       overlay = new Overlay(written.map((w) => w.changes));
     }
 
+    let keyOffsets = manifest.keyOffsets;
+    if (!sameOffsets(result.keyOffsets, state.keyOffsets)) {
+      if (manifest.keyOffsets.key !== null) superseded.push(manifest.keyOffsets.key);
+      keyOffsets = result.keyOffsets.size === 0 ? { key: null, entries: 0 } : await this.writeKeyOffsets(topic, partition, version, result.keyOffsets);
+    }
+
     const next: Manifest = {
       format: ManifestFormat,
       topic,
+      log: this.log,
       partition,
       version,
       lastOffset: result.lastOffset,
+      gaps: result.gaps,
+      keyOffsets,
       rows,
       counts: {
         applied: manifest.counts.applied + result.counts.applied,
@@ -287,7 +303,7 @@ export class CdcStateStore {
       ...(state.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: state.etag }),
       contentType: 'application/json',
     });
-    const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay };
+    const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay, keyOffsets: result.keyOffsets };
     this.known.set(`${topic}/${partition}`, committed);
     // what the new manifest no longer points to: no later manifest can point to it again, so its
     // deletion is garbage collection, left to run beside the model's publish instead of before it
@@ -320,7 +336,9 @@ export class CdcStateStore {
   async sweep(topic: string, partition: number): Promise<number> {
     const state = await this.load(topic, partition, { fresh: true });
     const live = new Set<string>(
-      [state.manifest.chunkIndex.key, ...Object.values(state.chunks).map((c) => c.key), ...state.manifest.journal.map((j) => j.key)].filter((k): k is string => k !== null),
+      [state.manifest.chunkIndex.key, state.manifest.keyOffsets.key, ...Object.values(state.chunks).map((c) => c.key), ...state.manifest.journal.map((j) => j.key)].filter(
+        (k): k is string => k !== null,
+      ),
     );
     const dead = (await this.store.list(this.keys.partitionPrefix(topic, partition)))
       .map((o) => o.key)
@@ -336,8 +354,8 @@ export class CdcStateStore {
 
   private empty(topic: string, partition: number): PartitionState {
     const stats = new ExactStats(this.layout.width);
-    const manifest = emptyManifest({ topic, partition, features: this.layout.features.map((f) => f.name) }, stats.toJSON());
-    return { manifest, etag: undefined, stats, chunks: EmptyChunkTable, overlay: new Overlay() };
+    const manifest = emptyManifest({ topic, log: this.log, partition, features: this.layout.features.map((f) => f.name) }, stats.toJSON());
+    return { manifest, etag: undefined, stats, chunks: EmptyChunkTable, overlay: new Overlay(), keyOffsets: new Map() };
   }
 
   private async open(manifest: Manifest, etag: string): Promise<PartitionState> {
@@ -347,11 +365,12 @@ export class CdcStateStore {
     } catch (error) {
       throw new CorruptStateError(this.keys.manifest(manifest.topic, manifest.partition), (error as Error).message, { cause: error });
     }
-    const [chunks, journals] = await Promise.all([
+    const [chunks, journals, keyOffsets] = await Promise.all([
       manifest.chunkIndex.key === null ? EmptyChunkTable : this.chunkTable(manifest.chunkIndex.key),
       mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key)),
+      manifest.keyOffsets.key === null ? new Map<string, number>() : this.keyOffsetsAt(manifest.keyOffsets.key),
     ]);
-    return { manifest, etag, stats, chunks, overlay: new Overlay(journals) };
+    return { manifest, etag, stats, chunks, overlay: new Overlay(journals), keyOffsets };
   }
 
   private async fold(state: PartitionState, combined: Changes, version: number, superseded: string[]): Promise<ChunkTable> {
@@ -404,6 +423,18 @@ export class CdcStateStore {
     return { key, chunks: Object.keys(chunks).length };
   }
 
+  private async writeKeyOffsets(topic: string, partition: number, version: number, offsets: ReadonlyMap<string, number>): Promise<Manifest['keyOffsets']> {
+    const bytes = Buffer.from(encodeKeyOffsets(offsets));
+    const key = this.keys.keyOffsets(topic, partition, version, hashOf(bytes));
+    await this.store.put(key, bytes, { contentType: 'application/json' });
+    this.remember(key, offsets, offsets.size);
+    return { key, entries: offsets.size };
+  }
+
+  private keyOffsetsAt(key: string): Promise<ReadonlyMap<string, number>> {
+    return this.fetch(key, (bytes) => decodeKeyOffsets(key, bytes), (m) => m.size) as Promise<ReadonlyMap<string, number>>;
+  }
+
   private chunkTable(key: string): Promise<ChunkTable> {
     return this.fetch(key, (bytes) => decodeChunkIndex(key, bytes), () => 0) as Promise<ChunkTable>;
   }
@@ -452,3 +483,13 @@ export class CdcStateStore {
 
 // names immutable objects by content, so racing writers of one version never collide (not security)
 const hashOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
+
+function sameGaps(a: readonly Gap[], b: readonly Gap[]): boolean {
+  return a.length === b.length && a.every((gap, i) => gap[0] === b[i]![0] && gap[1] === b[i]![1]);
+}
+
+function sameOffsets(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, offset] of a) if (b.get(key) !== offset) return false;
+  return true;
+}

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { loadConfig as LoadConfig, PipelineConfig } from '../config.js';
-import { PipelineError } from '../errors.js';
+import { Interrupted, PipelineError } from '../errors.js';
 import { endQuietlyOnClosedPipe } from './closed-pipe.js';
 
 /** What every command receives: the configuration, read once, and the output streams. */
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     const debug = argv.includes('--debug');
     process.stderr.write(`pipeline: ${describe(error)}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
-    return 1;
+    return error instanceof Interrupted ? error.exitCode : 1;
   }
 }
 

@@ -14,7 +14,25 @@ export interface ReadOptions {
   readonly delimiter?: Delimiter;
   /** Called now and then with the number of bytes read so far. */
   readonly onProgress?: (bytesRead: number) => void;
+  /** Bounds on the file's shape; a file beyond them is refused with the bound it crosses. @default CsvLimits */
+  readonly limits?: Partial<typeof CsvLimits>;
 }
+
+/**
+ * What a CSV the pipeline cleans may hold: far above any real table's shape (the marketing file
+ * has 29 columns, a 300-byte header and fields of a few bytes; wide exports have a few hundred
+ * columns), and far below what would take the function's memory (2 GB) before a row is read: a
+ * 50 MB line with no line break, or a header of a million columns, is refused with the bound it
+ * crosses instead of being taken as column names.
+ */
+export const CsvLimits = {
+  /** Columns in the header. */
+  maxColumns: 2_000,
+  /** Bytes of the header line. */
+  maxHeaderBytes: 256 * 1024,
+  /** Bytes of one field (quoted fields may span lines). */
+  maxFieldBytes: 1024 * 1024,
+} as const;
 
 const QUOTE = 34;
 const LF = 10;
@@ -55,8 +73,10 @@ export function readCsv(bytes: Uint8Array, options: ReadOptions): CsvData {
 
   tok.skipBlankLines();
   const headerLine = tok.line;
-  const header = readHeader(tok, source, headerLine);
+  const limits = { ...CsvLimits, ...options.limits };
+  const header = readHeader(tok, source, headerLine, limits);
   const ncols = header.length;
+  const maxField = limits.maxFieldBytes;
 
   const capacity = maxRows(bytes, tok.pos);
   const lines = new Int32Array(capacity);
@@ -75,6 +95,7 @@ export function readCsv(bytes: Uint8Array, options: ReadOptions): CsvData {
     let more = true;
     while (more) {
       more = tok.field();
+      if (tok.end - tok.start > maxField) throw tooLong(source, lines[row]!, `field ${field + 1}`, tok.end - tok.start, maxField);
       if (tok.bad && !errors.has(row)) {
         errors.set(row, { code: RowErrorCodes.badQuoting, message: `field ${field + 1}${field < ncols ? ` (${header[field]})` : ''} has broken quoting` });
       }
@@ -128,7 +149,11 @@ export function peekHeader(bytes: Uint8Array, options: Pick<ReadOptions, 'source
   const delimiter = options.delimiter ?? detectDelimiter(bytes, layout.start);
   const tok = new Tokenizer(bytes, delimiter.charCodeAt(0), layout.start);
   tok.skipBlankLines();
-  return { header: readHeader(tok, options.source, tok.line), delimiter };
+  return { header: readHeader(tok, options.source, tok.line, CsvLimits), delimiter };
+}
+
+function tooLong(source: string, line: number, what: string, bytes: number, limit: number): InputError {
+  return new InputError(source, `${what} is ${bytes.toLocaleString('en')} bytes, over the limit of ${limit.toLocaleString('en')}`, { line });
 }
 
 /** An upper bound on the number of rows: one per line ending (LF, CRLF or a lone CR), plus one. */
@@ -140,12 +165,15 @@ function maxRows(bytes: Uint8Array, from: number): number {
   return count;
 }
 
-function readHeader(tok: Tokenizer, source: string, line: number): string[] {
+function readHeader(tok: Tokenizer, source: string, line: number, limits: typeof CsvLimits): string[] {
   const names: string[] = [];
+  const start = tok.pos;
   let more = true;
   while (more) {
     more = tok.field();
     if (tok.bad) throw new InputError(source, `the header has broken quoting in column ${names.length + 1}`, { line });
+    if (tok.pos - start > limits.maxHeaderBytes) throw tooLong(source, line, 'the header', tok.pos - start, limits.maxHeaderBytes);
+    if (names.length === limits.maxColumns) throw new InputError(source, `the header has more than ${limits.maxColumns.toLocaleString('en')} columns, the limit`, { line });
     names.push(decode(tok.buf, tok.start, tok.end));
   }
   const seen = new Set<string>();

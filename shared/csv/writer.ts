@@ -10,6 +10,13 @@ export interface WriteOptions {
   readonly lineEnding?: '\n' | '\r\n' | '\r';
   /** Start with a UTF-8 byte-order mark (default false). */
   readonly bom?: boolean;
+  /**
+   * Text that a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+   * carriage return): `keep` it as it is (default), or `quote` it with a leading `'`, which makes
+   * a spreadsheet show it as text (OWASP's advice against CSV injection). Only text cells and
+   * header names are touched: numbers, negative ones included, are written as numbers.
+   */
+  readonly formulas?: 'keep' | 'quote';
 }
 
 const encoder = new TextEncoder();
@@ -29,14 +36,14 @@ export function writeCsv(table: Table, options: WriteOptions = {}): Uint8Array {
   const columns = names.map((name) => (direct ? (table.column(name) as unknown as ArrayLike<unknown>) : table.array(name)));
   const sink = new ByteSink(Math.max(1024, table.numRows() * names.length * 4));
   const delimiter = options.delimiter ?? ',';
-  const format = new FieldFormat(delimiter, options.quote === 'all');
+  const format = new FieldFormat(delimiter, options.quote === 'all', options.formulas === 'quote');
   const delim = encoder.encode(delimiter);
   const eol = encoder.encode(options.lineEnding ?? '\n');
   if (options.bom) sink.bytes(Uint8Array.of(0xef, 0xbb, 0xbf));
 
   names.forEach((name, i) => {
     if (i > 0) sink.bytes(delim);
-    sink.bytes(format.string(name));
+    sink.bytes(format.text(name));
   });
   sink.bytes(eol);
   const rows = table.numRows();
@@ -68,10 +75,12 @@ class FieldFormat {
   private readonly cache = new Map<string, Uint8Array>();
   private readonly delimiter: string;
   private readonly all: boolean;
+  private readonly quoteFormulas: boolean;
 
-  constructor(delimiter: string, all: boolean) {
+  constructor(delimiter: string, all: boolean, quoteFormulas: boolean) {
     this.delimiter = delimiter;
     this.all = all;
+    this.quoteFormulas = quoteFormulas;
   }
 
   /** A writer of one column's values, specialised on its array type (each stays monomorphic). */
@@ -93,7 +102,12 @@ class FieldFormat {
       sink.int(value);
       return;
     }
-    sink.bytes(this.string(typeof value === 'string' ? value : String(value)));
+    sink.bytes(typeof value === 'string' ? this.text(value) : this.string(String(value)));
+  }
+
+  /** A text cell: {@link string}, with a formula quoted when asked (see WriteOptions.formulas). */
+  text(text: string): Uint8Array {
+    return this.string(this.quoteFormulas && startsFormula(text) ? `'${text}` : text);
   }
 
   string(text: string): Uint8Array {
@@ -113,6 +127,19 @@ class FieldFormat {
       text.includes(this.delimiter) || text.includes('"') || text.includes('\n') || text.includes('\r') || first === 32 || first === 9 || last === 32 || last === 9
     );
   }
+}
+
+/**
+ * Whether a spreadsheet would take `text` for a formula: it starts with `=`, `+`, `-`, `@`, a tab or
+ * a carriage return (the characters OWASP's CSV-injection guidance lists).
+ *
+ * @example
+ * startsFormula('=HYPERLINK("http://x")'); // true
+ * startsFormula('Graduation'); // false
+ */
+export function startsFormula(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
 /** The decimal digits of 0..9999, four bytes a number, and how many of them each uses. */

@@ -5,6 +5,7 @@ import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { delayMs, retry, RetriesExhausted, RetryPolicies, type RetryPolicy } from '../retry.js';
 import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
+import { logIdOf } from '../names.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
 /** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */
@@ -57,7 +58,12 @@ export interface EventSourceOptions {
   readonly maxPayloadBytes?: number;
   /** Split a failing batch in two and retry each half, isolating the records that fail. @default true */
   readonly bisectBatchOnFunctionError?: boolean;
-  /** How a failing batch is retried (with bisecting, each half starts one attempt deeper). @default EventSourceDefaults.retry */
+  /**
+   * How a failing batch is retried (with bisecting, each half starts one attempt deeper).
+   * `attempts: Infinity` (a mapping's `MaximumRetryAttempts: -1`) never gives a batch up: a
+   * transient failure is retried until it heals, and one retrying cannot mend stops the partition
+   * with the batch uncommitted. @default EventSourceDefaults.retry
+   */
   readonly retry?: Partial<RetryPolicy>;
   /** How a failing read or commit of the event log is retried before the partition stops. @default EventSourceDefaults.logRetry */
   readonly logRetry?: RetryPolicy;
@@ -65,7 +71,7 @@ export interface EventSourceOptions {
   readonly clock?: Clock;
   /** Where a new consumer group starts: the oldest record or the next one. @default 'TRIM_HORIZON' */
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
-  /** Written into each event; defaults to a made-up MSK cluster ARN and `in-process` servers. */
+  /** Written into each event; defaults to the log's own identity (`EventLog.identity`) and `in-process` servers. */
   readonly source?: EventSourceIdentity;
   /** The function's ARN in invocation records. @default 'arn:aws:lambda:us-east-1:000000000000:function:<group>' */
   readonly functionArn?: string;
@@ -112,6 +118,16 @@ const READ_AHEAD_BATCHES = 10;
 class Aborted extends Error {}
 
 /**
+ * A batch failed with an error retrying cannot mend, under a policy that never gives a batch up:
+ * the partition stops there, its offset uncommitted, naming the batch and the error.
+ */
+class Unmendable extends PipelineError {
+  constructor(what: string, cause: unknown) {
+    super(`${what}: ${cause instanceof Error ? cause.message : String(cause)} (not retriable; the batch is kept, not given up: the partition stops here until this is fixed)`, { cause });
+  }
+}
+
+/**
  * Lambda's Kafka event source mapping over any {@link EventLog} (docs/architecture.md, "The
  * event-source emulator"): per partition, batches of up to `batchSize` records gathered for at most
  * `maxBatchingWindowMs` and 6 MB of event; the `MSKEvent` Lambda would send; the next batch of a
@@ -137,7 +153,8 @@ export function createEventSource(options: EventSourceOptions): EventSource {
   let starting: Promise<void> | undefined;
   const clock = settings.clock;
   let lastActivity = clock.now();
-  const state = { stopping: false, aborted: false };
+  let stopped: () => void = () => {};
+  const state: WorkerState = { stopping: false, aborted: false, stopped: new Promise<void>((resolve) => (stopped = resolve)) };
 
   const context: WorkerContext = {
     ...settings,
@@ -152,6 +169,8 @@ export function createEventSource(options: EventSourceOptions): EventSource {
 
   const start = (): Promise<void> =>
     (starting ??= (async () => {
+      context.source = options.source ?? { eventSource: 'aws:kafka', eventSourceArn: await options.log.identity(), bootstrapServers: 'in-process' };
+      context.log = logIdOf(context.source);
       const partitions = await options.log.partitions(options.topic);
       workers = partitions.map((p) => new PartitionWorker(context, p));
       for (const worker of workers) worker.start();
@@ -162,12 +181,14 @@ export function createEventSource(options: EventSourceOptions): EventSource {
     stats,
     async stop() {
       state.stopping = true;
+      stopped();
       if (starting) await starting.catch(() => {});
       await Promise.all((workers ?? []).map((w) => w.done));
     },
     abort() {
       state.stopping = true;
       state.aborted = true;
+      stopped();
     },
     async runUntilIdle({ idleMs = 2_000, timeoutMs = Number.POSITIVE_INFINITY } = {}) {
       const began = clock.now();
@@ -209,11 +230,6 @@ function resolve(options: EventSourceOptions) {
   if (!(maxPayloadBytes > 0)) throw new PipelineError(`maxPayloadBytes must be positive, got ${maxPayloadBytes}`);
   const retry: RetryPolicy = { ...EventSourceDefaults.retry, ...options.retry };
   if (!(retry.attempts >= 1)) throw new PipelineError(`retry.attempts must be 1 or more, got ${retry.attempts}`);
-  const source: EventSourceIdentity = options.source ?? {
-    eventSource: 'aws:kafka',
-    eventSourceArn: `arn:aws:kafka:us-east-1:000000000000:cluster/local/${options.topic}`,
-    bootstrapServers: 'in-process',
-  };
   return {
     batchSize,
     maxBatchingWindowMs,
@@ -221,17 +237,26 @@ function resolve(options: EventSourceOptions) {
     retry,
     logRetry: options.logRetry ?? EventSourceDefaults.logRetry,
     clock: options.clock ?? systemClock,
-    source,
     bisect: options.bisectBatchOnFunctionError ?? EventSourceDefaults.bisectBatchOnFunctionError,
     pollWaitMs: options.pollWaitMs ?? EventSourceDefaults.pollWaitMs,
     functionArn: options.functionArn ?? `arn:aws:lambda:us-east-1:000000000000:function:${options.group}`,
+    /** How events name their source, and that log's identity (shared/names.ts); known once started. */
+    source: undefined as EventSourceIdentity | undefined,
+    log: '',
   };
+}
+
+interface WorkerState {
+  stopping: boolean;
+  aborted: boolean;
+  /** Settles when a stop or abort begins: waits between attempts end early then. */
+  readonly stopped: Promise<void>;
 }
 
 type WorkerContext = ReturnType<typeof resolve> & {
   readonly options: EventSourceOptions;
   readonly stats: EventSourceStats;
-  readonly state: { stopping: boolean; aborted: boolean };
+  readonly state: WorkerState;
   readonly emit: (event: EventSourceEvent) => void;
   readonly touch: () => void;
 };
@@ -304,7 +329,7 @@ class PartitionWorker {
         // out of range) or the policy's attempts are spent, naming what it gave up on
         failures++;
         const { logRetry, options } = this.ctx;
-        const fatal = !isRetriable(error) ? error : failures >= logRetry.attempts ? new RetriesExhausted(`reading ${options.topic}-${this.partition}`, failures, error) : undefined;
+        const fatal = error instanceof Unmendable ? error : !isRetriable(error) ? error : failures >= logRetry.attempts ? new RetriesExhausted(`reading ${options.topic}-${this.partition}`, failures, error) : undefined;
         this.ctx.emit({ type: 'log-error', partition: this.partition, error: fatal ?? error, fatal: fatal !== undefined });
         if (fatal !== undefined) {
           this.fatal = fatal;
@@ -312,7 +337,7 @@ class PartitionWorker {
         }
         this.position = this.doneOffset;
         this.buffer = [];
-        await this.ctx.clock.sleep(delayMs(logRetry, failures));
+        await this.pause(delayMs(logRetry, failures));
       }
     }
     if (next !== undefined) await next.catch(() => {});
@@ -441,9 +466,10 @@ class PartitionWorker {
     try {
       await retry(
         async () => {
-          if (state.aborted) throw new Aborted();
+          // stopping: the invocation under way finishes, no new attempt starts (the batch stays uncommitted)
+          if (state.aborted || (state.stopping && invocations >= attempt)) throw new Aborted();
           invocations++;
-          const event = encodeKafkaEvent(records, source);
+          const event = encodeKafkaEvent(records, source!);
           emit({ type: 'invoke', ...range, records: records.length, attempt: invocations });
           stats.invocations++;
           const started = clock.now();
@@ -464,13 +490,16 @@ class PartitionWorker {
           attempts: splittable ? 1 : Math.max(1, policy.attempts - attempt + 1),
           initialDelayMs: policy.initialDelayMs * policy.multiplier ** (attempt - 1),
         },
-        { what: `${options.topic}-${this.partition} offsets ${first}-${last}`, sleep: (ms) => clock.sleep(ms) },
+        { what: `${options.topic}-${this.partition} offsets ${first}-${last}`, sleep: (ms) => this.pause(ms) },
       );
     } catch (thrown) {
-      if (thrown instanceof Aborted || state.aborted) throw new Aborted();
+      if (thrown instanceof Aborted || state.aborted || state.stopping) throw new Aborted();
       const error = thrown instanceof RetriesExhausted ? thrown.cause : thrown;
+      // retrying forever (a function that must not skip a batch): what retrying cannot mend stops the partition, uncommitted
+      if (policy.attempts === Number.POSITIVE_INFINITY && !isRetriable(error)) throw new Unmendable(`${options.topic}-${this.partition} offsets ${first}-${last}`, error);
       if (splittable) {
-        if (isRetriable(error)) await clock.sleep(delayMs(policy, attempt));
+        if (isRetriable(error)) await this.pause(delayMs(policy, attempt));
+        if (state.stopping) throw new Aborted();
         const middle = Math.ceil(records.length / 2);
         await this.deliver(records.slice(0, middle), attempt + 1);
         await this.deliver(records.slice(middle), attempt + 1);
@@ -480,14 +509,19 @@ class PartitionWorker {
     }
   }
 
+  /** Waits `ms` on the clock, or less when the event source starts to stop. */
+  private pause(ms: number): Promise<void> {
+    return Promise.race([this.ctx.clock.sleep(ms), this.ctx.state.stopped]);
+  }
+
   private async giveUp(records: LogRecord[], condition: FailureCondition, invocations: number, error: unknown): Promise<void> {
     const { options, stats, source, functionArn, emit } = this.ctx;
     if (this.ctx.state.aborted) throw new Aborted();
     // the invocation record's time is a date, not a duration: the wall clock's
     let key: string | undefined;
     if (options.onFailure) {
-      key = failureKey(options.onFailure.prefix, records);
-      const record = invocationRecord(records, encodeKafkaEvent(records, source), source, {
+      key = failureKey(options.onFailure.prefix, records, this.ctx.log);
+      const record = invocationRecord(records, encodeKafkaEvent(records, source!), source!, {
         condition,
         approximateInvokeCount: invocations,
         error,

@@ -5,7 +5,7 @@
  */
 import { Functions, KafkaFunctionNames, type KafkaFunctionName } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
-import { PipelineError } from '../errors.js';
+import { Interrupted, PipelineError } from '../errors.js';
 import type { Telemetry } from '../lambda/telemetry.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { EventSourceEvent, EventSourceStats, KafkaHandler } from './event-source.js';
@@ -31,9 +31,19 @@ export interface ServeOptions {
   readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST';
   /** Resolve once idle for this long (then stop); undefined: run until `signal` aborts. */
   readonly untilIdleMs?: number;
+  /**
+   * Stops the function: the batches with the handler finish and commit, no new attempt starts,
+   * and after `stopGraceMs` whatever is still running is left uncommitted (it is delivered again
+   * next time; the handlers are idempotent). With `untilIdleMs`, an abort before idle rejects with
+   * an {@link Interrupted}.
+   */
   readonly signal?: AbortSignal;
+  /** @default 3,000 */
+  readonly stopGraceMs?: number;
   readonly onEvent?: (event: EventSourceEvent) => void;
   readonly handler?: KafkaHandler;
+  /** Retries of a failing batch before it is given up, as Lambda counts them (-1: never give it up); default the manifest's. */
+  readonly retryAttempts?: number;
 }
 
 /**
@@ -47,7 +57,7 @@ export interface ServeOptions {
 export async function serveFunction(name: KafkaFunctionName, log: EventLog, config: PipelineConfig, options: ServeOptions = {}): Promise<EventSourceStats> {
   const { createEventSource } = await import('./event-source.js');
   const { openStore } = await import('../stores.js');
-  const { trigger } = Functions[name];
+  const { trigger, retryAttempts } = Functions[name];
   let stopped: (error: unknown) => void = () => {};
   const fatal = new Promise<unknown>((resolve) => (stopped = (error) => resolve(error ?? new Error('unknown error'))));
   const topic = config.kafka.topics[trigger.topic];
@@ -61,11 +71,10 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(options.maxBatchingWindowMs === undefined ? {} : { maxBatchingWindowMs: options.maxBatchingWindowMs }),
     ...(options.startingPosition === undefined ? {} : { startingPosition: options.startingPosition }),
-    source: {
-      eventSource: 'aws:kafka',
-      eventSourceArn: config.kafka.clusterArn ?? `arn:aws:kafka:${config.s3.region}:000000000000:cluster/local/pipeline`,
-      bootstrapServers: brokers === '' ? 'in-process' : brokers,
-    },
+    // -1 in the manifest is Lambda's "retry until the record expires": the emulator never gives such a batch up
+    ...retryOf(options.retryAttempts ?? (retryAttempts < 0 ? retryAttempts : undefined)),
+    // the log's own identity: the handlers keep each log's results apart by it (shared/names.ts)
+    source: { eventSource: 'aws:kafka', eventSourceArn: await log.identity(), bootstrapServers: brokers === '' ? 'in-process' : brokers },
     functionArn: `arn:aws:lambda:${config.s3.region}:000000000000:function:pipeline-${name}`,
     onFailure: { store: openStore(config, trigger.onFailure.area), prefix: trigger.onFailure.prefix },
     onEvent: (event) => {
@@ -74,15 +83,41 @@ export async function serveFunction(name: KafkaFunctionName, log: EventLog, conf
     },
   });
   await source.start();
+  const stop = aborted(options.signal);
   try {
-    if (options.untilIdleMs !== undefined) return await source.runUntilIdle({ idleMs: options.untilIdleMs });
+    if (options.untilIdleMs !== undefined) {
+      const idle = source.runUntilIdle({ idleMs: options.untilIdleMs });
+      idle.catch(() => {}); // when a signal wins the race below, its rejection (stopped before idle) is expected
+      const outcome = await Promise.race([idle, stop.then(() => undefined)]);
+      if (outcome === undefined) throw new Interrupted(`the ${name} function was stopped before it was idle (${source.stats.delivered.toLocaleString('en')} records delivered; the rest is delivered next time)`);
+      return outcome;
+    }
     // until the caller aborts, or a partition stops on an error retrying cannot mend
-    const fault = await Promise.race([aborted(options.signal), fatal]);
+    const fault = await Promise.race([stop, fatal]);
     if (fault !== undefined) throw new PipelineError(`the ${name} function stopped: ${(fault as Error)?.message ?? String(fault)}`, { cause: fault });
     return { ...source.stats };
   } finally {
-    await source.stop();
+    await stopWithin(source, options.stopGraceMs ?? 3_000);
   }
+}
+
+/** The emulator's retry policy for Lambda's retry attempts (-1: until the batch succeeds), or the emulator's default. */
+function retryOf(retries: number | undefined): { retry?: { attempts: number } } {
+  if (retries === undefined) return {};
+  return { retry: { attempts: retries < 0 ? Number.POSITIVE_INFINITY : retries + 1 } };
+}
+
+/**
+ * Stops an event source gracefully, but for at most `graceMs`: a handler stuck on a frozen store
+ * would otherwise hold the stop (and the process) until its request times out. What is still
+ * running then is abandoned uncommitted, as a crash would leave it.
+ */
+async function stopWithin(source: { stop(): Promise<void>; abort(): void }, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  const outcome = await Promise.race([source.stop(), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') source.abort();
 }
 
 function aborted(signal: AbortSignal | undefined): Promise<undefined> {

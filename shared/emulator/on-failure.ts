@@ -1,6 +1,7 @@
 import type { LogRecord } from '../ports/event-log.js';
 import type { EventSourceIdentity, KafkaEvent } from '../lambda/kafka-event.js';
 import { encodedSize } from '../lambda/kafka-event.js';
+import { sourceName } from '../names.js';
 import { padOffset } from '../offsets.js';
 
 /** Why a batch went to the on-failure destination, in Lambda's words. */
@@ -97,14 +98,16 @@ export function invocationRecord(records: readonly LogRecord[], event: KafkaEven
 }
 
 /**
- * The object key of a failed batch under `prefix`: one per topic, partition and offset range, so
- * the same batch failing again after a restart overwrites its record instead of adding another.
+ * The object key of a failed batch under `prefix`: one per source (topic and event log, see
+ * shared/names.ts), partition and offset range, so the same batch failing again after a restart
+ * overwrites its record instead of adding another, and batches of different logs never meet.
  *
  * @example
- * failureKey('results/stream/on-failure/', records); // 'results/stream/on-failure/sensor_data-0/00000000000000001200-00000000000000001299.json'
+ * failureKey('results/stream/on-failure/', records, 'kafka.q1w2');
+ * // 'results/stream/on-failure/sensor_data@kafka.q1w2/0/00000000000000001200-00000000000000001299.json'
  */
-export function failureKey(prefix: string, records: readonly LogRecord[]): string {
+export function failureKey(prefix: string, records: readonly LogRecord[], log: string): string {
   const first = records[0]!;
   const last = records[records.length - 1]!;
-  return `${prefix}${first.topic}-${first.partition}/${padOffset(first.offset)}-${padOffset(last.offset)}.json`;
+  return `${prefix}${sourceName({ topic: first.topic, log })}/${first.partition}/${padOffset(first.offset)}-${padOffset(last.offset)}.json`;
 }

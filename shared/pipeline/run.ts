@@ -20,6 +20,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { Functions } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
+import { IN_PROCESS_LOG, logIdOf, parseSourceName, sourceName } from '../names.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { PreprocessReport } from '../preprocess/report.js';
@@ -81,6 +82,8 @@ export interface RunSummary {
   skipped?: Array<{ path: string; reason: string }>;
   preprocess: RunPreprocessed[];
   dataset?: string;
+  /** The sources (shared/names.ts: `<topic>@<log>`) the run's stream and CDC results were written under. */
+  sources?: { stream?: string; cdc?: string };
   stream?: { produced: number; delivered: number; invocations: number; windows: number; anomalies: number; deadLetters: number };
   cdc?: {
     produced: number;
@@ -227,20 +230,27 @@ export async function preprocessInputs(context: RunContext): Promise<void> {
 }
 
 /**
- * The in-process log lives and dies with this run, so what the stream and CDC functions derived
- * from an earlier run's log (partials named by offsets, CDC state positioned at offsets) describes
- * a log that no longer exists: it is cleared. On a real Kafka the consumer groups' committed
- * offsets and the CDC state carry on instead, and nothing is removed.
+ * The in-process log lives and dies with one run, so what the stream and CDC functions derived
+ * from an earlier run's in-process log (partials named by offsets, CDC state positioned at
+ * offsets) describes a log that no longer exists: it is cleared. Results are kept per log
+ * (`<topic>@<log>` folders, shared/names.ts), so only those of dead in-process logs go; what any
+ * Kafka cluster's records made is never touched.
  */
-async function clearDerived(store: ObjectStore, prefixes: readonly string[]): Promise<number> {
+async function clearEarlierInProcessRuns(store: ObjectStore, prefixes: readonly string[], current: string): Promise<number> {
   let removed = 0;
   for (const prefix of prefixes) {
     for (const object of await store.list(prefix)) {
+      const source = parseSourceName(object.key.slice(prefix.length).split('/', 1)[0]!.replace(/\.json$/, ''));
+      if (source?.log === undefined || !source.log.startsWith(`${IN_PROCESS_LOG}.`) || source.log === current) continue;
       await store.delete(object.key);
       removed++;
     }
   }
   return removed;
+}
+
+async function logIdentity(log: EventLog): Promise<string> {
+  return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
 }
 
 /**
@@ -251,15 +261,17 @@ async function clearDerived(store: ObjectStore, prefixes: readonly string[]): Pr
  */
 export async function streamReadings(context: RunContext, log: EventLog, embeddedLog: boolean): Promise<void> {
   const { config, options, summary } = context;
-  const [{ sensorMessages }, { produceMessages }, { serveFunction }, { readStreamStats }] = await Promise.all([
+  const [{ sensorMessages }, { produceMessages }, { serveFunction }, { readStreamStats }, { StreamPrefixes }] = await Promise.all([
     import('../../data/generators/sensors.js'),
     import('../producer.js'),
     import('../emulator/functions.js'),
     import('../stream/read.js'),
+    import('../stream/outputs.js'),
   ]);
   const results = openStore(config, 'results');
   const topic = config.kafka.topics.sensor.name;
-  if (embeddedLog) await clearDerived(results, [`results/stream/`]);
+  const logId = await logIdentity(log);
+  if (embeddedLog) await clearEarlierInProcessRuns(results, [StreamPrefixes.partials, StreamPrefixes.deadLetters, Functions.stream.trigger.onFailure.prefix], logId);
   await log.ensureTopic(topic, config.kafka.topics.sensor.partitions);
   context.report(`producing ${options.readings.toLocaleString('en')} readings to ${topic}`);
   // With the in-process log every run starts from nothing, so a fixed event time makes runs alike.
@@ -277,7 +289,8 @@ export async function streamReadings(context: RunContext, log: EventLog, embedde
       if (event.type === 'success') context.report(`streaming: ${(delivered += event.records).toLocaleString('en')} of ${sent.toLocaleString('en')} records`);
     },
   });
-  const merged = await readStreamStats(results);
+  const merged = await readStreamStats(results, { topic, log: logId });
+  summary.sources = { ...summary.sources, stream: sourceName({ topic, log: logId }) };
   summary.stream = {
     produced: sent,
     delivered: stats.delivered,
@@ -298,16 +311,19 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
   const { config, options, summary } = context;
   const processed = openStore(config, 'processed');
   const models = openStore(config, 'models');
-  const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }] = await Promise.all([
+  const [{ cdcMessages }, { readCustomers }, { produceMessages }, { serveFunction }, { cdcKeys }] = await Promise.all([
     import('../../data/generators/cdc.js'),
     import('../cdc/customers.js'),
     import('../producer.js'),
     import('../emulator/functions.js'),
+    import('../cdc/keys.js'),
   ]);
   const topic = config.kafka.topics.cdc.name;
   const pointer = JSON.parse(new TextDecoder().decode((await processed.get(`processed/${summary.dataset}/latest.json`)).body)) as { cleanedParquet: string };
   const customers = await readCustomers((await processed.get(pointer.cleanedParquet)).body, pointer.cleanedParquet);
-  if (embeddedLog) await clearDerived(models, [`models/${config.modelName}/`]);
+  const logId = await logIdentity(log);
+  const model = `models/${config.modelName}`;
+  if (embeddedLog) await clearEarlierInProcessRuns(models, [`${model}/current/`, `${model}/versions/`, `${model}/state/`, `${model}/dead-letter/`, Functions.cdc.trigger.onFailure.prefix], logId);
   await log.ensureTopic(topic, config.kafka.topics.cdc.partitions);
   context.report(`producing change events for ${customers.length.toLocaleString('en')} customers to ${topic}`);
   // which customers the events leave, and where each came from: the table's snapshot or an insert
@@ -329,22 +345,24 @@ export async function applyChangeEvents(context: RunContext, log: EventLog, embe
       if (event.type === 'success') context.report(`applying changes: ${(delivered += event.records).toLocaleString('en')} of ${sent.toLocaleString('en')} events`);
     },
   });
-  const model = JSON.parse(new TextDecoder().decode((await models.get(`models/${config.modelName}/current.json`)).body)) as {
+  const keys = cdcKeys(config.modelName, logId);
+  const published = JSON.parse(new TextDecoder().decode((await models.get(keys.current(topic))).body)) as {
     rows: number;
     version: number;
     metrics: { auc: number; accuracy: number };
   };
-  const deadLetters = (await models.list(`models/${config.modelName}/dead-letter/`)).length;
+  const deadLetters = (await models.list(keys.deadLetters(topic))).length;
+  summary.sources = { ...summary.sources, cdc: sourceName({ topic, log: logId }) };
   summary.cdc = {
     produced: sent,
     delivered: stats.delivered,
     invocations: stats.invocations,
-    rows: model.rows,
+    rows: published.rows,
     // the model's table is what these events leave unless an earlier run on the same topic left more
-    ...(live.size === model.rows ? { fromTable: liveFromTable, fromEvents: live.size - liveFromTable } : {}),
-    version: model.version,
-    auc: model.metrics.auc,
-    accuracy: model.metrics.accuracy,
+    ...(live.size === published.rows ? { fromTable: liveFromTable, fromEvents: live.size - liveFromTable } : {}),
+    version: published.version,
+    auc: published.metrics.auc,
+    accuracy: published.metrics.accuracy,
     deadLetters,
   };
 }

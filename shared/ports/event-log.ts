@@ -58,5 +58,12 @@ export interface EventLog {
   committed(group: string, topic: string, partition: number): Promise<number | undefined>;
   /** Commits `offset` (the next one to read) for a consumer group on a partition. */
   commit(group: string, topic: string, partition: number, offset: number): Promise<void>;
+  /**
+   * Which log this is, as Lambda's Kafka events name a cluster (`eventSourceArn`): an MSK
+   * cluster's own ARN; for another Kafka cluster `arn:aws:kafka:local:000000000000:cluster/kafka/<its
+   * cluster id>`; for an in-process log `...:cluster/in-process/<an id of its own>`. Results are
+   * kept per log (see shared/names.ts), so offsets of one log are never taken for another's.
+   */
+  identity(): Promise<string>;
   close(): Promise<void>;
 }

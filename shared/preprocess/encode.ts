@@ -1,5 +1,6 @@
 import * as aq from 'arquero';
 import type { Table } from 'arquero';
+import { startsFormula } from '../csv/index.js';
 import { oneHotName, type FeatureScaling } from './features.js';
 import type { FeaturesReport } from './report.js';
 import { meanStd } from './stats.js';
@@ -38,22 +39,27 @@ export function buildFeatures(input: FeatureInput): { table: () => Table; report
     const known = new Set(levels);
     oneHot[name] = [...levels, ...dictionary.filter((v, code) => present[code] === 1 && !known.has(v)).sort()];
   }
-  const names = [
+  // each column's name in features.parquet: safe in a spreadsheet and unique (see columnNames)
+  const naming = columnNames([
     ...(input.key ? [input.key.name] : []),
     ...input.numeric.map((c) => c.name),
     ...input.categorical.flatMap(({ name }) => oneHot[name]!.map((level) => oneHotName(name, level))),
     ...(input.label ? [input.label.name] : []),
-  ];
+  ]);
+  const names = naming.map((n) => n.safe);
+  let next = 0;
+  const nameOf = () => names[next++]!;
 
   const table = (): Table => {
     // a Map, not an object: names such as '2019' would be reordered as object keys
     const columns = new Map<string, ArrayLike<unknown>>();
-    if (input.key) columns.set(input.key.name, input.key.values);
+    next = 0;
+    if (input.key) columns.set(nameOf(), input.key.values);
     for (const { name, values } of input.numeric) {
       // converting once keeps the loop on one element type
       const z = new Float64Array(values);
       standardise(z, scaling[name]!.mean, scaling[name]!.std);
-      columns.set(name, z);
+      columns.set(nameOf(), z);
     }
     for (const { name, codes, dictionary } of input.categorical) {
       const levels = oneHot[name]!;
@@ -64,9 +70,9 @@ export function buildFeatures(input: FeatureInput): { table: () => Table; report
         const code = codes[i]!;
         if (code >= 0) columnOf[code]![i] = 1;
       }
-      levels.forEach((level, i) => columns.set(oneHotName(name, level), hot[i]!));
+      for (const column of hot) columns.set(nameOf(), column);
     }
-    if (input.label) columns.set(input.label.name, input.label.values);
+    if (input.label) columns.set(nameOf(), input.label.values);
     return aq.table(columns);
   };
 
@@ -74,6 +80,29 @@ export function buildFeatures(input: FeatureInput): { table: () => Table; report
     table,
     report: { key: input.key?.name ?? null, label: input.label?.name ?? null, numeric: input.numeric.map((c) => c.name), scaling, oneHot, columns: names },
   };
+}
+
+/**
+ * The names of features.parquet's columns, from the names they are made of (a column's, or
+ * `<column>=<level>` for a one-hot column, where the level is data): control characters become
+ * spaces, a name a spreadsheet would run as a formula gets a leading `'` (as in the CSV outputs),
+ * and a name already taken gets `~2`, `~3`... (a numeric column `b=x` and the one-hot column of
+ * level `x` of `b` would otherwise be one column, the second overwriting the first).
+ *
+ * @example
+ * columnNames(['=SUM(A1)', 'b=x', 'b=x']).map((n) => n.safe); // ["'=SUM(A1)", 'b=x', 'b=x~2']
+ */
+export function columnNames(raw: readonly string[]): Array<{ readonly raw: string; readonly safe: string }> {
+  const taken = new Set<string>();
+  return raw.map((name) => {
+    let safe = '';
+    for (const ch of name) safe += ch.charCodeAt(0) < 0x20 || ch === '\u007f' ? ' ' : ch;
+    if (startsFormula(safe)) safe = `'${safe}`;
+    let unique = safe;
+    for (let n = 2; taken.has(unique); n++) unique = `${safe}~${n}`;
+    taken.add(unique);
+    return { raw: name, safe: unique };
+  });
 }
 
 function standardise(values: Float64Array, mean: number, std: number): void {

@@ -11,6 +11,7 @@ export { OUTPUT_FILES, REJECTED_FILES, renderOutputs, rejectsCsv } from './outpu
 export {
   cleanInput,
   datasetPrefix,
+  OutputError,
   preprocessBytes,
   preprocessObject,
   processedPrefix,

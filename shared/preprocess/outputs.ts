@@ -36,8 +36,16 @@ export function rejectsCsv(rejects: readonly Reject[]): Uint8Array {
       reason: rejects.map((r) => `${r.code}: ${r.message}`),
       raw: rejects.map((r) => r.raw),
     }),
+    SpreadsheetSafe,
   );
 }
+
+/**
+ * The CSV outputs are the files people open in a spreadsheet: text that would run there as a
+ * formula (`=1+2`, `+cmd|...`, `@SUM(...)`, a leading tab) is written with a leading `'`, so it
+ * shows as the text it is (docs/preprocess.md, "Formulas"). The Parquet outputs keep values exact.
+ */
+const SpreadsheetSafe = { formulas: 'quote' } as const;
 
 /**
  * The full report of a successful run.
@@ -98,7 +106,7 @@ export function rejectedReport(source: string, bytes: number, error: InputError)
  * for await (const [name, bytes] of renderOutputs(result, report)) await store.put(prefix + name, bytes);
  */
 export async function* renderOutputs(result: CleanResult, report: PreprocessReport): AsyncGenerator<[OutputFile, Uint8Array]> {
-  yield ['cleaned.csv', writeCsv(result.table)];
+  yield ['cleaned.csv', writeCsv(result.table, SpreadsheetSafe)];
   yield ['cleaned.parquet', await writeParquet(result.table)];
   yield ['features.parquet', await writeParquet(result.features())];
   yield ['rejects.csv', rejectsCsv(result.rejects)];

@@ -1,7 +1,7 @@
 import { InputError, NotFoundError } from '../errors.js';
 import type { ObjectStore, StoredObject } from '../ports/object-store.js';
 import { cleanCsv, type CleanOptions } from './clean.js';
-import { cleanedReport, CONTENT_TYPES, rejectedOutputs, rejectedReport, renderOutputs, type OutputFile } from './outputs.js';
+import { cleanedReport, CONTENT_TYPES, OUTPUT_FILES, rejectedOutputs, rejectedReport, renderOutputs, type OutputFile } from './outputs.js';
 import type { CleanResult, PreprocessReport } from './report.js';
 
 /** Where a run's files go: a store and a key prefix (`''` or ending in `/`). */
@@ -33,14 +33,14 @@ export function cleanInput(bytes: Uint8Array, options: CleanOptions): CleanedInp
 
 /**
  * Writes the outputs of a cleaned input under `out`, `report.json` last. A stale `report.json` at
- * the same place is removed first, so a run that fails midway leaves no report beside its
- * partial outputs.
+ * the same place is removed first, and a run that fails midway removes what it wrote: an output
+ * that cannot be made is an {@link OutputError} naming it, a storage failure is thrown as it is.
  *
  * @example
  * await writeCleaned(cleanInput(bytes, { source }), { store: new FolderStore('out'), prefix: '' });
  */
 export async function writeCleaned(cleaned: CleanedInput, out: OutputLocation): Promise<PreprocessReport> {
-  await writeFiles(out, renderOutputs(cleaned.result, cleaned.report));
+  await writeFiles(out, cleaned.report.source, renderOutputs(cleaned.result, cleaned.report));
   return cleaned.report;
 }
 
@@ -62,12 +62,52 @@ export function preprocessBytes(bytes: Uint8Array, options: CleanOptions, out: O
   return writeCleaned(cleaned, out);
 }
 
-async function writeFiles(out: OutputLocation, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
+/**
+ * The outputs of an input could not be made: rendering one of them failed (a defect, or an input
+ * the writers cannot take). Nothing of the run is left behind; the reason names the file.
+ * Not retriable: the same input fails the same way.
+ *
+ * @example
+ * if (error instanceof OutputError) console.error(error.reason); // 'features.parquet could not be made: RangeError: ...'
+ */
+export class OutputError extends InputError {}
+
+/**
+ * Writes the files in order, `report.json` last (a stale one is removed first). When a file
+ * cannot be made, or written, every output at the location is removed, so a failed run leaves
+ * no partial outputs (nor an earlier run's it had begun to replace): a file that cannot be made is an {@link OutputError}; a storage failure is
+ * thrown as it is (transient ones are worth another run).
+ */
+async function writeFiles(out: OutputLocation, source: string, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
   await out.store.delete(`${out.prefix}report.json`);
-  for await (const [name, body] of files) {
-    await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
+  const written: string[] = [];
+  const iterator = Symbol.asyncIterator in files ? files[Symbol.asyncIterator]() : files[Symbol.iterator]();
+  for (;;) {
+    let next: IteratorResult<[OutputFile, Uint8Array]>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      await removeOutputs(out);
+      const file = OUTPUT_FILES.find((f) => !written.includes(`${out.prefix}${f}`)) ?? 'an output';
+      const reason = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+      throw new OutputError(source, `${file} could not be made: ${reason}`, { cause: error });
+    }
+    if (next.done) return;
+    const [name, body] = next.value;
+    try {
+      await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
+    } catch (error) {
+      await removeOutputs(out).catch(() => undefined);
+      throw error;
+    }
+    written.push(`${out.prefix}${name}`);
     out.onWrite?.(name, body.length);
   }
+}
+
+/** Removes every output of the location: this run's, and an earlier run's the failed one was replacing. */
+async function removeOutputs(out: OutputLocation): Promise<void> {
+  for (const file of OUTPUT_FILES) await out.store.delete(`${out.prefix}${file}`);
 }
 
 /** The area prefix of raw inputs; the handler ignores keys outside it. */
@@ -151,18 +191,28 @@ export async function preprocessObject(raw: ObjectStore, key: string, processed:
     if (earlier.status === 'cleaned') await pointLatest(raw, processed, key, etag, prefix, earlier);
     return { status: earlier.status, key, prefix, report: earlier, reused: true };
   }
+  const reject = async (error: InputError): Promise<ObjectOutcome> => {
+    const rejected = rejectedReport(key, size, error);
+    await writeFiles(out, key, rejectedOutputs(rejected, error));
+    return { status: 'rejected', key, prefix, report: rejected };
+  };
   let cleaned: CleanedInput;
   try {
     cleaned = cleanInput(object.body, { ...options, source: key });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    const rejected = rejectedReport(key, size, error);
-    await writeFiles(out, rejectedOutputs(rejected, error));
-    return { status: 'rejected', key, prefix, report: rejected };
+    return reject(error);
   }
   // the body is the larger part of the memory and is not needed for writing
   object = undefined;
-  const report = await writeCleaned(cleaned, out);
+  let report: PreprocessReport;
+  try {
+    report = await writeCleaned(cleaned, out);
+  } catch (error) {
+    // an output that cannot be made fails again on every retry: it is reported, with no partial outputs
+    if (!(error instanceof OutputError)) throw error;
+    return reject(error);
+  }
   await pointLatest(raw, processed, key, etag, prefix, report);
   return { status: 'cleaned', key, prefix, report };
 }

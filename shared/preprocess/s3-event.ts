@@ -1,4 +1,5 @@
 import type { S3Event } from 'aws-lambda';
+import { keyProblem } from '../names.js';
 import { RAW_PREFIX } from './run.js';
 
 /** One raw object named by an S3 notification. */
@@ -25,8 +26,9 @@ export function decodeS3Key(key: string): string {
 
 /**
  * The objects an S3 event asks the preprocess function to clean: object-created records whose
- * decoded key is under `raw/`. Everything else (removals, other prefixes, a key that does not
- * decode, S3's `s3:TestEvent` without records) is skipped with a reason.
+ * decoded key is a valid object key (shared/names.ts: no `..` segment, no folder such as `raw/`
+ * itself, no NUL) under `raw/`. Everything else (removals, other prefixes, a key that does not
+ * decode or is not valid, S3's `s3:TestEvent` without records) is skipped with a reason.
  *
  * @example
  * rawObjectsOf(event); // { objects: [{ bucket: 'pipeline', key: 'raw/marketing campaign.csv' }], skipped: [] }
@@ -46,6 +48,12 @@ export function rawObjectsOf(event: Partial<S3Event> | undefined): { objects: Ra
       key = decodeS3Key(encoded);
     } catch {
       skipped.push({ key: encoded, reason: 'the key is not valid URL encoding' });
+      continue;
+    }
+    // checked as decoded, before anything is made of it: `raw/..%2fmodels%2fx.csv` is not under raw/
+    const problem = keyProblem(key);
+    if (problem !== undefined) {
+      skipped.push({ key, reason: `invalid object key: ${problem}` });
       continue;
     }
     if (!key.startsWith(RAW_PREFIX)) {

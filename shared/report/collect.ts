@@ -12,7 +12,9 @@ import type { ObjectStore } from '../ports/object-store.js';
 import type { Area } from '../stores.js';
 import type { DeadLetterFile } from '../stream/outputs.js';
 import { parseBatchKey, StreamPrefixes } from '../stream/outputs.js';
-import { readStreamStats } from '../stream/read.js';
+import { readStreamStats, streamSources } from '../stream/read.js';
+import { modelSources } from '../cdc/keys.js';
+import { describeSource, sourceName, type Source } from '../names.js';
 import { analyticsView, type AnalyticsView } from './analytics-view.js';
 import { cdcView, type CdcView } from './cdc-view.js';
 import { preprocessView, rejectExamples, type PreprocessView } from './preprocess-view.js';
@@ -109,19 +111,31 @@ async function collectPreprocess(source: ReportSource, problems: string[], prefe
   return { preprocess: views.filter((v): v is PreprocessView => v !== undefined) };
 }
 
-async function collectStream(source: ReportSource, problems: string[]): Promise<SectionData> {
+/**
+ * The source whose results a section shows: the run's own (its record names it), else the one
+ * written last. Sources are never merged: two logs' offsets name different records.
+ */
+function sourceToShow<T extends { source: Source; lastModified: Date | undefined }>(found: readonly T[], preferred: string | undefined): T | undefined {
+  const own = found.find((f) => sourceName(f.source) === preferred);
+  if (own !== undefined) return own;
+  return [...found].sort((a, b) => (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0))[0];
+}
+
+async function collectStream(source: ReportSource, problems: string[], preferred: string | undefined): Promise<SectionData> {
   const store = source.stores.results;
-  const partials = (await store.list(StreamPrefixes.partials)).flatMap((o) => {
+  const shown = sourceToShow(await streamSources(store), preferred);
+  if (shown === undefined) return {};
+  const folder = `${sourceName(shown.source)}/`;
+  const partials = (await store.list(`${StreamPrefixes.partials}${folder}`)).flatMap((o) => {
     const range = parseBatchKey(o.key, StreamPrefixes.partials);
     return range === undefined ? [] : [{ records: range.lastOffset - range.firstOffset + 1, at: o.lastModified }];
   });
-  const letterKeys = (await store.list(StreamPrefixes.deadLetters)).map((o) => o.key).filter((key) => parseBatchKey(key, StreamPrefixes.deadLetters) !== undefined);
-  if (partials.length === 0 && letterKeys.length === 0) return {};
-  const stats = await readStreamStats(store);
+  const letterKeys = (await store.list(`${StreamPrefixes.deadLetters}${folder}`)).map((o) => o.key).filter((key) => parseBatchKey(key, StreamPrefixes.deadLetters) !== undefined);
+  const stats = await readStreamStats(store, shown.source);
   const files = await mapLimit(letterKeys, ReportLimits.concurrency, (key) => readJson<DeadLetterFile>(store, key, problems));
-  const onFailure = (await store.list(Functions.stream.trigger.onFailure.prefix)).length;
+  const onFailure = (await store.list(`${Functions.stream.trigger.onFailure.prefix}${folder}`)).length;
   const stream: StreamView = streamView({
-    location: source.locate(store, 'results/stream/'),
+    location: `${source.locate(store, 'results/stream/')} (${describeSource(shown.source)})`,
     stats,
     batches: partials,
     deadLetters: files.flatMap((f) => f?.deadLetters ?? []),
@@ -130,17 +144,20 @@ async function collectStream(source: ReportSource, problems: string[]): Promise<
   return { stream };
 }
 
-async function collectCdc(source: ReportSource, problems: string[]): Promise<SectionData> {
+async function collectCdc(source: ReportSource, problems: string[], preferred: string | undefined): Promise<SectionData> {
   const store = source.stores.models;
+  const shown = sourceToShow(await modelSources(store, source.modelName), preferred);
+  if (shown === undefined) return {};
   const base = `models/${source.modelName}/`;
-  const versionKeys = (await store.list(`${base}versions/`)).map((o) => o.key).filter((key) => /\/versions\/\d+\.json$/.test(key));
+  const folder = sourceName(shown.source);
+  const versionKeys = (await store.list(`${base}versions/${folder}/`)).map((o) => o.key).filter((key) => /\/versions\/[^/]+\/\d+\.json$/.test(key));
   if (versionKeys.length === 0) return {};
   const docs = await mapLimit(versionKeys, ReportLimits.concurrency, (key) => readJson<ModelDocument>(store, key, problems));
-  const letterKeys = (await store.list(`${base}dead-letter/`)).map((o) => o.key).filter((key) => key.endsWith('.json'));
+  const letterKeys = (await store.list(`${base}dead-letter/${folder}/`)).map((o) => o.key).filter((key) => key.endsWith('.json'));
   const letters = await mapLimit(letterKeys.slice(0, ReportLimits.cdcDeadLetters), ReportLimits.concurrency, (key) => readJson<DeadLetterExample>(store, key, problems));
   const cdc = cdcView({
     model: source.modelName,
-    location: source.locate(store, base),
+    location: `${source.locate(store, base)} (${describeSource(shown.source)})`,
     versions: docs.filter((d): d is ModelDocument => d !== undefined && typeof d.version === 'number'),
     deadLetters: letters.filter((d): d is DeadLetterExample => d !== undefined),
     deadLettersListed: letterKeys.length,
@@ -161,7 +178,8 @@ async function collectAnalytics(source: ReportSource, problems: string[], prefer
 }
 
 /**
- * Reads one section's data. `preferred` names the dataset to put first (the run's).
+ * Reads one section's data. `preferred` names the dataset to put first (the run's), or for the
+ * stream and CDC sections the source to show (the run's, `<topic>@<log>`).
  *
  * @example
  * const { stream } = await collectSection('stream', source);
@@ -177,10 +195,10 @@ export async function collectSection(name: SectionName, source: ReportSource, pr
       data = await collectPreprocess(source, problems, preferred);
       break;
     case 'stream':
-      data = await collectStream(source, problems);
+      data = await collectStream(source, problems, preferred);
       break;
     case 'cdc':
-      data = await collectCdc(source, problems);
+      data = await collectCdc(source, problems, preferred);
       break;
     case 'analytics':
       data = await collectAnalytics(source, problems, preferred);
@@ -224,10 +242,11 @@ export function emptyStoreError(store: string, modelName: string): EmptyStoreErr
 export async function collectReport(source: ReportSource, options: { store: string; now: Date }): Promise<ReportData> {
   const run = await collectSection('summary', source);
   const preferred = run.run?.summary.dataset;
+  const sources = run.run?.summary.sources;
   const [preprocess, stream, cdc, analytics] = await Promise.all([
     collectSection('preprocess', source, preferred),
-    collectSection('stream', source),
-    collectSection('cdc', source),
+    collectSection('stream', source, sources?.stream),
+    collectSection('cdc', source, sources?.cdc),
     collectSection('analytics', source, preferred),
   ]);
   return assemble(options.store, source.modelName, options.now, [run, preprocess, stream, cdc, analytics]);

@@ -109,7 +109,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const fresh = new Map<SectionName, SectionData>();
     for (const name of changed) {
       if (stopped) return;
-      const preferred = (fresh.get('summary') ?? states.get('summary')?.data)?.run?.summary.dataset;
+      const run = (fresh.get('summary') ?? states.get('summary')?.data)?.run?.summary;
+      const preferred = name === 'stream' ? run?.sources?.stream : name === 'cdc' ? run?.sources?.cdc : run?.dataset;
       fresh.set(name, await collectSection(name, source, name === 'summary' ? undefined : preferred));
     }
     const all = assemble(store, config.modelName, now(), SectionNames.map((name) => fresh.get(name) ?? states.get(name)?.data ?? {}));

@@ -48,7 +48,7 @@ export const Sections: Readonly<Record<SectionName, SectionInfo>> = {
       { area: 'models', prefix: `models/${model}/versions/` },
       { area: 'models', prefix: `models/${model}/dead-letter/` },
     ],
-    looksFor: (model) => `models/${model}/versions/`,
+    looksFor: (model) => `models/${model}/current/<topic>@<log>.json`,
     makes: 'npm start, or pipeline serve cdc with KAFKA_BROKERS set',
   },
   analytics: {

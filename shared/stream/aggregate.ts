@@ -44,15 +44,24 @@ export interface LimitAnomaly {
   readonly limit: number;
 }
 
-/** A record that is not a valid reading, and why. */
+/**
+ * A record that is not a valid reading, and why: the whole record, so that it can be looked at and
+ * re-sent as it was (key and value as text when they are UTF-8, else as base64 in `keyBase64` /
+ * `valueBase64` with the text field null; its log timestamp and headers when it had them).
+ */
 export interface DeadLetter {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly reason: string;
-  /** The key and value as text (the value cut at 4 KB), to look at or re-send. */
   readonly key: string | null;
   readonly value: string | null;
+  readonly keyBase64?: string;
+  readonly valueBase64?: string;
+  /** The record's log timestamp, epoch ms. */
+  readonly timestamp?: number;
+  /** Header values, base64. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What one batch contributes for one topic-partition: named by its offset range. */
@@ -92,7 +101,28 @@ export interface StreamInput {
   readonly offset: number;
   readonly key: Uint8Array | null;
   readonly value: Uint8Array | null;
+  /** The record's log timestamp (epoch ms), which bounds how far ahead its reading may be. */
+  readonly timestamp?: number;
+  readonly headers?: Readonly<Record<string, Uint8Array>>;
 }
+
+/**
+ * Which event times a reading may carry, beyond the schema's "a real instant": no fleet sends
+ * readings from before `earliest`, nor from further ahead of the record that carries them than
+ * `aheadOfRecordMs` (clock skew), or after `latest` when that is set. A reading outside is
+ * dead-lettered with the window it missed. The bound follows the record's own log timestamp, not
+ * the clock, so a batch delivered again is judged the same way.
+ */
+export interface TimeBounds {
+  /** Epoch ms. @default 2000-01-01T00:00:00Z */
+  readonly earliest?: number;
+  /** Epoch ms; when set, replaces the bound relative to the record. */
+  readonly latest?: number;
+  /** @default one day */
+  readonly aheadOfRecordMs?: number;
+}
+
+export const DefaultTimeBounds = { earliest: Date.UTC(2000, 0, 1), aheadOfRecordMs: 86_400_000 } as const satisfies TimeBounds;
 
 /** The result of one topic-partition of a batch. */
 export interface PartitionResult {
@@ -177,8 +207,45 @@ class WindowAccumulator {
   }
 }
 
-const decoder = new TextDecoder();
-const text = (bytes: Uint8Array): string => (Buffer.isBuffer(bytes) ? bytes.toString('utf8') : decoder.decode(bytes));
+/** Decodes UTF-8 strictly: invalid bytes are an error, never U+FFFD. */
+const strict = new TextDecoder('utf-8', { fatal: true });
+const utf8 = (bytes: Uint8Array): string | undefined => {
+  try {
+    return strict.decode(bytes);
+  } catch {
+    return undefined;
+  }
+};
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/** The whole of a record that is not a valid reading, with why. */
+function deadLetter(record: StreamInput, reason: string, value: string | undefined): DeadLetter {
+  const key = record.key === null ? null : utf8(record.key);
+  const headers = record.headers === undefined || Object.keys(record.headers).length === 0 ? undefined : Object.fromEntries(Object.entries(record.headers).map(([name, bytes]) => [name, base64(bytes)]));
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    reason,
+    key: key ?? null,
+    value: record.value === null ? null : (value ?? null),
+    ...(key === undefined && record.key !== null ? { keyBase64: base64(record.key) } : {}),
+    ...(value === undefined && record.value !== null ? { valueBase64: base64(record.value) } : {}),
+    ...(Number.isFinite(record.timestamp) ? { timestamp: record.timestamp } : {}),
+    ...(headers === undefined ? {} : { headers }),
+  };
+}
+
+/** Why a reading's time is outside the bounds, or undefined when it is inside. */
+function outsideWindow(ts: number, record: StreamInput, bounds: TimeBounds): string | undefined {
+  const earliest = bounds.earliest ?? DefaultTimeBounds.earliest;
+  const ahead = bounds.aheadOfRecordMs ?? DefaultTimeBounds.aheadOfRecordMs;
+  const latest = bounds.latest ?? (Number.isFinite(record.timestamp) ? record.timestamp! + ahead : Number.POSITIVE_INFINITY);
+  if (ts >= earliest && ts <= latest) return undefined;
+  const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
+  const window = bounds.latest === undefined ? `${iso(earliest)} to ${ahead / 3_600_000} h after the record (${iso(latest)})` : `${iso(earliest)} to ${iso(latest)}`;
+  return `ts: ${iso(ts)} is outside the accepted window, ${window}`;
+}
 
 /**
  * Aggregates the records of ONE topic-partition (in offset order) into its partial: per sensor and
@@ -190,7 +257,7 @@ const text = (bytes: Uint8Array): string => (Buffer.isBuffer(bytes) ? bytes.toSt
  * const { partial, deadLetters } = aggregatePartition(records, DefaultLimits);
  * partial.windows[0]; // { sensorId: 's-1', windowStart: 1714564800000, readings: 12, metrics: { temperature: {...} } }
  */
-export function aggregatePartition(records: readonly StreamInput[], limits: Limits = DefaultLimits): PartitionResult {
+export function aggregatePartition(records: readonly StreamInput[], limits: Limits = DefaultLimits, bounds: TimeBounds = DefaultTimeBounds): PartitionResult {
   if (records.length === 0) throw new RangeError('aggregatePartition needs at least one record');
   const { topic, partition } = records[0]!;
   const sensors = new Map<string, { last: WindowAccumulator | undefined; windows: Map<number, WindowAccumulator> }>();
@@ -208,20 +275,19 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     // the common reading straight from its bytes; anything else decoded, parsed and checked by the schema
     let reading = record.value === null ? undefined : readingFromBytes(record.value);
     if (reading === undefined) {
-      const value = record.value === null ? null : text(record.value);
-      const parsed = value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : parseReading(value);
+      const value = record.value === null ? null : utf8(record.value);
+      const parsed =
+        value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : value === undefined ? ({ ok: false, reason: 'the value is not UTF-8 text' } as const) : parseReading(value);
       if (!parsed.ok) {
-        deadLetters.push({
-          topic,
-          partition,
-          offset: record.offset,
-          reason: parsed.reason,
-          key: record.key === null ? null : text(record.key),
-          value: value === null ? null : value.length > 4096 ? value.slice(0, 4096) : value,
-        });
+        deadLetters.push(deadLetter(record, parsed.reason, value ?? undefined));
         continue;
       }
       reading = parsed.reading;
+    }
+    const outside = outsideWindow(reading.ts, record, bounds);
+    if (outside !== undefined) {
+      deadLetters.push(deadLetter(record, outside, record.value === null ? undefined : utf8(record.value)));
+      continue;
     }
     const windowStart = Math.floor(reading.ts / WindowMs) * WindowMs;
     // a sensor's readings mostly fall in the window of its previous one: look there first

@@ -10,7 +10,7 @@
  * Why by hand: JSON.parse of a 110-byte reading costs more than the whole aggregation of it, and
  * the streaming function is measured against decoding and parsing alone (npm run bench stream).
  */
-import { isoTime, type SensorReading } from './schema.js';
+import { isoTime, MaxSensorIdLength, type SensorReading } from './schema.js';
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -288,7 +288,8 @@ export function readingFromBytes(b: Uint8Array): SensorReading | undefined {
   }
   while (p < n && isSpace(b[p]!)) p++;
   if (p !== n || !hasId) return undefined;
-  // not blank: some byte other than a space (printable ASCII holds no other white space)
+  // at most 128 characters (ASCII: bytes) and not blank: some byte other than a space (printable ASCII holds no other white space)
+  if (idEnd - idStart > MaxSensorIdLength) return undefined;
   let visible = false;
   for (let i = idStart; i < idEnd && !visible; i++) visible = b[i] !== 32;
   if (!visible) return undefined;

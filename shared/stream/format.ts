@@ -7,12 +7,12 @@ import type { MetricSummary, WindowSummary } from './stats.js';
  * metric's mean, min and max over them), then the anomalies, then the dead letters.
  *
  * @example
- * process.stdout.write(formatStats(await readStreamStats(store), { anomalies: 20, source: store.name }));
+ * process.stdout.write(formatStats(await readStreamStats(store, source), { anomalies: 20, source: store.name }));
  */
-export function formatStats(result: StreamReadResult, options: { anomalies: number; source: string }): string {
+export function formatStats(result: StreamReadResult | undefined, options: { anomalies: number; source: string }): string {
   const lines: string[] = [];
-  const { windows } = result;
-  if (windows.length === 0) {
+  const windows = result?.windows ?? [];
+  if (result === undefined || windows.length === 0) {
     return `no stream results in ${options.source} (results/stream/partials/): \`pipeline produce sensors\` then \`pipeline serve stream --until-idle\` make them on Kafka, \`npm start\` on this machine\n`;
   }
   const bySensor = new Map<string, WindowSummary[]>();

@@ -1,5 +1,6 @@
+import { parseSourceName, sourceName } from '../names.js';
 import { padOffset } from '../offsets.js';
-import { aggregatePartition, DefaultLimits, type BatchPartial, type DeadLetter, type Limits, type StreamInput } from './aggregate.js';
+import { aggregatePartition, DefaultLimits, DefaultTimeBounds, type BatchPartial, type DeadLetter, type Limits, type StreamInput, type TimeBounds } from './aggregate.js';
 
 /** Where the streaming function writes, in the `results` area. */
 export const StreamPrefixes = {
@@ -7,23 +8,27 @@ export const StreamPrefixes = {
   deadLetters: 'results/stream/dead-letters/',
 } as const;
 
-/** The offset range of one batch of one topic-partition. */
+/** The offset range of one batch of one topic-partition of one event log. */
 export interface BatchRange {
   readonly topic: string;
+  /** The event log's identity (shared/names.ts, `logIdOf`); undefined for results written before sources were recorded. */
+  readonly log?: string | undefined;
   readonly partition: number;
   readonly firstOffset: number;
   readonly lastOffset: number;
 }
 
-const rangePath = (r: BatchRange): string => `${r.topic}/${r.partition}/${padOffset(r.firstOffset)}-${padOffset(r.lastOffset)}.json`;
+// the topic and log are checked (shared/names.ts) before they become a key segment
+const rangePath = (r: BatchRange): string => `${sourceName({ topic: r.topic, log: r.log })}/${r.partition}/${padOffset(r.firstOffset)}-${padOffset(r.lastOffset)}.json`;
 
 /**
- * The key of a batch's partial: `results/stream/partials/<topic>/<partition>/<first>-<last>.json`,
- * offsets padded to 20 digits so keys sort in offset order.
+ * The key of a batch's partial: `results/stream/partials/<topic>@<log>/<partition>/<first>-<last>.json`,
+ * offsets padded to 20 digits so keys sort in offset order. Each event log (a Kafka cluster, an
+ * in-process log) has its own folder, so results of different logs never mix.
  *
  * @example
- * partialKey({ topic: 'sensor_data', partition: 0, firstOffset: 0, lastOffset: 99 });
- * // 'results/stream/partials/sensor_data/0/00000000000000000000-00000000000000000099.json'
+ * partialKey({ topic: 'sensor_data', log: 'kafka.q1w2', partition: 0, firstOffset: 0, lastOffset: 99 });
+ * // 'results/stream/partials/sensor_data@kafka.q1w2/0/00000000000000000000-00000000000000000099.json'
  */
 export function partialKey(range: BatchRange): string {
   return `${StreamPrefixes.partials}${rangePath(range)}`;
@@ -39,21 +44,23 @@ export function deadLetterKey(range: BatchRange): string {
   return `${StreamPrefixes.deadLetters}${rangePath(range)}`;
 }
 
-const keyShape = /^(.+)\/(\d+)\/(\d{20})-(\d{20})\.json$/;
+const keyShape = /^([^/]+)\/(\d+)\/(\d{20})-(\d{20})\.json$/;
 
 /**
- * Reads the topic, partition and offset range back from a partial's or dead-letter object's key,
- * or `undefined` for a key that is not one.
+ * Reads the source, partition and offset range back from a partial's or dead-letter object's key,
+ * or `undefined` for a key that is not one. A key written before sources were recorded
+ * (`<topic>/<partition>/...`) reads with `log` undefined.
  *
  * @example
- * parseBatchKey('results/stream/partials/sensor_data/2/00000000000000000100-00000000000000000199.json', StreamPrefixes.partials);
- * // { topic: 'sensor_data', partition: 2, firstOffset: 100, lastOffset: 199 }
+ * parseBatchKey('results/stream/partials/sensor_data@kafka.q1w2/2/00000000000000000100-00000000000000000199.json', StreamPrefixes.partials);
+ * // { topic: 'sensor_data', log: 'kafka.q1w2', partition: 2, firstOffset: 100, lastOffset: 199 }
  */
 export function parseBatchKey(key: string, prefix: string): BatchRange | undefined {
   if (!key.startsWith(prefix)) return undefined;
   const m = keyShape.exec(key.slice(prefix.length));
-  if (m === null) return undefined;
-  return { topic: m[1]!, partition: Number(m[2]), firstOffset: Number(m[3]), lastOffset: Number(m[4]) };
+  const source = m === null ? undefined : parseSourceName(m[1]!);
+  if (m === null || source === undefined) return undefined;
+  return { topic: source.topic, log: source.log, partition: Number(m[2]), firstOffset: Number(m[3]), lastOffset: Number(m[4]) };
 }
 
 /** The dead letters of one batch of one topic-partition, as written. */
@@ -74,16 +81,26 @@ export interface StreamObjectCounts {
   anomalies: number;
 }
 
+/** Where a batch's records came from, and which event times they may carry. */
+export interface BatchContext {
+  /** The event log's identity; every key the batch writes names it (see partialKey). */
+  readonly log?: string | undefined;
+  /** @default DefaultTimeBounds */
+  readonly time?: TimeBounds;
+}
+
 /**
  * The objects a batch of `sensor_data` records writes: for each topic-partition in it, the dead
- * letters (when there are any) and then the partial. Pure and deterministic: the same records
- * always give the same keys and the same bytes, so a replayed batch rewrites identical objects.
- * `counts`, when given, is increased by the batch's dead letters and anomalies.
+ * letters (when there are any) and then the partial, under the folder of the batch's source
+ * (`<topic>@<log>`). Pure and deterministic: the same records always give the same keys and the
+ * same bytes, so a replayed batch rewrites identical objects. `counts`, when given, is increased
+ * by the batch's dead letters and anomalies.
  *
  * @example
- * for (const { key, body } of streamObjects(records)) await store.put(key, body);
+ * for (const { key, body } of streamObjects(records, DefaultLimits, undefined, { log: 'kafka.q1w2' })) await store.put(key, body);
  */
-export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits, counts?: StreamObjectCounts): StreamObject[] {
+export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits, counts?: StreamObjectCounts, context: BatchContext = {}): StreamObject[] {
+  const log = context.log;
   const groups = new Map<string, StreamInput[]>();
   let group: StreamInput[] | undefined;
   for (const record of records) {
@@ -97,18 +114,19 @@ export function streamObjects(records: readonly StreamInput[], limits: Limits = 
   }
   const objects: StreamObject[] = [];
   for (const members of groups.values()) {
-    const { partial, deadLetters } = aggregatePartition(members, limits);
+    const { partial, deadLetters } = aggregatePartition(members, limits, context.time ?? DefaultTimeBounds);
     if (counts !== undefined) {
       counts.deadLetters += deadLetters.length;
       counts.anomalies += partial.anomalies.length;
     }
+    const range = rangeOf(partial, log);
     if (deadLetters.length > 0) {
-      const file: DeadLetterFile = { version: 1, ...rangeOf(partial), deadLetters };
-      objects.push({ key: deadLetterKey(partial), body: `${JSON.stringify(file)}\n` });
+      const file: DeadLetterFile = { version: 1, ...range, deadLetters };
+      objects.push({ key: deadLetterKey(range), body: `${JSON.stringify(file)}\n` });
     }
-    objects.push({ key: partialKey(partial), body: `${JSON.stringify(partial)}\n` });
+    objects.push({ key: partialKey(range), body: `${JSON.stringify(log === undefined ? partial : { ...partial, log })}\n` });
   }
   return objects;
 }
 
-const rangeOf = (p: BatchPartial): BatchRange => ({ topic: p.topic, partition: p.partition, firstOffset: p.firstOffset, lastOffset: p.lastOffset });
+const rangeOf = (p: BatchPartial, log: string | undefined): BatchRange => ({ topic: p.topic, ...(log === undefined ? {} : { log }), partition: p.partition, firstOffset: p.firstOffset, lastOffset: p.lastOffset });

@@ -1,5 +1,6 @@
 import { mapLimit } from '../concurrency.js';
 import { InputError } from '../errors.js';
+import { sourceName, type Source } from '../names.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { BatchPartial } from './aggregate.js';
 import { chooseCover } from './cover.js';
@@ -13,17 +14,48 @@ export interface StreamReadResult extends StreamStats {
   readonly uncovered: readonly string[];
 }
 
+/** A source with stream results in a store: its topic and event log, and how many partials it has. */
+export interface StreamSourceInfo {
+  readonly source: Source;
+  readonly partials: number;
+  /** When its newest partial was written, where the store says. */
+  readonly lastModified: Date | undefined;
+}
+
 /**
- * Reads the streaming function's outputs from `store` and merges them into the stream's
- * statistics: per topic-partition, a set of partials that counts each record exactly once (see
- * `chooseCover`), merged per sensor and minute; the dead letters counted by distinct offset.
+ * The sources (topic and event log) the streaming function has written results for in `store`,
+ * in name order; results written before sources were recorded show as sources without a log.
  *
  * @example
- * const stats = await readStreamStats(openStore(config, 'results'), { sensor: 's-001' });
- * const one = await readStreamStats(openStore(config, 'results'), { topic: 'sensor_data' }); // that topic's outputs only
+ * await streamSources(store); // [{ source: { topic: 'sensor_data', log: 'kafka.q1w2' }, partials: 412, lastModified }]
  */
-export async function readStreamStats(store: ObjectStore, options: SummaryOptions & { readonly topic?: string } = {}): Promise<StreamReadResult> {
-  const within = options.topic === undefined ? '' : `${options.topic}/`;
+export async function streamSources(store: ObjectStore): Promise<StreamSourceInfo[]> {
+  const bySource = new Map<string, { source: Source; partials: number; lastModified: Date | undefined }>();
+  for (const object of await store.list(StreamPrefixes.partials)) {
+    const range = parseBatchKey(object.key, StreamPrefixes.partials);
+    if (range === undefined) continue;
+    const source = { topic: range.topic, log: range.log };
+    const name = sourceName(source);
+    const seen = bySource.get(name) ?? { source, partials: 0, lastModified: undefined };
+    seen.partials++;
+    if (object.lastModified !== undefined && !(seen.lastModified !== undefined && seen.lastModified >= object.lastModified)) seen.lastModified = object.lastModified;
+    bySource.set(name, seen);
+  }
+  return [...bySource.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, info]) => info);
+}
+
+/**
+ * Reads the streaming function's outputs of one source (a topic of one event log) from `store`
+ * and merges them into the stream's statistics: per partition, a set of partials that counts each
+ * record exactly once (see `chooseCover`), merged per sensor and minute; the dead letters counted
+ * by distinct offset. Other sources' results are never read: two logs' offsets name different
+ * records.
+ *
+ * @example
+ * const stats = await readStreamStats(openStore(config, 'results'), { topic: 'sensor_data', log: 'kafka.q1w2' }, { sensor: 's-001' });
+ */
+export async function readStreamStats(store: ObjectStore, source: Source, options: SummaryOptions = {}): Promise<StreamReadResult> {
+  const within = `${sourceName(source)}/`;
   const found = (await store.list(`${StreamPrefixes.partials}${within}`))
     .map((o) => ({ key: o.key, range: parseBatchKey(o.key, StreamPrefixes.partials) }))
     .filter((o): o is { key: string; range: BatchRange } => o.range !== undefined);
@@ -44,7 +76,7 @@ export async function readStreamStats(store: ObjectStore, options: SummaryOption
   const deadLetterKeys = (await store.list(`${StreamPrefixes.deadLetters}${within}`)).map((o) => o.key).filter((k) => parseBatchKey(k, StreamPrefixes.deadLetters));
   const files = await mapLimit(deadLetterKeys, 16, async (key) => readJson<DeadLetterFile>(store, key));
   const deadOffsets = new Set<string>();
-  for (const file of files) for (const d of file.deadLetters) deadOffsets.add(`${d.topic}/${d.partition}/${d.offset}`);
+  for (const file of files) for (const d of file.deadLetters) deadOffsets.add(`${d.partition}/${d.offset}`);
 
   const stats = summarize(
     partials.flatMap((p) => p.windows),

@@ -20,9 +20,26 @@ const maxTime = 8.64e15;
 
 const metric = z.number().gt(-MetricBound).lt(MetricBound).nullish();
 
+/** The longest sensor id, in characters: a fleet names its devices in a few dozen. */
+export const MaxSensorIdLength = 128;
+
 /**
- * The `sensor_data` value (docs/stream.md, "Readings and the producer"), as the declared schema: `sensorId` a
- * non-empty string; `ts` epoch milliseconds or an ISO-8601 date-time with a zone (`Z` or
+ * Whether `id` can name a sensor: 1 to {@link MaxSensorIdLength} characters, none of them a
+ * control, format (zero-width), surrogate, private-use or unassigned character (Unicode's
+ * category C), and not all white space.
+ *
+ * @example
+ * validSensorId('s-001'); // true
+ * validSensorId('\u200b'); // false: a zero-width space shows nothing
+ */
+export function validSensorId(id: string): boolean {
+  if (id.length === 0 || id.length > 2 * MaxSensorIdLength) return false;
+  return [...id].length <= MaxSensorIdLength && !/\p{C}/u.test(id) && /\S/.test(id);
+}
+
+/**
+ * The `sensor_data` value (docs/stream.md, "Readings and the producer"), as the declared schema: `sensorId` 1 to
+ * 128 printable characters (see {@link validSensorId}); `ts` epoch milliseconds or an ISO-8601 date-time with a zone (`Z` or
  * `+hh:mm`), naming a real instant; each metric, when present and not null, a finite number.
  * Other fields are allowed and ignored. A null metric is a dropout: the same as an absent one.
  *
@@ -33,7 +50,7 @@ const metric = z.number().gt(-MetricBound).lt(MetricBound).nullish();
  * SensorReadingSchema.safeParse({ sensorId: 's-1', ts: '2024-05-01T12:00:00Z', temperature: 21.5 }).success; // true
  */
 export const SensorReadingSchema = z.looseObject({
-  sensorId: z.string().regex(/\S/, 'must be a non-empty string'),
+  sensorId: z.string().refine(validSensorId, `must be 1 to ${MaxSensorIdLength} printable characters, not all spaces`),
   ts: z.union(
     [
       z.number().gte(-maxTime).lte(maxTime),
@@ -118,7 +135,7 @@ export function quickReading(data: unknown): SensorReading | undefined {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
   const r = data as Record<string, unknown>;
   const sensorId = r.sensorId;
-  if (typeof sensorId !== 'string' || !(visibleAscii(sensorId.charCodeAt(0)) || /\S/.test(sensorId))) return undefined;
+  if (typeof sensorId !== 'string' || !quickSensorId(sensorId)) return undefined;
   const ts = quickTime(r.ts);
   if (ts === undefined) return undefined;
   const temperature = quickMetric(r.temperature);
@@ -136,8 +153,20 @@ function quickMetric(value: unknown): number | undefined | null {
   return null;
 }
 
-/** A visible ASCII character: the usual proof an id is not blank, cheaper than a regex. */
-const visibleAscii = (code: number): boolean => code > 32 && code < 127;
+/**
+ * The ids the quick check takes without the schema: 1 to 128 printable ASCII characters, not all
+ * spaces (what a fleet writes); anything else is left to {@link validSensorId}.
+ */
+function quickSensorId(id: string): boolean {
+  if (id.length === 0 || id.length > MaxSensorIdLength) return false;
+  let visible = false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 32 || c > 126) return false;
+    if (c !== 32) visible = true;
+  }
+  return visible;
+}
 
 /** A digit's value, NaN for any other byte. */
 const digit = (b: Uint8Array, at: number): number => {

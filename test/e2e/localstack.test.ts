@@ -26,7 +26,8 @@ import { sensorMessages } from '../../data/generators/sensors.js';
 import { runBridge, stageConfig } from '../../localstack/bridge.js';
 import { deployLocal, type DeployedStage } from '../../localstack/deploy.js';
 import { readCustomers } from '../../shared/cdc/customers.js';
-import type { ModelDocument } from '../../shared/cdc/index.js';
+import { cdcKeys, type ModelDocument } from '../../shared/cdc/index.js';
+import { logIdOf } from '../../shared/names.js';
 import type { PipelineConfig } from '../../shared/config.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { openKafkaLog } from '../../shared/event-logs.js';
@@ -116,6 +117,8 @@ describe.skipIf(endpoint === '' || !kafkaAvailable())('the local stage on LocalS
     const log = await openKafkaLog(config, {}, 'the LocalStack e2e test');
     const producedReadings: Produced[] = [];
     const placedChanges: Placed[] = [];
+    // the results of the functions are kept per event log: this broker's
+    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
     try {
       await log.ensureTopic(sensorTopic, 3);
       await log.ensureTopic(cdcTopic, 3);
@@ -133,15 +136,16 @@ describe.skipIf(endpoint === '' || !kafkaAvailable())('the local stage on LocalS
 
     const expected = expectedStats(producedReadings);
     expect(expected.deadLetters.size).toBeGreaterThan(0);
-    expectMatches(await readStreamStats(data, { topic: sensorTopic }), expected);
+    expectMatches(await readStreamStats(data, { topic: sensorTopic, log: logId }), expected);
 
-    const current = JSON.parse(text((await models.get(`models/${config.modelName}/current.json`)).body)) as ModelDocument;
+    const keys = cdcKeys(config.modelName, logId);
+    const current = JSON.parse(text((await models.get(keys.current(cdcTopic))).body)) as ModelDocument;
     expect(current.offsets.topic).toBe(cdcTopic);
     expectFromScratch(current, finalTables(placedChanges));
     const bad = placedChanges.filter((m) => m.kind === 'bad');
     expect(bad.length).toBeGreaterThan(0);
     for (const m of bad) {
-      const letter = JSON.parse(text((await models.get(`models/${config.modelName}/dead-letter/${cdcTopic}/${m.partition}/${String(m.offset).padStart(20, '0')}.json`)).body)) as Record<string, unknown>;
+      const letter = JSON.parse(text((await models.get(keys.deadLetter(cdcTopic, m.partition, m.offset))).body)) as Record<string, unknown>;
       expect(letter).toMatchObject({ topic: cdcTopic, partition: m.partition, offset: m.offset });
     }
   }, 300_000);

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,8 +26,12 @@ async function pipelineRun(env: Record<string, string>): Promise<{ stdout: strin
   });
 }
 
-const modelOf = async (dataDir: string) =>
-  JSON.parse(await readFile(join(dataDir, 'models/response/current.json'), 'utf8')) as { rows: number; parameters: unknown; metrics: { auc: number } };
+/** The model of the run's in-process log: the only one under models/response/current/ (an earlier run's is cleared). */
+const modelOf = async (dataDir: string) => {
+  const models = (await readdir(join(dataDir, 'models/response/current'))).filter((name) => name.includes('@in-process.'));
+  expect(models).toHaveLength(1);
+  return JSON.parse(await readFile(join(dataDir, 'models/response/current', models[0]!), 'utf8')) as { rows: number; parameters: unknown; metrics: { auc: number } };
+};
 
 describe('pipeline run (npm start) on the embedded store and log', () => {
   let dataDir: string;
@@ -102,6 +106,32 @@ describe.skipIf(realFileMissing('npm start with the real file in data/raw/'))("p
     expect(Number(fromTable!.replaceAll(',', ''))).toBeLessThanOrEqual(2053);
     expect(stdout).toContain(`Report: ${join(dataDir, 'results/analytics/marketing_campaign/report.html')}`);
   }, 200_000);
+});
+
+describe.skipIf(!kafkaAvailable())('pipeline run on a real Kafka and on the in-process log, into one store', () => {
+  it("keeps each log's results: an in-process run neither deletes nor reads what the Kafka run wrote", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pipeline-run-mixed-'));
+    const common = { PIPELINE_DATA_DIR: dataDir, SENSOR_TOPIC: freshTopic('mixed-sensors'), CDC_TOPIC: freshTopic('mixed-cdc') };
+    const kafka = { ...common, KAFKA_BROKERS: (await kafkaBrokers()).join(',') };
+    const cli = async (env: Record<string, string>, ...args: string[]) => (await run(process.execPath, ['shared/cli/bin.mjs', ...args], { env: { ...process.env, ...env, CI: '' } })).stdout;
+    const readings = (stats: string) => (JSON.parse(stats) as { windows: Array<{ readings: number }> }).windows.reduce((sum, w) => sum + w.readings, 0);
+
+    await pipelineRun(kafka);
+    const kafkaStats = await cli(kafka, 'stream', 'stats', '--json');
+    const kafkaModel = await cli(kafka, 'model', 'show', '--json');
+    expect(readings(kafkaStats)).toBeGreaterThan(3_900);
+
+    await pipelineRun(common);
+    // the Kafka run's results are all still there, and read as before; the in-process run's apart
+    expect(await cli(kafka, 'stream', 'stats', '--json')).toBe(kafkaStats);
+    expect(await cli(kafka, 'model', 'show', '--json')).toBe(kafkaModel);
+    const inProcess = JSON.parse(await cli(common, 'model', 'show', '--json')) as { offsets: { log: string } };
+    expect(inProcess.offsets.log).toMatch(/^in-process\./);
+    expect(readings(await cli(common, 'stream', 'stats', '--json'))).toBe(readings(kafkaStats));
+    expect((await readdir(join(dataDir, 'results/stream/partials'))).sort()).toEqual(
+      [`${common.SENSOR_TOPIC}@${(JSON.parse(kafkaModel) as { offsets: { log: string } }).offsets.log}`, `${common.SENSOR_TOPIC}@${inProcess.offsets.log}`].sort(),
+    );
+  }, 400_000);
 });
 
 describe.skipIf(!kafkaAvailable() || s3Endpoint() === undefined)('pipeline run against the real Kafka broker and S3 API server', () => {

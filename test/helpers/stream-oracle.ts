@@ -4,6 +4,8 @@
  * compare the merged partials against it.
  */
 import { expect } from 'vitest';
+import type { ObjectStore } from '../../shared/ports/object-store.js';
+import { readStreamStats, streamSources, type StreamReadResult } from '../../shared/stream/read.js';
 import type { StreamStats } from '../../shared/stream/stats.js';
 
 export interface Produced {
@@ -85,4 +87,17 @@ export function expectMatches(stats: StreamStats, expected: Expected): void {
     }
   }
   expect(readings).toBe([...expected.windows.values()].reduce((a, w) => a + w.readings, 0));
+}
+
+/**
+ * The stream statistics of the one source (topic and event log) a test wrote to `store`; a
+ * second source there would be a mix-up, and fails the test.
+ *
+ * @example
+ * const stats = await readOnlySource(store);
+ */
+export async function readOnlySource(store: ObjectStore): Promise<StreamReadResult> {
+  const found = await streamSources(store);
+  expect(found.map((f) => f.source)).toHaveLength(1);
+  return readStreamStats(store, found[0]!.source);
 }

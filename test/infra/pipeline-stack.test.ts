@@ -126,6 +126,9 @@ describe('the default deployment (dev, MSK Serverless)', () => {
       Topics: ['customer_updates'],
       BatchSize: 1000,
       MaximumBatchingWindowInSeconds: 1,
+      // retried until it succeeds: a given-up change would leave the model wrong for good
+      MaximumRetryAttempts: -1,
+      DestinationConfig: Match.absent(),
       BisectBatchOnFunctionError: true,
       FunctionName: { Ref: logicalIdOf(stack, template, 'AWS::Lambda::Function', 'Functions/Cdc/Function/Resource') },
     });
@@ -263,17 +266,22 @@ describe('a deployment on an existing cluster with dead-letter topics', () => {
 
   it('sends failed batches to <topic>.dlq with provisioned pollers and may write only there', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      Topics: ['customer_updates'],
-      DestinationConfig: { OnFailure: { Destination: 'kafka://customer_updates.dlq' } },
+      Topics: ['sensor_data'],
+      DestinationConfig: { OnFailure: { Destination: 'kafka://sensor_data.dlq' } },
       ProvisionedPollerConfig: { MinimumPollers: 1, MaximumPollers: 3 },
     });
+    // cdc never gives a batch up, so it has no dead-letter topic (nor the right to write one)
+    const cdc = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m.Properties.Topics) === '["customer_updates"]')!;
+    expect(cdc.Properties.MaximumRetryAttempts).toBe(-1);
+    expect(cdc.Properties.DestinationConfig).toBeUndefined();
+    expect(JSON.stringify(template.toJSON())).not.toContain('customer_updates.dlq');
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
             Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
             Effect: 'Allow',
-            Resource: 'arn:aws:kafka:eu-west-1:123456789012:topic/shared-kafka/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2/customer_updates.dlq',
+            Resource: 'arn:aws:kafka:eu-west-1:123456789012:topic/shared-kafka/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2/sensor_data.dlq',
           },
         ]),
       },

@@ -32,6 +32,13 @@ describe('readSettings', () => {
     expect(settings.functions.cdc.memoryMb).toBe(2048);
   });
 
+  it('retries cdc batches until they succeed by default, and takes -1 only for Kafka-triggered functions', () => {
+    expect(from({}).functions.cdc.retryAttempts).toBe(-1);
+    expect(from({ streamRetryAttempts: '-1' }).functions.stream.retryAttempts).toBe(-1);
+    expect(from({ cdcRetryAttempts: '3' }).functions.cdc.retryAttempts).toBe(3);
+    expect(() => from({ preprocessRetryAttempts: -1 })).toThrow(/preprocessRetryAttempts.*from 0 to/);
+  });
+
   it('rejects an existing-cluster mode without a cluster ARN, naming the key', () => {
     expect(() => from({ mskMode: 'existing' })).toThrow(ConfigError);
     expect(() => from({ mskMode: 'existing' })).toThrow(/mskClusterArn.*MSK cluster ARN/);

@@ -78,7 +78,12 @@ describe('loadConfig', () => {
 describe('loadConfig, the stream settings', () => {
   it('reads hard limits per measure, an empty side meaning no bound', () => {
     expect(loadConfig({ STREAM_LIMITS: 'temperature=-10:50, battery=5:' }).stream.limits).toEqual({ temperature: { min: -10, max: 50 }, battery: { min: 5 } });
-    expect(loadConfig({}).stream).toEqual({ limits: {}, zScore: undefined });
+    expect(loadConfig({}).stream).toEqual({ limits: {}, zScore: undefined, timeRange: {} });
+    expect(loadConfig({ STREAM_TIME_RANGE: '2020-01-01T00:00:00Z/' }).stream.timeRange).toEqual({ earliest: Date.UTC(2020, 0, 1) });
+    expect(loadConfig({ STREAM_TIME_RANGE: '/2030-01-01T00:00:00+01:00' }).stream.timeRange).toEqual({ latest: Date.UTC(2029, 11, 31, 23) });
+    for (const bad of ['2020-01-01', '2030-01-01T00:00:00Z/2020-01-01T00:00:00Z', 'yesterday/', 'a/b/c']) {
+      expect(() => loadConfig({ STREAM_TIME_RANGE: bad })).toThrow(/^STREAM_TIME_RANGE must be <from>\/<to>, ISO-8601 instants with a zone/);
+    }
   });
 
   it.each([

@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 
 /** The layers, lowest first; a file belongs to the first layer with a path that starts its own. */
 const Layers = {
-  foundation: ['shared/errors.ts', 'shared/retry.ts', 'shared/clock.ts', 'shared/concurrency.ts', 'shared/offsets.ts', 'shared/select.ts', 'shared/bytes.ts'],
+  foundation: ['shared/errors.ts', 'shared/retry.ts', 'shared/clock.ts', 'shared/concurrency.ts', 'shared/offsets.ts', 'shared/select.ts', 'shared/bytes.ts', 'shared/names.ts'],
   ports: ['shared/ports/'],
   formats: ['shared/csv/', 'shared/parquet.ts', 'shared/parquet-format.ts'],
   cores: ['shared/preprocess/', 'shared/stream/', 'shared/cdc/', 'shared/analytics/'],

@@ -1,18 +1,25 @@
 /**
- * `pipeline model show | fit | predict`: the CDC model (`models/<MODEL_NAME>/current.json`), the
- * same model fitted from scratch on the customer table held in the CDC state, and scores.
+ * `pipeline model show | fit | sweep | predict`: the CDC model of a change topic
+ * (`models/<MODEL_NAME>/current/<topic>@<log>.json`), the same model fitted from scratch on the
+ * customer table held in the CDC state or rebuilt from the topic itself, and scores.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ModelDocument } from '../../cdc/model.js';
 import type { CliContext } from '../main.js';
+import { pickSource } from '../sources.js';
 
-interface ShowOptions {
+interface SourceOptions {
+  topic?: string;
+  log?: string;
+}
+interface ShowOptions extends SourceOptions {
   json?: boolean;
 }
 interface FitOptions extends ShowOptions {
-  topic?: string;
+  fromTopic?: boolean;
+  clusterArn?: string;
 }
-interface PredictOptions extends FitOptions {
+interface PredictOptions extends ShowOptions {
   id?: string;
   file?: string;
   dataset?: string;
@@ -20,6 +27,8 @@ interface PredictOptions extends FitOptions {
 
 /** How a model comes to be, for the messages that find none. */
 const MAKE_MODEL = '`pipeline produce cdc` then `pipeline serve cdc --until-idle` make it on Kafka, `npm start` on this machine';
+const topicOption = ['--topic <name>', 'the change topic whose model to use (default: CDC_TOPIC, else customer_updates)'] as const;
+const logOption = ['--log <id>', "the event log whose model to use, when models of several exist for the topic (default: the configured one's)"] as const;
 
 /**
  * Adds `model` and its subcommands to the program.
@@ -33,51 +42,58 @@ export function register(program: Command, context: CliContext): void {
     .description("the model of the customers' campaign response that the cdc function keeps exactly up to date: show it, check it against a fit from scratch, score customers");
   model
     .command('show')
-    .description('print the current model (models/<MODEL_NAME>/current.json): customers, AUC and accuracy, offsets applied, largest coefficients')
+    .description('print the model of a change topic (models/<MODEL_NAME>/current/<topic>@<log>.json): its source, whether it is stale, customers, AUC and accuracy, offsets applied, largest coefficients')
+    .option(...topicOption)
+    .option(...logOption)
     .option('--json', 'print the model document itself (default: a summary)')
     .action(async (options: ShowOptions) => {
-      const doc = await readModel(context);
-      context.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : describeModel(doc, 'current.json'));
+      const { doc, where } = await readModel(context, options);
+      context.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : describeModel(doc, where));
     });
   model
     .command('fit')
-    .description('fit the same model from scratch on the customer table held in the CDC state, and compare it with the current one')
+    .description('fit the same model from scratch, on the table held in the CDC state or (--from-topic) on the topic itself replayed from its start, and compare it with the published one')
+    .option(...topicOption)
+    .option(...logOption)
+    .option('--from-topic', 'rebuild from the change topic (KAFKA_BROKERS or --cluster-arn), replayed from its earliest offset into a scratch state: a check that does not trust the stored state (default: fit on the stored state)')
+    .option('--cluster-arn <arn>', 'with --from-topic: an MSK cluster to replay from instead of KAFKA_BROKERS (default: MSK_CLUSTER_ARN)')
     .option('--json', 'print the fitted model document (default: a summary and the comparison)')
-    .option('--topic <name>', 'the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
     .action(async (options: FitOptions) => {
-      const { fit, current } = await fitFromState(context, options.topic);
+      const { fit, current, what } = options.fromTopic ? await fitFromTopic(context, options) : await fitFromState(context, options);
       if (options.json) {
         context.stdout.write(`${JSON.stringify(fit, null, 2)}\n`);
         return;
       }
-      context.stdout.write(describeModel(fit, 'fitted from scratch on the CDC state'));
-      context.stdout.write(current === undefined ? 'no current model to compare with\n' : `${compare(fit, current)}\n`);
+      context.stdout.write(describeModel(fit, what));
+      context.stdout.write(current === undefined ? 'no published model to compare with\n' : `${compare(fit, current)}\n`);
     });
   model
     .command('sweep')
     .description('delete CDC state objects no manifest can point to again (left by lost races and crashes)')
-    .option('--topic <name>', 'the change topic (default: CDC_TOPIC, else customer_updates)')
-    .action(async (options: FitOptions) => {
-      const { states, partitions } = await openState(context, options.topic);
+    .option(...topicOption)
+    .option(...logOption)
+    .action(async (options: SourceOptions) => {
+      const { states, partitions } = await openState(context, options);
       let removed = 0;
       for (const state of partitions) removed += await states.sweep(state.manifest.topic, state.manifest.partition);
-      context.stdout.write(`removed ${removed.toLocaleString('en')} unreferenced objects from ${partitions.length} partitions of ${partitions[0]!.manifest.topic}\n`);
+      context.stdout.write(`removed ${removed.toLocaleString('en')} unreferenced objects from ${partitions.length} partitions of ${partitions[0]!.manifest.topic}@${states.log}\n`);
     });
   model
     .command('predict')
-    .description('score customers with the current model: one by ID from the CDC state, or every customer of a cleaned dataset or file (ID,score,predicted)')
+    .description('score customers with the published model: one by ID from the CDC state, or every customer of a cleaned dataset or file (ID,score,predicted)')
     .option('--id <ID>', 'a customer in the CDC state: the IDs of the table the change events came from, and of the customers they inserted (one of --id, --dataset, --file is required)')
     .option('--dataset <name>', 'every customer of a cleaned dataset of the configured store, processed/<name>/latest.json (one of --id, --dataset, --file is required)')
     .option('--file <cleaned>', 'every customer of cleaned.csv or cleaned.parquet: a path or s3://bucket/key (one of --id, --dataset, --file is required)')
-    .option('--topic <name>', 'with --id: the change topic whose state holds the table (default: CDC_TOPIC, else customer_updates)')
+    .option(...topicOption)
+    .option(...logOption)
     .option('--json', 'print JSON (default: a line of text for --id, CSV for --dataset and --file)')
     .action(async (options: PredictOptions) => {
       if ([options.id, options.file, options.dataset].filter((o) => o !== undefined).length !== 1) throw new InvalidArgumentError('give --id <ID>, --dataset <name> or --file <cleaned>, one of them.');
-      const doc = await readModel(context);
+      const { doc } = await readModel(context, options);
       const { encodeCustomer, featureValue, LAYOUT, scoreValues } = await import('../../cdc/index.js');
       const score = (row: ArrayLike<number>) => scoreValues(doc, Object.fromEntries(LAYOUT.features.map((f, j) => [f.name, featureValue(row, j)])));
       if (options.id !== undefined) {
-        const row = await findCustomer(context, options.id, options.topic);
+        const row = await findCustomer(context, options.id, options);
         const s = score(row);
         const out = { ID: options.id, score: s, predicted: s >= doc.threshold ? 1 : 0, [doc.label]: row[LAYOUT.width]!, modelVersion: doc.version };
         context.stdout.write(options.json ? `${JSON.stringify(out)}\n` : `customer ${options.id}: score ${s.toFixed(4)} -> ${out.predicted} (${doc.label} in the table: ${out[doc.label]}; model v${doc.version})\n`);
@@ -97,39 +113,83 @@ export function register(program: Command, context: CliContext): void {
     });
 }
 
-async function readModel(context: CliContext): Promise<ModelDocument> {
-  const [{ locate, openStore }, { cdcKeys }, { NotFoundError, PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/keys.js'), import('../../errors.js')]);
+/** The source (topic and event log) whose model a command reads. */
+async function chosenSource(context: CliContext, options: SourceOptions, preferred?: string) {
+  const [{ openStore }, { modelSources }] = await Promise.all([import('../../stores.js'), import('../../cdc/keys.js')]);
   const config = context.config();
   const store = openStore(config, 'models');
-  const key = cdcKeys(config.modelName).current;
-  try {
-    return JSON.parse(new TextDecoder().decode((await store.get(key)).body)) as ModelDocument;
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new PipelineError(`no CDC model at ${locate(store, key)} yet: ${MAKE_MODEL}`, { cause: error });
-    throw error;
-  }
+  const topic = options.topic ?? config.kafka.topics.cdc.name;
+  const found = await modelSources(store, config.modelName);
+  return { store, topic, found, where: `${store.name}/models/${config.modelName}/current/`, pick: () => pickSource(found, { topic, log: options.log, preferred }, `${store.name}/models/${config.modelName}/current/`, context) };
 }
 
-async function openState(context: CliContext, topicOption: string | undefined) {
-  const [{ locate, openStore }, { CdcStateStore }, { PipelineError }] = await Promise.all([import('../../stores.js'), import('../../cdc/index.js'), import('../../errors.js')]);
+async function readModel(context: CliContext, options: SourceOptions, preferred?: string): Promise<{ doc: ModelDocument; where: string; log: string | undefined }> {
+  const [{ legacyModelKey }, { NotFoundError, PipelineError }] = await Promise.all([import('../../cdc/keys.js'), import('../../errors.js')]);
   const config = context.config();
-  const states = new CdcStateStore(openStore(config, 'models'), config.modelName);
-  const topic = topicOption ?? config.kafka.topics.cdc.name;
+  const { store, topic, found, pick } = await chosenSource(context, options, preferred);
+  const read = async (key: string) => JSON.parse(new TextDecoder().decode((await store.get(key)).body)) as ModelDocument;
+  if (options.log === undefined && !found.some((f) => f.source.topic === topic)) {
+    // a model written before sources were recorded is still shown, for what it is
+    const legacy = legacyModelKey(config.modelName);
+    const doc = await read(legacy).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    });
+    if (doc !== undefined && doc.offsets.topic === topic) return { doc, where: `${legacy}, written before sources were recorded: its event log is unknown`, log: undefined };
+    throw new PipelineError(`no model of topic ${topic} in ${store.name}/models/${config.modelName}/current/ yet: ${MAKE_MODEL}`);
+  }
+  const chosen = await pick();
+  return { doc: await read(chosen.key), where: chosen.key, log: chosen.source.log };
+}
+
+async function openState(context: CliContext, options: SourceOptions) {
+  const [{ CdcStateStore }, { PipelineError }] = await Promise.all([import('../../cdc/index.js'), import('../../errors.js')]);
+  const config = context.config();
+  const { store, topic, pick } = await chosenSource(context, options);
+  const { source } = await pick();
+  const states = new CdcStateStore(store, config.modelName, source.log!);
   const partitions = await states.loadAll(topic);
-  if (partitions.length === 0) throw new PipelineError(`no CDC state for topic ${topic} at ${locate(states.store, states.keys.manifests(topic))}: ${MAKE_MODEL}`);
+  if (partitions.length === 0) throw new PipelineError(`no CDC state for ${topic}@${source.log} under ${store.name}/${states.keys.manifests(topic)}: ${MAKE_MODEL}`);
   return { states, partitions };
 }
 
-async function fitFromState(context: CliContext, topic: string | undefined): Promise<{ fit: ModelDocument; current: ModelDocument | undefined }> {
-  const { states, partitions } = await openState(context, topic);
+async function fitFromState(context: CliContext, options: SourceOptions): Promise<{ fit: ModelDocument; current: ModelDocument | undefined; what: string }> {
+  const { states, partitions } = await openState(context, options);
   const { fitCurrentTable } = await import('../../cdc/model.js');
   const fit = await fitCurrentTable(states, partitions);
-  const current = await readModel(context).catch(() => undefined);
-  return { fit, current };
+  const current = await readModel(context, { topic: partitions[0]!.manifest.topic, log: states.log }).then((m) => m.doc, () => undefined);
+  return { fit, current, what: 'fitted from scratch on the CDC state' };
 }
 
-async function findCustomer(context: CliContext, id: string, topic: string | undefined): Promise<ArrayLike<number>> {
-  const { states, partitions } = await openState(context, topic);
+/** The independent check: the topic replayed from its start into a scratch state, fitted, and compared with the published model of the same log. */
+async function fitFromTopic(context: CliContext, options: FitOptions): Promise<{ fit: ModelDocument; current: ModelDocument | undefined; what: string }> {
+  const [{ rebuildFromLog }, { MemoryStore }, { logIdOf }, { openLog }] = await Promise.all([
+    import('../../cdc/rebuild.js'),
+    import('../../adapters/memory-store.js'),
+    import('../../names.js'),
+    import('./produce.js'),
+  ]);
+  const config = context.config();
+  const topic = options.topic ?? config.kafka.topics.cdc.name;
+  const log = await openLog(config, options.clusterArn, 'pipeline model fit --from-topic');
+  try {
+    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    if (options.log !== undefined && options.log !== logId) {
+      const { PipelineError } = await import('../../errors.js');
+      throw new PipelineError(`--log ${options.log} is not the configured Kafka, which is event log ${logId}: the topic can be replayed only from the log that holds it`);
+    }
+    const rebuilt = await rebuildFromLog(log, topic, { scratch: new MemoryStore(), modelName: config.modelName, logId, onProgress: (n) => void (n % 50_000 < 5_000 && context.stderr.write(`replayed ${n.toLocaleString('en')} records\n`)) });
+    const current = await readModel(context, { topic, log: logId }).then((m) => m.doc, () => undefined);
+    const gone = Object.entries(rebuilt.earliest).filter(([, low]) => low > 0);
+    const what = `rebuilt from ${topic} on log ${logId}: ${rebuilt.records.toLocaleString('en')} records replayed from the earliest offset${gone.length > 0 ? ` (the log no longer holds the first records of partitions ${gone.map(([p, low]) => `${p} (from ${low})`).join(', ')})` : ''}`;
+    return { fit: rebuilt.model, current, what };
+  } finally {
+    await log.close();
+  }
+}
+
+async function findCustomer(context: CliContext, id: string, options: SourceOptions): Promise<ArrayLike<number>> {
+  const { states, partitions } = await openState(context, options);
   for (const state of partitions) {
     const row = await states.get(state, id);
     if (row !== undefined) return row;
@@ -138,17 +198,24 @@ async function findCustomer(context: CliContext, id: string, topic: string | und
   const examples: string[] = [];
   for await (const [key] of states.rows(partitions[0]!)) if (examples.push(key) >= 3) break;
   throw new PipelineError(
-    `customer ${id} is not in the CDC state of ${partitions[0]!.manifest.topic} (${partitions.reduce((s, p) => s + p.manifest.rows, 0).toLocaleString('en')} customers, e.g. ${examples.join(', ')}): `
+    `customer ${id} is not in the CDC state of ${partitions[0]!.manifest.topic}@${states.log} (${partitions.reduce((s, p) => s + p.manifest.rows, 0).toLocaleString('en')} customers, e.g. ${examples.join(', ')}): `
     + 'its IDs are those of the cleaned table `pipeline produce cdc` read, and of the customers its change events inserted',
   );
 }
 
 const fmt = (x: number | null, digits = 4) => (x === null ? 'n/a' : x.toFixed(digits));
 
-/** The model in a few lines: what it is, how good, which offsets, the largest coefficients. */
+/** The model in a few lines: what it is, where its events came from, whether it is stale, how good, which offsets, the largest coefficients. */
 function describeModel(doc: ModelDocument, what: string): string {
+  const gaps = Object.entries(doc.gaps ?? {}).flatMap(([p, list]) => list.map(([first, last]) => `${p}@${first}${last === first ? '' : `-${last}`}`));
   const lines = [
     `model ${doc.name}${doc.version === null ? '' : ` v${doc.version}`} (${what}): ridge classifier of ${doc.label} on ${doc.features.length} features, λ = ${doc.ridge}`,
+    `  source: topic ${doc.offsets.topic}, event log ${doc.offsets.log ?? 'unknown (written before sources were recorded)'}`,
+    ...(gaps.length === 0
+      ? []
+      : [
+          `  STALE: offsets never delivered, whose changes the model lacks: ${gaps.join(', ')} (partition@offsets); replay them: pipeline serve cdc --group <a new group> --from earliest --until-idle`,
+        ]),
     `  customers: ${doc.rows.toLocaleString('en')} (${doc.positives.toLocaleString('en')} with ${doc.label} = 1)`,
     `  metrics${doc.metrics.version === doc.version ? '' : ` (of v${doc.metrics.version}, ${doc.metrics.rows.toLocaleString('en')} rows)`}: AUC ${fmt(doc.metrics.auc)}, accuracy ${fmt(doc.metrics.accuracy)} at score >= ${doc.threshold}`,
     `  last applied offsets: ${doc.offsets.topic} ${Object.entries(doc.offsets.partitions).map(([p, o]) => `${p}:${o}`).join(' ') || '(none)'}`,
@@ -174,5 +241,5 @@ function compare(fit: ModelDocument, current: ModelDocument): string {
     if (!(rel <= worst.rel)) worst = { name, rel };
   }
   const same = fit.rows === current.rows && worst.rel <= 1e-9;
-  return `${same ? 'equal to' : 'DIFFERENT from'} current.json v${current.version} (${current.rows.toLocaleString('en')} customers): largest relative difference ${worst.rel === 0 ? '0' : `${worst.rel.toExponential(2)} (${worst.name})`}${same ? ', within 1e-9' : ''}`;
+  return `${same ? 'equal to' : 'DIFFERENT from'} the published model v${current.version}${current.stale ? ' (stale)' : ''} (${current.rows.toLocaleString('en')} customers): largest relative difference ${worst.rel === 0 ? '0' : `${worst.rel.toExponential(2)} (${worst.name})`}${same ? ', within 1e-9' : ''}`;
 }

@@ -2,7 +2,9 @@
  * `pipeline serve <function>`: runs a Kafka-triggered function locally under the event-source
  * emulator (shared/emulator), with the same handler Lambda runs, against the configured Kafka.
  */
+import { constants } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
+import { Interrupted } from '../../errors.js';
 import type { EventSourceStats } from '../../emulator/index.js';
 import { KafkaFunctionNames, loadHandler, serveFunction, type KafkaFunctionName } from '../../emulator/functions.js';
 import { withClusterArn } from '../kafka-options.js';
@@ -18,6 +20,7 @@ interface ServeCliOptions {
   group?: string;
   from?: 'earliest' | 'latest';
   clusterArn?: string;
+  retryAttempts?: number;
 }
 
 /**
@@ -46,6 +49,10 @@ export function register(program: Command, context: CliContext): void {
     .option('--from <where>', 'where a new consumer group starts: earliest or latest (default: earliest)', (text: string) => {
       if (text !== 'earliest' && text !== 'latest') throw new InvalidArgumentError(`expected earliest or latest, got '${text}'.`);
       return text;
+    })
+    .option('--retry-attempts <n>', "retries of a failing batch before it is given up, -1 for never (default: the function's; cdc never gives a batch up)", (text: string) => {
+      if (!/^(-1|\d+)$/.test(text.trim())) throw new InvalidArgumentError(`expected -1 or a whole number, got '${text}'.`);
+      return Number(text);
     });
   withClusterArn(serve)
     .action(async (name: KafkaFunctionName, options: ServeCliOptions) => {
@@ -53,9 +60,18 @@ export function register(program: Command, context: CliContext): void {
       const handler = await loadHandler(name, config);
       const log = await openLog(config, options.clusterArn, `pipeline serve ${name}`);
       const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      let signal: NodeJS.Signals | undefined;
+      const onSignal = (received: NodeJS.Signals) => {
+        // a second signal: the user does not want to wait for the batches in flight
+        if (signal !== undefined) process.exit(128 + (constants.signals[received] ?? 2));
+        signal = received;
+        context.stderr.write(`${name}: ${received}: stopping (batches with the function finish and commit; the rest is delivered next time)\n`);
+        stop.abort();
+        // whatever still holds the process (a request to a frozen server) does not keep it alive for long
+        setTimeout(() => process.exit(), 5_000).unref();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const err = context.stderr;
       const started = performance.now();
       const counts: EventSourceStats = { invocations: 0, errors: 0, delivered: 0, failed: 0, commits: 0 };
@@ -68,6 +84,7 @@ export function register(program: Command, context: CliContext): void {
           ...(options.group === undefined ? {} : { group: options.group }),
           ...(options.from === undefined ? {} : { startingPosition: options.from === 'latest' ? 'LATEST' : 'TRIM_HORIZON' }),
           ...(options.untilIdle ? { untilIdleMs: options.idleMs } : {}),
+          ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
           signal: stop.signal,
           onEvent: (event) => {
             if (event.type === 'invoke') counts.invocations++;
@@ -84,12 +101,15 @@ export function register(program: Command, context: CliContext): void {
           },
         });
         const seconds = (performance.now() - started) / 1000;
-        context.stdout.write(`${name}: ${describe(stats)} in ${seconds.toFixed(1)} s\n`);
+        context.stdout.write(`${name}: ${describe(stats)} in ${seconds.toFixed(1)} s${signal === undefined ? '' : ` (stopped by ${signal})`}\n`);
+      } catch (error) {
+        if (error instanceof Interrupted && signal !== undefined) throw new Interrupted(`${error.message} (${signal})`, 128 + (constants.signals[signal] ?? 2));
+        throw error;
       } finally {
         clearInterval(ticker);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await log.close();
+        await Promise.race([log.close(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       }
     });
 }

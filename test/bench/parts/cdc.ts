@@ -32,6 +32,7 @@ import type { BenchContext, BenchReport, Column, Row, Target } from '../lib/part
 import { ensureVenv, ONE_THREAD } from '../lib/python.js';
 import { sizeLabel } from '../lib/sizes.js';
 import { median, withSpread } from '../lib/stats.js';
+import { logIdOf } from '../../../shared/names.js';
 
 export const name = 'cdc';
 export const description = 'one change event applied to the CDC state vs a scikit-learn refit of the same model on the same rows; end-to-end changes/s on Kafka + S3 API';
@@ -172,7 +173,7 @@ interface SizeResult {
 async function measureSize(context: BenchContext, size: number): Promise<SizeResult> {
   let customers: Customer[] | undefined = await customersOf(context, size);
   const count = customers.length;
-  const service = new CdcService({ store: new MemoryStore(), modelName: 'bench' });
+  const service = new CdcService({ store: new MemoryStore(), modelName: 'bench', log: 'bench.x' });
   let offset = 0;
   const record = (m: CdcMessage): PartitionRecord => ({ topic: TOPIC, partition: 0, offset: offset++, key: m.key, value: m.value });
 
@@ -386,7 +387,7 @@ async function endToEnd(context: BenchContext): Promise<{ rate?: number; rate100
         const messages = [...cdcMessages({ customers, count: 20_000 - customers.length, seed: context.seed })];
         for (let i = 0; i < messages.length; i += 5_000) await log.produce(topic, messages.slice(i, i + 5_000).map((m) => ({ key: m.key, value: m.value })));
         context.log(`end to end: ${messages.length.toLocaleString('en')} events, batches of ${batchSize}`);
-        const handler = createCdcHandler(new CdcService({ store: openStore(config, 'models'), modelName: 'bench' }));
+        const handler = createCdcHandler(new CdcService({ store: openStore(config, 'models'), modelName: 'bench', log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) }));
         const started = performance.now();
         let last = started;
         const onEvent = (e: EventSourceEvent) => void (e.type === 'commit' && (last = performance.now()));

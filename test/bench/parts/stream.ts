@@ -228,7 +228,7 @@ async function handlerAlone(context: BenchContext): Promise<{ rows: Row[]; rate:
   const parsed = await decodeAndParse(event);
   const kept = new MemoryStore();
   await createStreamHandler({ store: kept })(event);
-  const partial = JSON.parse(new TextDecoder().decode((await kept.get(partialKey({ topic: 'sensor_data', partition: 0, firstOffset: 0, lastOffset: 9_999 }))).body)) as { records: number; valid: number; deadLetters: number };
+  const partial = JSON.parse(new TextDecoder().decode((await kept.get(partialKey({ topic: 'sensor_data', log: 'bench.x', partition: 0, firstOffset: 0, lastOffset: 9_999 }))).body)) as { records: number; valid: number; deadLetters: number };
   const notJson = await notJsonCount(kept);
   const agreement = partial.records === records.length && partial.valid + partial.deadLetters - notJson === parsed ? 'yes' : `no: ${partial.valid} valid + ${partial.deadLetters - notJson} other dead letters vs ${parsed} parsed`;
   return {

@@ -32,6 +32,18 @@ function contract(name: string, open: () => Promise<ObjectStore>, skip = false) 
       expect((await store.list('results/')).find((o) => o.key === 'results/x.json')?.etag).toBe(second.etag);
     });
 
+    it('refuses keys that leave their folder, name a folder or hold a NUL, at once and for every operation', async () => {
+      const store = await open();
+      await store.put('models/secret.csv', 'secret');
+      for (const key of ['raw/../models/secret.csv', 'raw/', 'raw/a\u0000.csv', 'raw//a.csv']) {
+        for (const operation of [() => store.get(key), () => store.head(key), () => store.put(key, 'x'), () => store.delete(key)]) {
+          await expect(operation()).rejects.toMatchObject({ name: 'StorageError', failure: 'invalid', retriable: false });
+        }
+      }
+      await expect(store.list('raw/../')).rejects.toMatchObject({ failure: 'invalid' });
+      expect((await store.list('')).map((o) => o.key)).toEqual(['models/secret.csv']);
+    });
+
     it('raises NotFoundError for a missing key and head answers undefined', async () => {
       const store = await open();
       await expect(store.get('raw/missing.csv')).rejects.toBeInstanceOf(NotFoundError);
@@ -100,6 +112,6 @@ contract(
 describe('FolderStore', () => {
   it('refuses keys that would escape its folder', async () => {
     const store = new FolderStore(await mkdtemp(join(tmpdir(), 'store-')));
-    await expect(store.put('../outside.txt', 'x')).rejects.toThrow(/inside the store/);
+    await expect(store.put('../outside.txt', 'x')).rejects.toThrow("invalid object key: it has a '..' segment");
   });
 });

@@ -14,7 +14,8 @@ import { expectFromScratch, finalTables, type Placed } from '../../helpers/cdc-o
 import { createCdcHandler } from '../../../functions/cdc/handler.js';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
 import { readCustomers } from '../../../shared/cdc/customers.js';
-import { CdcService, ExactStats, LAYOUT, type ModelDocument } from '../../../shared/cdc/index.js';
+import { cdcKeys, CdcService, ExactStats, LAYOUT, type ModelDocument } from '../../../shared/cdc/index.js';
+import { logIdOf } from '../../../shared/names.js';
 import { loadConfig } from '../../../shared/config.js';
 import { createEventSource, type EventSourceEvent, type KafkaHandler } from '../../../shared/emulator/index.js';
 import type { EventLog } from '../../../shared/ports/event-log.js';
@@ -56,8 +57,10 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
       expect(changes.filter((m) => m.kind === 'c').length / changes.length).toBeCloseTo(0.6, 1);
 
       const services: CdcService[] = [];
+      const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+      const keys = cdcKeys(MODEL, logId);
       const service = () => {
-        const s = new CdcService({ store, modelName: MODEL });
+        const s = new CdcService({ store, modelName: MODEL, log: logId });
         services.push(s);
         return s;
       };
@@ -90,9 +93,10 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
       expect(crashes).toBe(20);
 
       const tables = finalTables(placed);
-      const current = JSON.parse(text((await store.get(`models/${MODEL}/current.json`)).body)) as ModelDocument;
+      const current = JSON.parse(text((await store.get(keys.current(topic))).body)) as ModelDocument;
       expectFromScratch(current, tables);
-      expect(text((await store.get(`models/${MODEL}/versions/${current.version}.json`)).body)).toBe(text((await store.get(`models/${MODEL}/current.json`)).body));
+      expect(current.stale).toBe(false);
+      expect(text((await store.get(keys.version(topic, current.version!))).body)).toBe(text((await store.get(keys.current(topic))).body));
 
       const states = services[0]!.states;
       const partitions = await states.loadAll(topic);
@@ -113,7 +117,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
       const bad = placed.filter((m) => m.kind === 'bad');
       expect(bad.length).toBeGreaterThan(10);
       for (const m of bad) {
-        const letter = JSON.parse(text((await store.get(`models/${MODEL}/dead-letter/${topic}/${m.partition}/${String(m.offset).padStart(20, '0')}.json`)).body));
+        const letter = JSON.parse(text((await store.get(keys.deadLetter(topic, m.partition, m.offset))).body));
         expect(letter).toMatchObject({ topic, partition: m.partition, offset: m.offset });
         expect(letter.reason).not.toBe('');
       }
@@ -129,7 +133,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
     try {
       const store = await bucketStore();
       const placed = await produce(log, topic, [...cdcMessages({ customers, count: 20_000, seed: 12 })]);
-      const service = new CdcService({ store, modelName: MODEL });
+      const service = new CdcService({ store, modelName: MODEL, log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) });
       const source = createEventSource({ log, topic, group: 'cdc-rate', batchSize: 1_000, maxBatchingWindowMs: 20, handler: createCdcHandler(service) });
       await source.runUntilIdle({ idleMs: 1_000, timeoutMs: 120_000 });
       await source.stop();

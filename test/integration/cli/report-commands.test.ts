@@ -2,38 +2,16 @@
  * `pipeline report` and `pipeline dashboard` as a user runs them: the real CLI in a child process,
  * over an empty folder, a port already taken, and a store on the run's real S3 API server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store, s3ClientFor } from '../../../shared/adapters/s3-store.js';
 import { RUN_REPORT_KEY } from '../../../shared/report/index.js';
 import { freshBucket, s3Endpoint, s3TestConfig } from '../../helpers/servers.js';
 import { buildRunStore } from '../report/run-store.js';
-
-const root = resolve(import.meta.dirname, '..', '..', '..');
-
-interface Running {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
-}
-
-function pipeline(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['shared/cli/bin.mjs', ...args], { cwd: root, env: { ...process.env, CI: '', ...env } });
-  const running: Running = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((done) => child.on('exit', (code, signal) => done({ code, signal, at: performance.now() }))),
-  };
-  child.stdout!.on('data', (chunk: Buffer) => (running.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (running.stderr += chunk.toString()));
-  return running;
-}
+import { pipeline, stop, type Running } from '../../helpers/cli.js';
 
 /** Waits until the dashboard prints its URL, and returns it. */
 async function dashboardUrl(running: Running): Promise<string> {
@@ -44,14 +22,6 @@ async function dashboardUrl(running: Running): Promise<string> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the dashboard printed no URL within a minute');
-}
-
-/** Sends a signal and resolves with how long the process took to exit, and how. */
-async function stop(running: Running, signal: NodeJS.Signals): Promise<{ ms: number; code: number | null }> {
-  const sent = performance.now();
-  running.child.kill(signal);
-  const { code, at } = await running.exited;
-  return { ms: at - sent, code };
 }
 
 describe('pipeline report and pipeline dashboard on the embedded store', () => {
@@ -75,7 +45,7 @@ describe('pipeline report and pipeline dashboard on the embedded store', () => {
     const { code } = await running.exited;
     expect(code).toBe(1);
     expect(running.stderr).toBe(
-      `pipeline: nothing to show in folder ${empty}/: found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/versions/, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them\n`,
+      `pipeline: nothing to show in folder ${empty}/: found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/current/<topic>@<log>.json, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them\n`,
     );
   });
 

@@ -19,7 +19,8 @@ import { startDashboard, type Dashboard } from '../../../shared/report/dashboard
 import { RUN_REPORT_KEY, runRecord, writeRunReport } from '../../../shared/report/index.js';
 import { SectionNames } from '../../../shared/report/sections.js';
 import { openStore } from '../../../shared/stores.js';
-import { readStreamStats } from '../../../shared/stream/read.js';
+import { modelSources } from '../../../shared/cdc/keys.js';
+import { readOnlySource } from '../../helpers/stream-oracle.js';
 import { buildRunStore, Payloads, type RunStore } from './run-store.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -119,12 +120,13 @@ describe.skipIf(!available)('the run report and the dashboard in headless Chromi
       expect(await figure(page, `preprocess.${dataset}.quarantined`)).toBe(String(report.quarantined));
       expect(report.rowsIn).toBe(report.rowsOut + report.duplicatesRemoved + report.quarantined);
     }
-    const stats = await readStreamStats(openStore(config, 'results'));
+    const stats = await readOnlySource(openStore(config, 'results'));
     expect(await figure(page, 'stream.windows')).toBe(String(stats.windows.length));
     expect(await figure(page, 'stream.anomalies')).toBe(String(stats.anomalies.length));
     expect(await figure(page, 'stream.deadLetters')).toBe(String(stats.deadLetters));
     expect(await figure(page, 'stream.validReadings')).toBe(String(stats.windows.reduce((s, w) => s + w.readings, 0)));
-    const model = await json<ModelDocument>(config, 'models', `models/${config.modelName}/current.json`);
+    const [published] = await modelSources(openStore(config, 'models'), config.modelName);
+    const model = await json<ModelDocument>(config, 'models', published!.key);
     expect(await figure(page, 'cdc.version')).toBe(String(model.version));
     expect(await figure(page, 'cdc.rows')).toBe(String(model.rows));
     expect(await figure(page, 'cdc.auc')).toBe(String(model.metrics.auc));
@@ -189,8 +191,9 @@ describe.skipIf(!available)('the run report and the dashboard in headless Chromi
 
       await store.moreReadings(120);
       await store.moreChanges(25);
-      const stats = await readStreamStats(openStore(store.config, 'results'));
-      const model = await json<ModelDocument>(store.config, 'models', `models/${store.config.modelName}/current.json`);
+      const stats = await readOnlySource(openStore(store.config, 'results'));
+      const [published] = await modelSources(openStore(store.config, 'models'), store.config.modelName);
+      const model = await json<ModelDocument>(store.config, 'models', published!.key);
       const expected = { readings: stats.windows.reduce((s, w) => s + w.readings, 0), version: model.version! };
       expect(expected.readings).toBe(readings + 120);
       expect(expected.version).toBeGreaterThan(version);

@@ -13,11 +13,11 @@ import { createEventSource, type EventSource, type EventSourceEvent, type KafkaH
 import type { EventLog } from '../../../shared/ports/event-log.js';
 import type { ObjectStore } from '../../../shared/ports/object-store.js';
 import { openStore } from '../../../shared/stores.js';
-import { readStreamStats, type StreamReadResult } from '../../../shared/stream/read.js';
+import type { StreamReadResult } from '../../../shared/stream/read.js';
 import { StreamPrefixes, type DeadLetterFile } from '../../../shared/stream/outputs.js';
 import { startPrivateBroker, type PrivateBroker } from '../../helpers/kafka.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
-import { expectedStats, expectMatches, type Expected, type Produced } from '../../helpers/stream-oracle.js';
+import { expectedStats, expectMatches, readOnlySource, type Expected, type Produced } from '../../helpers/stream-oracle.js';
 import { PipelineError } from '../../../shared/errors.js';
 
 const READINGS = 100_000;
@@ -77,7 +77,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('streaming end to end on Kaf
       const stats = await es.runUntilIdle({ idleMs: 1_000, timeoutMs: 120_000 });
       await es.stop();
       expect(stats).toMatchObject({ delivered: READINGS, failed: 0, errors: 0 });
-      clean = await readStreamStats(store);
+      clean = await readOnlySource(store);
       expect(clean.uncovered).toEqual([]);
       expectMatches(clean, expected);
       expect(await deadLetterOffsets(store)).toEqual(expected.deadLetters);
@@ -140,7 +140,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('streaming end to end on Kaf
 
         expect(injected).toBeGreaterThan(5);
         expect(logErrors).toBeGreaterThan(0);
-        const faulted = await readStreamStats(store);
+        const faulted = await readOnlySource(store);
         expect(faulted.uncovered).toEqual([]);
         expect(faulted.windows).toEqual(clean.windows);
         expect(faulted.anomalies).toEqual(clean.anomalies);

@@ -119,7 +119,8 @@ describe('MemoryLog', () => {
 
   it('rejects illegal topic names and partition counts', async () => {
     const l = new MemoryLog();
-    await expect(l.ensureTopic('bad topic', 1)).rejects.toThrow(/invalid topic name/);
+    await expect(l.ensureTopic('bad topic', 1)).rejects.toThrow(/invalid topic "bad topic": a topic name is/);
+    await expect(l.ensureTopic('../../../models/response', 1)).rejects.toThrow(/invalid topic/);
     await expect(l.ensureTopic('t', 0)).rejects.toThrow(/positive integer/);
   });
 

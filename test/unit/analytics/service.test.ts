@@ -91,7 +91,7 @@ describe('the analytics service on the folder store', () => {
   it('writes results.json and report.html under results/, and skips predicted-response without a model', async () => {
     const result = await runAnalytics({ dataset: 'older' }, deps(new TableCache()));
     expect(result.report).toEqual({ json: `${root}/results/analytics/older/results.json`, html: `${root}/results/analytics/older/report.html` });
-    expect(result.analyses['predicted-response']).toEqual({ rows: [], ms: 0, skipped: `no CDC model at ${root}/models/response/current.json yet` });
+    expect(result.analyses['predicted-response']).toEqual({ rows: [], ms: 0, skipped: `no CDC model under ${root}/models/response/current/ yet` });
     const written = JSON.parse(new TextDecoder().decode((await store.get('results/analytics/older/results.json')).body));
     expect(written.analyses.rfm.rows).toEqual(result.analyses.rfm!.rows);
     expect(written.cache.state).toBe('cold');

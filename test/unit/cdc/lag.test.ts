@@ -59,12 +59,12 @@ describe('CdcService publish time and lag', () => {
     timestamp,
     value: value ?? JSON.stringify({ op: 'c', before: null, after: { ...customer, ID: id } }),
   });
-  const version = async (store: MemoryStore, n: number) => JSON.parse(new TextDecoder().decode((await store.get(`models/m/versions/${n}.json`)).body)) as ModelDocument;
+  const version = async (store: MemoryStore, n: number) => JSON.parse(new TextDecoder().decode((await store.get(`models/m/versions/customer_updates@kafka.test/${n}.json`)).body)) as ModelDocument;
 
   it("stamps each version with its publish time and its new events' lag from their log timestamps", async () => {
     const store = new MemoryStore();
     let clock = 10_000;
-    const cdc = new CdcService({ store, modelName: 'm', now: () => clock });
+    const cdc = new CdcService({ store, modelName: 'm', log: 'kafka.test', now: () => clock });
     await cdc.handle([record(0, 1, 9_000), record(1, 2, 9_500), record(2, 3, 9_900, '{"op":"q"}')]);
     clock = 20_000;
     await cdc.handle([record(1, 2, 9_500), record(3, 4, 19_000)]); // offset 1 is a redelivery: already in version 1
@@ -78,7 +78,7 @@ describe('CdcService publish time and lag', () => {
 
   it("gives a version the lag of every event it includes, whichever partition's batch committed it", async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm', now: () => 10_000 });
+    const cdc = new CdcService({ store, modelName: 'm', log: 'kafka.test', now: () => 10_000 });
     await cdc.applyBatch(TOPIC, 0, [record(0, 1, 9_000), record(1, 2, 9_100)]);
     await cdc.applyBatch(TOPIC, 1, [record(0, 3, 9_200)]);
     const first = await cdc.publish(TOPIC);
@@ -102,7 +102,7 @@ describe('CdcService publish time and lag', () => {
     });
     // small chunks and journals, so that commits fold and take several writes
     const state = { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 };
-    const cdc = new CdcService({ store, modelName: 'm', now: () => 50_000, retry: { attempts: 30, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1, jitter: 'none' }, state });
+    const cdc = new CdcService({ store, modelName: 'm', log: 'kafka.test', now: () => 50_000, retry: { attempts: 30, initialDelayMs: 0, maxDelayMs: 0, multiplier: 1, jitter: 'none' }, state });
     let id = 0;
     for (let round = 0; round < 5; round++) {
       // like the event source: one batch per partition in flight, all at once, each handle publishing after its batch
@@ -112,14 +112,14 @@ describe('CdcService publish time and lag', () => {
         ),
       );
     }
-    const versions = await Promise.all((await store.list('models/m/versions/')).map(async (o) => JSON.parse(new TextDecoder().decode((await store.get(o.key)).body)) as ModelDocument));
+    const versions = await Promise.all((await store.list('models/m/versions/customer_updates@kafka.test/')).map(async (o) => JSON.parse(new TextDecoder().decode((await store.get(o.key)).body)) as ModelDocument));
     expect(versions.reduce((sum, v) => sum + (v.published?.events ?? 0), 0)).toBe(45);
     expect(versions.reduce((sum, v) => sum + (v.published?.lagMs?.count ?? 0), 0)).toBe(45);
   });
 
   it('records the publish time without a lag when the records carry no timestamp', async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm', now: () => 5_000 });
+    const cdc = new CdcService({ store, modelName: 'm', log: 'kafka.test', now: () => 5_000 });
     const { timestamp: _dropped, ...plain } = record(0, 1, 0);
     await cdc.handle([plain]);
     expect((await version(store, 1)).published).toEqual({ at: new Date(5_000).toISOString(), events: 0 });

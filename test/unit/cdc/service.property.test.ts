@@ -94,12 +94,73 @@ const deliveryArb = fc.record({
   ),
 });
 
+const givenUpArb = fc.record({
+  steps: fc.array(stepArb, { minLength: 1, maxLength: 150, size: 'max' }),
+  /** The records cut into batches of these sizes (cycled), per partition. */
+  sizes: fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 10 }),
+  /** Which batches the event source gives up on (skips), by index (cycled). */
+  givenUp: fc.array(fc.boolean(), { minLength: 1, maxLength: 10 }),
+  /** When each given-up batch is replayed: the order, and how many later batches go before it. */
+  replayOrder: fc.array(fc.nat(), { minLength: 1, maxLength: 10 }),
+  /** Replays are cut into pieces of this size (a replay need not be cut as the batch was). */
+  replaySize: fc.integer({ min: 1, max: 12 }),
+});
+
 describe('CdcService (property)', () => {
+  it('never loses a change of a batch given up: the model is stale while a gap is open, and exact once replays fill it, in any order', async () => {
+    await fc.assert(
+      fc.asyncProperty(givenUpArb, async ({ steps, sizes, givenUp, replayOrder, replaySize }) => {
+        const store = new MemoryStore();
+        const service = new CdcService({ store, modelName: 'response', log: 'kafka.test', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 } });
+        const logs = logsOf(steps);
+        const skipped: PartitionRecord[][] = [];
+        const pending: Array<{ at: number; batch: PartitionRecord[] }> = [];
+        let delivered = 0;
+        for (const log of logs) {
+          for (let at = 0, i = 0; at < log.length; i++) {
+            const batch = log.slice(at, at + sizes[i % sizes.length]!);
+            at += batch.length;
+            if (givenUp[(delivered + i) % givenUp.length] && at < log.length) {
+              skipped.push(batch);
+              continue;
+            }
+            const { models } = await service.handle(batch);
+            // stale exactly while some given-up batch (followed by this or an earlier later batch) is not replayed
+            expect(models[0]!.model.stale).toBe(skipped.length + pending.length > 0);
+            // a replay of an earlier given-up batch may come between later ones
+            pending.push(...skipped.splice(0).map((b, k) => ({ at: delivered + (replayOrder[k % replayOrder.length]! % 3), batch: b })));
+            for (const ready of pending.filter((r) => r.at <= delivered)) {
+              for (let j = 0; j < ready.batch.length; j += replaySize) await service.handle(ready.batch.slice(j, j + replaySize));
+              pending.splice(pending.indexOf(ready), 1);
+            }
+            delivered++;
+          }
+        }
+        for (const { batch } of [...pending].sort((a, b) => (replayOrder[a.at % replayOrder.length]! % 2) - (replayOrder[b.at % replayOrder.length]! % 2))) {
+          for (let j = 0; j < batch.length; j += replaySize) await service.handle(batch.slice(j, j + replaySize));
+        }
+        for (const batch of skipped) await service.handle(batch);
+        const { models } = await service.handle(logs.find((l) => l.length > 0)!.slice(-1));
+        const tables = referenceTable(logs);
+        expectSameModel(models[0]!.model, tables.flatMap((t) => [...t.values()]));
+        expect(models[0]!.model.stale).toBe(false);
+        for (const state of await service.states.loadAll(TOPIC)) {
+          const p = state.manifest.partition;
+          expect(state.manifest.gaps).toEqual([]);
+          expect(state.keyOffsets.size).toBe(0);
+          expect(state.stats.equals(ExactStats.of(LAYOUT.width, tables[p]!.values()))).toBe(true);
+          expect(state.manifest.counts.applied + state.manifest.counts.deadLettered).toBe(logs[p]!.length);
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+
   it('publishes the from-scratch model of the final table after any delivery history', async () => {
     await fc.assert(
       fc.asyncProperty(deliveryArb, async ({ steps, plan }) => {
         const store = new MemoryStore();
-        const options = { store, modelName: 'response', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 }, retry: { ...RetryPolicies.lostRace, initialDelayMs: 0, maxDelayMs: 0 } };
+        const options = { store, modelName: 'response', log: 'kafka.test', state: { chunkRows: 4, foldMinEntries: 12, foldFraction: 0.5, journalFanout: 2, journalMaxObjects: 5 }, retry: { ...RetryPolicies.lostRace, initialDelayMs: 0, maxDelayMs: 0 } };
         const instances = [new CdcService(options), new CdcService(options)];
         const logs = logsOf(steps);
         const position = logs.map(() => 0);
@@ -120,6 +181,7 @@ describe('CdcService (property)', () => {
         const { models } = await instances[0]!.handle(last);
         const tables = referenceTable(logs);
         expectSameModel(models[0]!.model, tables.flatMap((t) => [...t.values()]));
+        expect(models[0]!.model.stale).toBe(false);
 
         for (const state of await instances[0]!.states.loadAll(TOPIC)) {
           const p = state.manifest.partition;

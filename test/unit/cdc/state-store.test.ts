@@ -8,6 +8,7 @@ import { RetryPolicies } from '../../../shared/retry.js';
 
 const customer = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/cdc/customer-5524.json'), 'utf8')) as Record<string, unknown>;
 const TOPIC = 'customer_updates';
+const LOG = 'kafka.test';
 const noWait = { ...RetryPolicies.lostRace, initialDelayMs: 0, maxDelayMs: 0 };
 
 /** A partition log of change events for customers `ids`, offsets from `from`. */
@@ -26,8 +27,8 @@ const text = async (store: MemoryStore, key: string) => new TextDecoder().decode
 describe('CdcStateStore and CdcService', () => {
   it('resolves a lost race by re-reading and applying the batch once', async () => {
     const store = new MemoryStore();
-    const a = new CdcService({ store, modelName: 'm', retry: noWait });
-    const b = new CdcService({ store, modelName: 'm', retry: noWait });
+    const a = new CdcService({ store, modelName: 'm', log: LOG, retry: noWait });
+    const b = new CdcService({ store, modelName: 'm', log: LOG, retry: noWait });
     await a.handle(records([['c', 1], ['c', 2]]));
     await b.handle(records([['c', 1], ['c', 2]])); // b reads the state a committed: all skipped
     await a.handle(records([['u', 1, 9]], 2)); // a moves on; b's picture is now stale
@@ -39,29 +40,29 @@ describe('CdcStateStore and CdcService', () => {
 
   it('writes a dead letter with the offset and reason and moves past it', async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm' });
+    const cdc = new CdcService({ store, modelName: 'm', log: LOG });
     const bad: PartitionRecord = { topic: TOPIC, partition: 0, offset: 1, key: '7', value: '{"op":"q"}' };
     const { batches } = await cdc.handle([...records([['c', 1]]), bad, ...records([['c', 2]], 2)]);
     expect(batches[0]).toMatchObject({ applied: 2, deadLettered: 1, lastOffset: 2 });
-    const letter = JSON.parse(await text(store, 'models/m/dead-letter/customer_updates/0/00000000000000000001.json'));
+    const letter = JSON.parse(await text(store, 'models/m/dead-letter/customer_updates@kafka.test/0/00000000000000000001.json'));
     expect(letter).toMatchObject({ topic: TOPIC, partition: 0, offset: 1, key: '7', value: '{"op":"q"}' });
     expect(letter.reason).toMatch(/unknown op 'q'/);
   });
 
   it('publishes the model with rows, offsets per partition and a versioned copy', async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm' });
+    const cdc = new CdcService({ store, modelName: 'm', log: LOG });
     await cdc.handle([...records([['c', 2], ['c', 4]]), ...records([['c', 1]], 0, 1)]);
-    const current = JSON.parse(await text(store, 'models/m/current.json'));
-    expect(current).toMatchObject({ format: 'pipeline.cdc-model/1', version: 1, rows: 3, offsets: { topic: TOPIC, partitions: { 0: 1, 1: 0 } } });
-    expect(await text(store, 'models/m/versions/1.json')).toBe(await text(store, 'models/m/current.json'));
+    const current = JSON.parse(await text(store, 'models/m/current/customer_updates@kafka.test.json'));
+    expect(current).toMatchObject({ format: 'pipeline.cdc-model/1', version: 1, rows: 3, offsets: { topic: TOPIC, log: LOG, partitions: { 0: 1, 1: 0 } }, stale: false });
+    expect(await text(store, 'models/m/versions/customer_updates@kafka.test/1.json')).toBe(await text(store, 'models/m/current/customer_updates@kafka.test.json'));
     const again = await cdc.handle(records([['c', 2]])); // a redelivery: nothing new to publish
     expect(again.models[0]!.written).toBe(false);
   });
 
   it('answers a stale chunk read by re-reading the manifest', async () => {
     const store = new MemoryStore();
-    const options = { store, modelName: 'm', state: { chunkRows: 2, foldMinEntries: 2, foldFraction: 0 }, retry: noWait };
+    const options = { store, modelName: 'm', log: LOG, state: { chunkRows: 2, foldMinEntries: 2, foldFraction: 0 }, retry: noWait };
     const a = new CdcService(options);
     const b = new CdcService(options);
     await a.handle(records([['c', 1], ['c', 2], ['c', 3]]));
@@ -74,9 +75,9 @@ describe('CdcStateStore and CdcService', () => {
 
   it('sweeps objects that no manifest can point to again', async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm' });
+    const cdc = new CdcService({ store, modelName: 'm', log: LOG });
     await cdc.handle(records([['c', 1]]));
-    const prefix = 'models/m/state/customer_updates/partitions/0/journal/';
+    const prefix = 'models/m/state/customer_updates@kafka.test/partitions/0/journal/';
     await store.put(`${prefix}1-deadbeef00000000.json`, '{}'); // a loser's write at a committed version
     await store.put(`${prefix}9-deadbeef00000000.json`, '{}'); // a writer's next version, not committed yet
     expect(await cdc.states.sweep(TOPIC, 0)).toBe(1);
@@ -85,11 +86,11 @@ describe('CdcStateStore and CdcService', () => {
 
   it('refuses a manifest written for other features', async () => {
     const store = new MemoryStore();
-    const cdc = new CdcService({ store, modelName: 'm' });
+    const cdc = new CdcService({ store, modelName: 'm', log: LOG });
     await cdc.handle(records([['c', 1]]));
-    const key = 'models/m/state/customer_updates/manifests/0.json';
+    const key = 'models/m/state/customer_updates@kafka.test/manifests/0.json';
     const manifest = JSON.parse(await text(store, key));
     await store.put(key, JSON.stringify({ ...manifest, features: manifest.features.slice(1) }));
-    await expect(new CdcService({ store, modelName: 'm' }).handle(records([['c', 2]], 1))).rejects.toBeInstanceOf(CorruptStateError);
+    await expect(new CdcService({ store, modelName: 'm', log: LOG }).handle(records([['c', 2]], 1))).rejects.toBeInstanceOf(CorruptStateError);
   });
 });

@@ -36,7 +36,7 @@ describe('pipeline analyze', () => {
     for (const ms of [printed.timings.loadMs, printed.timings.coldMs, printed.timings.warmMs]) expect(ms).toBeGreaterThanOrEqual(0);
     expect(printed.analyses.rfm.rows.length).toBeGreaterThan(0);
     expect(typeof printed.analyses.rfm.ms).toBe('number');
-    expect(printed.analyses['predicted-response']).toMatchObject({ rows: [], skipped: expect.stringMatching(/no CDC model at .*models\/response\/current.json yet/) });
+    expect(printed.analyses['predicted-response']).toMatchObject({ rows: [], skipped: expect.stringMatching(/no CDC model under .*models\/response\/current\/ yet/) });
   });
 
   it('analyses the newest cleaned dataset of the configured store by default and writes the report there', async () => {

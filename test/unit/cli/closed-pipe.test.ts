@@ -24,7 +24,7 @@ describe('output to a closed pipe', () => {
     dir = await mkdtemp(join(tmpdir(), 'closed-pipe-'));
     const text = await readFile(sampleFile, 'utf8');
     const customers = await readCustomers(new TextEncoder().encode(text), 'cleaned-sample.csv');
-    const service = new CdcService({ store: new FolderStore(dir), modelName: 'response' });
+    const service = new CdcService({ store: new FolderStore(dir), modelName: 'response', log: 'kafka.test' });
     await service.handle([...cdcMessages({ customers, count: 50, seed: 2 })].map((m, offset) => ({ topic: 'customer_updates', partition: 0, offset, key: m.key, value: m.value })));
     // 20,000 customers: far more output than a pipe buffers, so the writer meets the closed pipe
     const [header, ...rows] = text.trim().split('\n');

@@ -7,6 +7,7 @@ import { MemoryLog } from '../../../shared/adapters/memory-log.js';
 import { serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
+import { logIdOf } from '../../../shared/names.js';
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -52,6 +53,36 @@ describe('serve and stream stats', () => {
     const text = await cli(['stream', 'stats'], { PIPELINE_DATA_DIR: dataDir });
     expect(text.out).toMatch(/sensor-minutes from 10 sensors/);
     expect(text.out).toMatch(/malformed records dead-lettered/);
+  });
+
+  it("reads one event log's results of a topic, never a merge: 10 sensors of one run are 10, whatever another run left", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'serve-logs-'));
+    const config = loadConfig({ PIPELINE_DATA_DIR: dataDir });
+    const topic = config.kafka.topics.sensor.name;
+    // two runs on two logs: 10 sensors and 5% malformed, then 20 other sensors and no malformed
+    const runs = [
+      { sensors: 10, badRatio: 0.05, seed: 1 },
+      { sensors: 20, badRatio: 0, seed: 2 },
+    ];
+    const logs: string[] = [];
+    for (const options of runs) {
+      const log = new MemoryLog();
+      await log.ensureTopic(topic, 3);
+      await log.produce(topic, [...sensorMessages({ count: 1_000, ...options })].map((m) => ({ key: m.key, value: m.value })));
+      await serveFunction('stream', log, config, { untilIdleMs: 100 });
+      logs.push(logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }));
+    }
+    const ambiguous = await cli(['stream', 'stats'], { PIPELINE_DATA_DIR: dataDir });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.err).toMatch(new RegExp(`2 event logs have results of topic ${topic} .*choose one with --log <id>`));
+    const first = await cli(['stream', 'stats', '--json', '--log', logs[0]!], { PIPELINE_DATA_DIR: dataDir });
+    const printed = JSON.parse(first.out) as { windows: Array<{ sensorId: string }>; deadLetters: number };
+    expect(new Set(printed.windows.map((w) => w.sensorId)).size).toBe(10);
+    expect(printed.deadLetters).toBe([...sensorMessages({ count: 1_000, ...runs[0]! })].filter((m) => m.bad !== undefined).length);
+    const second = JSON.parse((await cli(['stream', 'stats', '--json', '--log', logs[1]!], { PIPELINE_DATA_DIR: dataDir })).out) as { windows: Array<{ sensorId: string }>; deadLetters: number };
+    expect([new Set(second.windows.map((w) => w.sensorId)).size, second.deadLetters]).toEqual([20, 0]);
+    const other = await cli(['stream', 'stats', '--topic', 'other_topic'], { PIPELINE_DATA_DIR: dataDir });
+    expect(other.out).toMatch(/no stream results .* for topic other_topic/);
   });
 
   it('says there is nothing yet when the function has not run', async () => {

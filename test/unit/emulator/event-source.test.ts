@@ -12,9 +12,11 @@ import {
 } from '../../../shared/emulator/index.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../../shared/lambda/kafka-event.js';
 import { InputError, PipelineError } from '../../../shared/errors.js';
+import { logIdOf } from '../../../shared/names.js';
 import { virtualClock } from '../../helpers/clock.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const logOf = async (log: MemoryLog) => logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
 const fast = { initialDelayMs: 1, maxDelayMs: 5, multiplier: 2 };
 const transient = (message: string) => new PipelineError(message, { retriable: true });
 
@@ -192,7 +194,8 @@ describe('event source delivery', () => {
     await es.stop();
     expect([...delivered].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     const objects = await store.list('results/failed/');
-    expect(objects.map((o) => o.key)).toEqual(['results/failed/t-0/00000000000000000005-00000000000000000005.json']);
+    // named by source (the topic and the log's identity), partition and offsets
+    expect(objects.map((o) => o.key)).toEqual([`results/failed/t@${await logOf(log)}/0/00000000000000000005-00000000000000000005.json`]);
     const record = JSON.parse(new TextDecoder().decode((await store.get(objects[0]!.key)).body)) as InvocationRecord;
     expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
     // 16 -> 8 -> 4 -> 2 -> 1 is five invocations deep, beyond the three attempts: not retried again
@@ -220,7 +223,7 @@ describe('event source delivery', () => {
     await es.runUntilIdle({ idleMs: 30 });
     await es.stop();
     expect(calls).toBe(4);
-    expect((await store.list('failed/')).map((o) => o.key)).toEqual(['failed/t-0/00000000000000000000-00000000000000000003.json']);
+    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logOf(log)}/0/00000000000000000000-00000000000000000003.json`]);
     expect(await log.committed('g', 't', 0)).toBe(4);
   });
 
@@ -257,8 +260,81 @@ describe('event source delivery', () => {
     await es.stop();
     // 4 fails, then its halves: [0,1] succeeds, [2,3] fails, then [2] fails once and [3] succeeds
     expect(invoked).toEqual([4, 2, 2, 1, 1]);
-    expect((await store.list('failed/')).map((o) => o.key)).toEqual(['failed/t-0/00000000000000000002-00000000000000000002.json']);
+    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logOf(log)}/0/00000000000000000002-00000000000000000002.json`]);
     expect(es.stats).toMatchObject({ delivered: 3, failed: 1 });
+  });
+});
+
+describe('event source that never gives a batch up (retry attempts: Infinity, Lambda -1)', () => {
+  it('retries a transient failure until it heals, however long, and gives nothing up', async () => {
+    const log = await topic(1, 8);
+    const clock = virtualClock();
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let failures = 0;
+    const delivered: number[] = [];
+    const es = source(log, {
+      clock,
+      batchSize: 8,
+      retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 100, maxDelayMs: 10_000, multiplier: 2 },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async (event) => {
+        // the store is down for ten virtual minutes
+        if (clock.now() < 600_000) {
+          failures++;
+          throw transient('the store is down');
+        }
+        delivered.push(...decodeKafkaEvent(event).map((r) => r.offset));
+      },
+    });
+    await es.runUntilIdle({ idleMs: 30 });
+    await es.stop();
+    expect(failures).toBeGreaterThan(50);
+    expect(delivered.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(es.stats.failed).toBe(0);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(8);
+  });
+
+  it('stops the partition with the batch uncommitted on an error retrying cannot mend, naming the batch', async () => {
+    const log = await topic(1, 4);
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let calls = 0;
+    const es = source(log, {
+      retry: { attempts: Number.POSITIVE_INFINITY, ...fast },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async () => {
+        calls++;
+        throw new InputError('s3://models', 'access denied');
+      },
+    });
+    await expect(es.runUntilIdle({ idleMs: 30 })).rejects.toThrow('t-0 offsets 0-3: s3://models: access denied (not retriable; the batch is kept, not given up: the partition stops here until this is fixed)');
+    await es.stop();
+    expect(calls).toBe(1);
+    expect(es.stats.failed).toBe(0);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(0);
+  });
+
+  it('stops between attempts when asked, without waiting out the backoff, leaving the failing batch uncommitted and not given up', async () => {
+    const log = await topic(1, 4);
+    const store = new FolderStore(await mkdtemp(join(tmpdir(), 'es-')));
+    let calls = 0;
+    const es = source(log, {
+      bisectBatchOnFunctionError: false,
+      // an hour between attempts: a stop that waited for the next one would outlast the test
+      retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 3_600_000, maxDelayMs: 3_600_000, multiplier: 1 },
+      onFailure: { store, prefix: 'failed/' },
+      handler: async () => {
+        calls++;
+        throw transient('the store is down');
+      },
+    });
+    await es.start();
+    while (calls < 1) await sleep(5);
+    await es.stop();
+    expect(calls).toBe(1);
+    expect(await store.list('failed/')).toEqual([]);
+    expect(await log.committed('g', 't', 0)).toBe(0);
   });
 });
 

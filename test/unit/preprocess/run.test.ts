@@ -7,7 +7,7 @@ import { FolderStore } from '../../../shared/adapters/folder-store.js';
 import { InputError } from '../../../shared/errors.js';
 import type { ObjectStore, PutOptions } from '../../../shared/ports/object-store.js';
 import { CLEANED_COLUMNS } from '../../../shared/preprocess/features.js';
-import { datasetPrefix, OUTPUT_FILES, preprocessBytes, preprocessObject, processedPrefix, type PreprocessReport } from '../../../shared/preprocess/index.js';
+import { cleanInput, datasetPrefix, OUTPUT_FILES, OutputError, preprocessBytes, preprocessObject, processedPrefix, writeCleaned, type PreprocessReport } from '../../../shared/preprocess/index.js';
 import { readParquet } from '../../../shared/parquet.js';
 import { REAL_FILE, realFileMissing } from '../../helpers/real-data.js';
 
@@ -49,13 +49,84 @@ describe('preprocessBytes', () => {
     for (const file of OUTPUT_FILES) expect(Buffer.from((await a.get(file)).body).equals(Buffer.from((await b.get(file)).body)), file).toBe(true);
   });
 
-  it('leaves no report beside partial outputs when a write fails, removing an earlier report', async () => {
+  it('leaves no output at all when a write fails midway, removing an earlier report, and throws the storage error as it is', async () => {
     const store = new RecordingStore(await tempDir());
     await preprocessBytes(small, { source: 's' }, { store, prefix: '' });
     store.failOn = 'features.parquet';
     await expect(preprocessBytes(small, { source: 's' }, { store, prefix: '' })).rejects.toThrow('disk full');
-    expect(await store.head('report.json')).toBeUndefined();
-    expect(await store.head('cleaned.csv')).toBeDefined();
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it('removes what it wrote and names the file when an output cannot be made', async () => {
+    const store = new FolderStore(await tempDir());
+    const cleaned = cleanInput(small, { source: 'raw/s.tsv' });
+    const broken = {
+      ...cleaned,
+      result: {
+        ...cleaned.result,
+        features: () => {
+          throw new RangeError('Invalid typed array length: -1');
+        },
+      },
+    };
+    const error = await writeCleaned(broken, { store, prefix: 'out/' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutputError);
+    expect((error as Error).message).toBe('raw/s.tsv: features.parquet could not be made: RangeError: Invalid typed array length: -1');
+    expect(await store.list('')).toEqual([]);
+  });
+
+  it('cleans a header with no data rows into empty outputs and a report, with either schema', async () => {
+    for (const file of ['marketing-small.tsv', 'auto-simple.csv']) {
+      const header = readFileSync(join(repoRoot, 'test', 'fixtures', 'preprocess', file)).toString().split('\n')[0]!;
+      const store = new FolderStore(await tempDir());
+      const report = await preprocessBytes(Buffer.from(`${header}\n`), { source: file }, { store, prefix: '' });
+      expect(report).toMatchObject({ status: 'cleaned', rowsIn: 0, rowsOut: 0, quarantined: 0 });
+      expect((await store.list('')).map((o) => o.key)).toEqual([...OUTPUT_FILES].sort());
+      for (const parquet of ['cleaned.parquet', 'features.parquet']) expect((await readParquet((await store.get(parquet)).body)).numRows(), `${file} ${parquet}`).toBe(0);
+      expect(new TextDecoder().decode((await store.get('cleaned.csv')).body).split('\n')).toHaveLength(2);
+    }
+  });
+
+  it('refuses files beyond the limits with the limit they cross, writing nothing', async () => {
+    const store = new FolderStore(await tempDir());
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      ['a 50 MB line with no line break', Buffer.alloc(50 * 1024 * 1024, 'x'), /^long\.csv:1: the header is 52,428,800 bytes, over the limit of 262,144$/],
+      ['a header of a million columns', Buffer.from(`${Array.from({ length: 1_000_000 }, (_, i) => `c${i}`).join(',')}\n1\n`), /^long\.csv:1: the header has more than 2,000 columns, the limit$/],
+      ['a 2 MB field', Buffer.from(`a,b\n1,"${'y'.repeat(2 * 1024 * 1024)}"\n`), /^long\.csv:2: field 2 is 2,097,152 bytes, over the limit of 1,048,576$/],
+    ];
+    for (const [what, bytes, message] of cases) {
+      const error = await preprocessBytes(bytes, { source: 'long.csv' }, { store, prefix: '' }).catch((e: unknown) => e);
+      expect(error, what).toBeInstanceOf(InputError);
+      expect((error as Error).message, what).toMatch(message);
+    }
+    expect(await store.list('')).toEqual([]);
+    // the shape of real files is far inside the limits: a wide table with long text still cleans
+    const wide = `${Array.from({ length: 500 }, (_, i) => `column_${i}`).join(',')}\n${Array.from({ length: 500 }, (_, i) => (i === 7 ? `"${'z'.repeat(100_000)}"` : String(i))).join(',')}\n`;
+    expect((await preprocessBytes(Buffer.from(wide), { source: 'wide.csv' }, { store, prefix: 'wide/' })).rowsOut).toBe(1);
+  });
+
+  it('writes text a spreadsheet would run as a formula with a leading quote in the CSV outputs, keeps Parquet values exact, and makes features.parquet column names safe and unique', async () => {
+    const store = new FolderStore(await tempDir());
+    const input = ['id,note,kind,=cmd,b=x,b', '1,=1+2,@SUM(A1),3,1,x', '2,+cmd|calc,=HYPERLINK("x"),4,2,y', '3,-,@SUM(A1),5,3,x', '4,plain,\tx,6,4,y', '5,"-2.5",a,-7,5,x', ''].join('\n');
+    await preprocessBytes(Buffer.from(input), { source: 'f.csv', schema: 'auto' }, { store, prefix: '' });
+    const csv = new TextDecoder().decode((await store.get('cleaned.csv')).body).split('\n');
+    expect(csv.slice(0, 4)).toEqual(["id,note,kind,'=cmd,b=x,b", "1,'=1+2,'@SUM(A1),3,1,x", `2,'+cmd|calc,"'=HYPERLINK(""x"")",4,2,y`, "3,'-,'@SUM(A1),5,3,x"]);
+    expect(csv[5]).toBe("5,'-2.5,a,-7,5,x"); // a number column keeps its negative numbers as numbers; text is text
+    const cleaned = await readParquet((await store.get('cleaned.parquet')).body);
+    expect(cleaned.array('note')).toContain('=1+2');
+    expect(cleaned.columnNames()).toContain('=cmd');
+    const features = await readParquet((await store.get('features.parquet')).body);
+    for (const name of features.columnNames()) expect(name, name).not.toMatch(/^[=+\-@\t\r]/);
+    expect(features.columnNames()).toContain("'=cmd");
+    // the numeric column b=x and the one-hot column of level x of b were one column, the second overwriting the first
+    expect(features.columnNames().filter((name) => name.startsWith('b=x'))).toEqual(['b=x', 'b=x~2']);
+
+    // rejects.csv: the raw text of a quarantined row
+    const header = small.toString().split('\n')[0]!;
+    const row = small.toString().split('\n')[1]!.replace(/^\d+/, '=1+2');
+    await preprocessBytes(Buffer.from(`${header}\n${row}\n`), { source: 'm.tsv' }, { store, prefix: 'm/' });
+    const rejects = new TextDecoder().decode((await store.get('m/rejects.csv')).body).split('\n');
+    expect(rejects[1]).toMatch(/^2,.*,'=1\+2\t/);
   });
 
   it('writes nothing for an input that is not CSV text', async () => {

@@ -9,7 +9,7 @@ describe('renderRunReport', () => {
   it('says, per empty section, what it looked for and which command makes it', async () => {
     const page = await renderRunReport(assemble('folder data/', 'response', new Date(0), []));
     expect(page).toContain('Nothing yet: no processed/&lt;dataset&gt;/latest.json in folder data/. npm start, or pipeline preprocess &lt;file&gt; makes it.');
-    expect(page).toContain('Nothing yet: no models/response/versions/ in folder data/.');
+    expect(page).toContain('Nothing yet: no models/response/current/&lt;topic&gt;@&lt;log&gt;.json in folder data/.');
     expect(page).toContain('Nothing yet: no results/stream/partials/ in folder data/. npm start, or pipeline serve stream with KAFKA_BROKERS set makes it.');
   });
 
@@ -38,7 +38,7 @@ describe('an empty store', () => {
   it('is told apart from a store with any output, and its error names what was looked for and the command', () => {
     expect(isEmpty(assemble('s', 'm', new Date(0), []))).toBe(true);
     expect(emptyStoreError('S3 http://localhost:4566 (bucket pipeline)', 'response').message).toBe(
-      "nothing to show in S3 http://localhost:4566 (bucket pipeline): found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/versions/, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them",
+      "nothing to show in S3 http://localhost:4566 (bucket pipeline): found no processed/<dataset>/latest.json, no results/stream/partials/, no models/response/current/<topic>@<log>.json, no results/analytics/<dataset>/results.json; 'npm start' (pipeline run) makes them",
     );
   });
 });

@@ -36,9 +36,50 @@ describe('aggregatePartition', () => {
     expect(partial).toMatchObject({ topic: 'sensor_data', partition: 0, firstOffset: 0, lastOffset: 3, records: 4, valid: 4, deadLetters: 0 });
   });
 
-  it('places times before 1970 in the window they belong to', () => {
-    const { partial } = aggregatePartition([input(0, { sensorId: 'a', ts: -1, battery: 50 })]);
+  it('places times before 1970 in the window they belong to, when the configured window reaches them', () => {
+    const { partial } = aggregatePartition([input(0, { sensorId: 'a', ts: -1, battery: 50 })], undefined, { earliest: -1e15, latest: 0 });
     expect(partial.windows[0]!.windowStart).toBe(-60_000);
+  });
+
+  it('dead-letters a reading whose time no fleet would send: before 2000, or more than a day after the record that carries it', () => {
+    const logged = Date.parse('2026-11-30T10:00:00Z');
+    const at = (offset: number, ts: number | string) => ({ ...input(offset, { sensorId: 'a', ts, temperature: 20 }), timestamp: logged });
+    const { partial, deadLetters } = aggregatePartition([
+      at(0, -8.64e15),
+      at(1, '9999-12-31T23:59:59Z'),
+      at(2, Date.parse('1999-12-31T23:59:59Z')),
+      at(3, logged + 86_400_001),
+      at(4, logged + 86_400_000),
+      at(5, Date.parse('2000-01-01T00:00:00Z')),
+    ]);
+    expect(partial).toMatchObject({ records: 6, valid: 2, deadLetters: 4 });
+    expect(deadLetters.map((d) => [d.offset, d.reason])).toEqual([
+      [0, 'ts: -271821-04-20T00:00:00.000Z is outside the accepted window, 2000-01-01T00:00:00.000Z to 24 h after the record (2026-12-01T10:00:00.000Z)'],
+      [1, 'ts: 9999-12-31T23:59:59.000Z is outside the accepted window, 2000-01-01T00:00:00.000Z to 24 h after the record (2026-12-01T10:00:00.000Z)'],
+      [2, expect.stringMatching(/^ts: 1999-12-31T23:59:59\.000Z is outside/)],
+      [3, expect.stringMatching(/^ts: 2026-12-01T10:00:00\.001Z is outside/)],
+    ]);
+    // a configured range replaces the default (a backfill of older readings, say)
+    const backfill = aggregatePartition([at(0, Date.parse('1995-06-01T00:00:00Z')), at(1, logged)], undefined, { earliest: Date.parse('1990-01-01T00:00:00Z'), latest: Date.parse('2000-01-01T00:00:00Z') });
+    expect(backfill.deadLetters.map((d) => d.offset)).toEqual([1]);
+  });
+
+  it('dead-letters a value that is not UTF-8 instead of replacing its bytes, keeping them for a re-send', () => {
+    const bytes = Uint8Array.from([...utf8('{"sensorId":"s-'), 0xff, 0xfe, ...utf8(`","ts":${minute}}`)]);
+    const { deadLetters } = aggregatePartition([{ ...input(0, ''), value: bytes, key: Uint8Array.of(0xc3) }]);
+    expect(deadLetters).toEqual([
+      { topic: 'sensor_data', partition: 0, offset: 0, reason: 'the value is not UTF-8 text', key: null, keyBase64: 'ww==', value: null, valueBase64: Buffer.from(bytes).toString('base64') },
+    ]);
+  });
+
+  it('dead-letters sensor ids no fleet uses (empty, blank, invisible, control characters, over 128 characters) and keeps a 1 MB value whole', () => {
+    const id = (sensorId: string, offset: number) => input(offset, { sensorId, ts: minute, temperature: 1 });
+    const big = 'x'.repeat(1 << 20);
+    const { partial, deadLetters } = aggregatePartition([id('', 0), id('   ', 1), id('\u200b', 2), id('s\u0000', 3), id('s'.repeat(129), 4), id(big, 5), id('é'.repeat(128), 6), id('s'.repeat(128), 7)]);
+    expect(deadLetters.map((d) => d.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const d of deadLetters) expect(d.reason).toBe('sensorId: must be 1 to 128 printable characters, not all spaces');
+    expect(deadLetters[5]!.value).toBe(JSON.stringify({ sensorId: big, ts: minute, temperature: 1 }));
+    expect(partial.windows.map((w) => w.sensorId.length)).toEqual([128, 128]);
   });
 
   it('counts each metric only where present, a dropout leaving the others', () => {
@@ -88,13 +129,20 @@ describe('aggregatePartition', () => {
 });
 
 describe('streamObjects', () => {
-  it('names outputs by topic, partition and offset range, dead letters first', () => {
-    const objects = streamObjects([input(100, { sensorId: 'a', ts: minute }), input(101, 'bad'), input(5, { sensorId: 'b', ts: minute }, 2)]);
+  it('names outputs by source (topic and event log), partition and offset range, dead letters first', () => {
+    const objects = streamObjects([input(100, { sensorId: 'a', ts: minute }), input(101, 'bad'), input(5, { sensorId: 'b', ts: minute }, 2)], undefined, undefined, { log: 'kafka.q1w2' });
     expect(objects.map((o) => o.key)).toEqual([
-      'results/stream/dead-letters/sensor_data/0/00000000000000000100-00000000000000000101.json',
-      'results/stream/partials/sensor_data/0/00000000000000000100-00000000000000000101.json',
-      'results/stream/partials/sensor_data/2/00000000000000000005-00000000000000000005.json',
+      'results/stream/dead-letters/sensor_data@kafka.q1w2/0/00000000000000000100-00000000000000000101.json',
+      'results/stream/partials/sensor_data@kafka.q1w2/0/00000000000000000100-00000000000000000101.json',
+      'results/stream/partials/sensor_data@kafka.q1w2/2/00000000000000000005-00000000000000000005.json',
     ]);
+    expect(JSON.parse(objects[1]!.body)).toMatchObject({ topic: 'sensor_data', log: 'kafka.q1w2', partition: 0 });
+  });
+
+  it('refuses a topic that is not a Kafka topic name before building any key of it', () => {
+    expect(() => streamObjects([{ ...input(0, { sensorId: 'a', ts: minute }), topic: '../../../models/response' }], undefined, undefined, { log: 'kafka.q1w2' })).toThrow(
+      'invalid topic "../../../models/response"',
+    );
   });
 
   it('writes the same bytes for the same batch, however often it is replayed', () => {

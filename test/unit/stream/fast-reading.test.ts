@@ -26,7 +26,7 @@ describe('readingFromBytes', () => {
     fc.string(),
   );
   const reading = fc.record(
-    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom(' ', ' x', 'é', 'a"b', 'a\\b', ''), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value, other: value },
+    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom(' ', ' x', 'é', 'a"b', 'a\\b', '', 'x'.repeat(128), 'x'.repeat(129)), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value, other: value },
     { requiredKeys: [] },
   );
   /** JSON text as a producer might write it: compact, spaced, with a duplicate key, or broken. */

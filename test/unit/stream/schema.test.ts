@@ -25,7 +25,7 @@ describe('parseReading', () => {
     ['{"sensorId":"s","ts":1', /^not JSON: /],
     ['[1,2]', /^value: Invalid input: expected object, received array/],
     ['{"ts":1}', /^sensorId: Invalid input: expected string, received undefined/],
-    ['{"sensorId":"  ","ts":1}', /^sensorId: must be a non-empty string/],
+    ['{"sensorId":"  ","ts":1}', /^sensorId: must be 1 to 128 printable characters, not all spaces/],
     ['{"sensorId":"s","ts":"yesterday"}', /^ts: /],
     ['{"sensorId":"s","ts":"2023-02-29T00:00:00Z"}', /^ts: /],
     ['{"sensorId":"s","ts":"2024-05-01T12:00:00"}', /^ts: /],
@@ -59,7 +59,14 @@ describe('quickReading', () => {
     fc.string(),
   );
   const reading = fc.record(
-    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom('\u00a0', ' x', '\t', '\u2003s'), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value },
+    {
+      sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom('\u00a0', ' x', '\t', '\u2003s', '\u200b', 'a\u0000', 'x'.repeat(128), 'x'.repeat(129), 'é'.repeat(128)), fc.string({ minLength: 120, maxLength: 140 }), fc.integer()),
+      ts: time,
+      temperature: value,
+      humidity: value,
+      pressure: value,
+      battery: value,
+    },
     { requiredKeys: [] },
   );
 

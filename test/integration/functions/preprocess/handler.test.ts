@@ -95,6 +95,33 @@ describe.skipIf(!s3Endpoint())('preprocess handler on a real S3 API', () => {
     expect(seen.flushes).toBe(1);
   });
 
+  it('processes every good object of an event whatever the others hold, skips hostile keys, and then fails naming the object that failed', async () => {
+    const { bucket, store } = await setup();
+    await store.put('models/secret.csv', 'ID,Income\n1,100\n');
+    await store.put('raw/first.tsv', small);
+    await store.put('raw/last.tsv', small);
+    const [template] = eventFor('s3-put-raw.json', bucket).Records;
+    const record = (key: string, inBucket = bucket) => ({ ...template!, s3: { ...template!.s3, bucket: { ...template!.s3.bucket, name: inBucket }, object: { ...template!.s3.object, key } } });
+    const event = {
+      Records: [record('raw/first.tsv'), record('raw/..%2fmodels%2fsecret.csv'), record('raw/'), record('raw/x.tsv', 'no-such-raw-bucket'), record('raw/a%00b.csv'), record('raw/last.tsv')],
+    } as S3Event;
+    const seen = recording();
+    const error = await handlerFor(s3TestConfig({ PIPELINE_BUCKET: bucket }), seen)(event).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^s3:\/\/no-such-raw-bucket: the bucket does not exist/);
+    expect(seen.lines.filter((l) => l.message === 'preprocessed').map((l) => [l.fields.key, l.fields.status])).toEqual([
+      ['raw/first.tsv', 'cleaned'],
+      ['raw/last.tsv', 'cleaned'],
+    ]);
+    expect(seen.lines.filter((l) => l.message === 'skipped').map((l) => [l.fields.key, l.fields.reason])).toEqual([
+      ['raw/../models/secret.csv', "invalid object key: it has a '..' segment"],
+      ['raw/', "invalid object key: it ends with '/': it names a folder, not an object"],
+      ['raw/a\u0000b.csv', 'invalid object key: it holds the control character U+0000'],
+    ]);
+    // nothing was read from or written beside models/ through the hostile key
+    expect((await store.list('')).map((o) => o.key).filter((k) => k.startsWith('models/'))).toEqual(['models/secret.csv']);
+    expect((await store.list('processed/')).map((o) => o.key).filter((k) => k.includes('secret'))).toEqual([]);
+  });
+
   it('fails, naming the bucket, for an event from a bucket that does not exist (it is not an object that is gone)', async () => {
     const { handle } = await setup();
     await expect(handle(eventFor('s3-put-raw.json', 'no-such-raw-bucket'))).rejects.toThrow(/^s3:\/\/no-such-raw-bucket: the bucket does not exist/);

@@ -12,7 +12,8 @@ import { createEventSource, type EventSource, type KafkaHandler } from '../../..
 import { PipelineError } from '../../../../shared/errors.js';
 import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
 import { recording } from '../../../../shared/lambda/telemetry.js';
-import { readStreamStats } from '../../../../shared/stream/read.js';
+import { logIdOf } from '../../../../shared/names.js';
+import { readStreamStats, streamSources } from '../../../../shared/stream/read.js';
 import { expectedStats, expectMatches, type Produced } from '../../../helpers/stream-oracle.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
@@ -29,13 +30,25 @@ describe('stream handler', () => {
   it('dead-letters a value that is not a reading, as in the recorded MSK event', async () => {
     const s = await store();
     const result = await createStreamHandler({ store: s })(fixture('msk-powertools-base.json'));
+    // every result under its source: the topic and the cluster of the event source ARN
+    const source = 'mytopic@SalesCluster.abcd1234-abcd-cafe-abab-9876543210ab-4';
     expect(result.written).toEqual([
-      'results/stream/dead-letters/mytopic/0/00000000000000000015-00000000000000000015.json',
-      'results/stream/partials/mytopic/0/00000000000000000015-00000000000000000015.json',
+      `results/stream/dead-letters/${source}/0/00000000000000000015-00000000000000000015.json`,
+      `results/stream/partials/${source}/0/00000000000000000015-00000000000000000015.json`,
     ]);
     const letters = JSON.parse(new TextDecoder().decode((await s.get(result.written[0]!)).body));
+    // the whole record, to be re-sent as it was: key, value, timestamp and headers
     expect(letters.deadLetters).toEqual([
-      { topic: 'mytopic', partition: 0, offset: 15, reason: 'sensorId: Invalid input: expected string, received undefined; ts: is missing', key: 'recordKey', value: '{"key":"value"}' },
+      {
+        topic: 'mytopic',
+        partition: 0,
+        offset: 15,
+        reason: 'sensorId: Invalid input: expected string, received undefined; ts: is missing',
+        key: 'recordKey',
+        value: '{"key":"value"}',
+        timestamp: 1545084650987,
+        headers: { headerKey: Buffer.from('headerValue').toString('base64') },
+      },
     ]);
   });
 
@@ -52,7 +65,7 @@ describe('stream handler', () => {
     await produce(log, 200, 0);
     const records = await log.fetch('sensor_data', 0, 0, { maxRecords: 500 });
     const hot = recording();
-    await createStreamHandler({ store: await store(), telemetry: hot, limits: { temperature: { max: -1_000 } } })(encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b' }));
+    await createStreamHandler({ store: await store(), telemetry: hot, limits: { temperature: { max: -1_000 } } })(encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/c/1', bootstrapServers: 'b' }));
     expect(hot.metrics.find((m) => m.name === 'Anomalies')!.value).toBe(records.filter((r) => /"temperature":-?\d/.test(new TextDecoder().decode(r.value!))).length);
   });
 
@@ -61,7 +74,7 @@ describe('stream handler', () => {
     const log = new MemoryLog();
     await produce(log, 300, 0.05);
     const records = await log.fetch('sensor_data', 1, 0, { maxRecords: 500 });
-    const event = encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b' });
+    const event = encodeKafkaEvent(records, { eventSource: 'aws:kafka', eventSourceArn: 'arn:aws:kafka:us-east-1:000000000000:cluster/c/1', bootstrapServers: 'b' });
     const handle = createStreamHandler({ store: s });
     const { written } = await handle(event);
     const first = await Promise.all(written.map((k) => s.get(k).then((o) => o.etag)));
@@ -107,7 +120,9 @@ describe('stream handler', () => {
     await last.stop();
     expect(failures).toBeGreaterThan(10);
     expect(delivered).toBeGreaterThan(20_000);
-    const stats = await readStreamStats(s);
+    const sources = await streamSources(s);
+    expect(sources.map((f) => f.source)).toEqual([{ topic: 'sensor_data', log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) }]);
+    const stats = await readStreamStats(s, sources[0]!.source);
     expect(stats.uncovered).toEqual([]);
     expectMatches(stats, expectedStats(produced));
   });
