@@ -4,7 +4,7 @@ import { isRetriable, PipelineError } from '../errors.js';
 import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { delayMs, retry, RetriesExhausted, RetryPolicies, type RetryPolicy } from '../retry.js';
-import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
+import { encodedSize, encodeKafkaEvent, inProcessKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
 /** A Kafka-triggered function: the same handler Lambda would call. Its result is ignored. */
@@ -443,7 +443,9 @@ class PartitionWorker {
         async () => {
           if (state.aborted) throw new Aborted();
           invocations++;
-          const event = encodeKafkaEvent(records, source);
+          // Lambda's event, its bytes encoded only if the handler reads them as base64 or sends the
+          // event on as JSON (the LocalStack bridge): a handler in this process takes them as they are
+          const event = inProcessKafkaEvent(records, source);
           emit({ type: 'invoke', ...range, records: records.length, attempt: invocations });
           stats.invocations++;
           const started = clock.now();
