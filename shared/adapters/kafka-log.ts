@@ -83,7 +83,10 @@ interface FetchedRecord {
   readonly batchContext?: { readonly timestampType?: number };
 }
 interface FetchResponse {
-  readonly responses: ReadonlyArray<{ readonly topicName: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly messages: readonly FetchedRecord[] }> }>;
+  readonly responses: ReadonlyArray<{
+    readonly topicName: string;
+    readonly partitions: ReadonlyArray<{ readonly partition: number; readonly highWatermark: string; readonly messages: readonly FetchedRecord[] }>;
+  }>;
 }
 interface KafkaJsError extends Error {
   readonly retriable?: boolean;
@@ -148,6 +151,10 @@ export class KafkaLog implements EventLog {
   private readonly coordinators = new Map<string, Promise<Broker>>();
   /** Average bytes of a record (key, value and overhead) of each topic, from recent fetches. */
   private readonly recordBytes = new Map<string, number>();
+  /** Partitions known to exist, by topic: a known one is not looked up again before each request. */
+  private readonly knownPartitions = new Map<string, Set<number>>();
+  /** The highest high watermark a fetch saw, by topic and partition: a commit up to it needs no look-up. */
+  private readonly highWatermarks = new Map<string, number>();
   private closed = false;
 
   constructor(connection: KafkaConnection, options: KafkaLogOptions = {}) {
@@ -252,7 +259,13 @@ export class KafkaLog implements EventLog {
         }),
       { cluster: fetcher.cluster },
     );
-    const fetched = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition)?.messages ?? [];
+    const answer = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+    const fetched = answer?.messages ?? [];
+    if (answer !== undefined) {
+      const key = `${topic}\u0000${partition}`;
+      const high = Number(answer.highWatermark);
+      if (high > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, high);
+    }
     const records: LogRecord[] = [];
     let bytes = 0;
     for (const record of fetched) {
@@ -312,7 +325,10 @@ export class KafkaLog implements EventLog {
   }
 
   async commit(group: string, topic: string, partition: number, offset: number): Promise<void> {
-    const { high } = await this.offsets(topic, partition);
+    // an offset up to a high watermark a fetch saw exists (a log only grows); others are checked
+    // against the log (two requests to the broker, which a commit after every batch would pay)
+    const seen = this.highWatermarks.get(`${topic}\u0000${partition}`) ?? -1;
+    const high = Number.isInteger(offset) && offset >= 0 && offset <= seen ? seen : (await this.offsets(topic, partition)).high;
     if (!Number.isInteger(offset) || offset < 0 || offset > high) {
       throw new PipelineError(`${topic}-${partition}: cannot commit offset ${offset} for group ${group} (the log holds up to ${high})`);
     }
@@ -379,9 +395,16 @@ export class KafkaLog implements EventLog {
     return this.attempt(`read the partitions of ${topic}`, () => this.clusterSerial.run(() => topicMetadata(this.cluster, topic)));
   }
 
+  /**
+   * Checks that the partition exists. Once one is known it is not looked up again: the look-up
+   * waits its turn behind the commits and metadata requests of the shared cluster, which held up
+   * every fetch (a partition is never removed; a deleted topic fails the request itself).
+   */
   private async checkPartition(topic: string, partition: number): Promise<void> {
+    if (this.knownPartitions.get(topic)?.has(partition)) return;
     const metadata = await this.partitionMetadata(topic);
     if (!metadata.some((p) => p.partitionId === partition)) throw new NotFoundError(`partition ${partition} of topic ${topic} (it has ${metadata.length})`);
+    this.knownPartitions.set(topic, new Set(metadata.map((p) => p.partitionId)));
   }
 
   private fetcher(topic: string, partition: number) {
