@@ -120,6 +120,9 @@ class InProcessRecord {
   }
 }
 
+/** The length of `n` bytes in base64. */
+const b64 = (n: number): number => Math.ceil(n / 3) * 4;
+
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 /** One record of a Kafka event, decoded: key and value as bytes (null when absent), headers by name. */
@@ -162,16 +165,22 @@ export function decodeKafkaEvent(event: unknown): KafkaEventRecord[] {
   return out;
 }
 
-/** A log record as a decoded one: the same bytes, as Buffers (a view, not a copy). */
+/**
+ * A log record as a decoded one. A record whose bytes are Buffers already is one (the Kafka
+ * log's are kafkajs's own): it is taken as it is, with nothing allocated; others get Buffer views
+ * of their bytes, not copies.
+ */
 function inProcess(record: LogRecord): KafkaEventRecord {
-  const { headers } = record;
+  const { key, value, headers } = record;
+  let buffers = (key === null || Buffer.isBuffer(key)) && (value === null || Buffer.isBuffer(value));
+  for (const name in headers) buffers &&= Buffer.isBuffer(headers[name]);
+  if (buffers) return record as KafkaEventRecord;
   let decoded: Record<string, Buffer> = noHeaders;
   for (const name in headers) {
     if (decoded === noHeaders) decoded = {};
     decoded[name] = asBuffer(headers[name]!);
   }
-  const key = record.key === null ? null : asBuffer(record.key);
-  return new DecodedRecord(record.topic, record.partition, record.offset, record.timestamp, record.timestampType, key, record.value === null ? null : asBuffer(record.value), decoded);
+  return new DecodedRecord(record.topic, record.partition, record.offset, record.timestamp, record.timestampType, key === null ? null : asBuffer(key), value === null ? null : asBuffer(value), decoded);
 }
 
 const asBuffer = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -241,7 +250,6 @@ class DecodedRecord implements KafkaEventRecord {
  * encodedSize(record); // ~ 4/3 of the value's bytes + 150
  */
 export function encodedSize(record: LogRecord): number {
-  const b64 = (n: number) => Math.ceil(n / 3) * 4;
   let size = 150 + record.topic.length + b64(record.key?.length ?? 0) + b64(record.value?.length ?? 0);
   for (const name in record.headers) size += name.length + 8 + record.headers[name]!.length * 4;
   return size;
