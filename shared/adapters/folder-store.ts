@@ -10,6 +10,13 @@ import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
 /** Objects up to this size are written without the thread pool (see put). */
 const SYNC_WRITE_BYTES = 256 * 1024;
 
+/**
+ * Temporary files are named by this process and a count: unique among the writers of a folder,
+ * as random names were, without asking the system for random bytes on every write.
+ */
+const tempPrefix = `${process.pid.toString(36)}-${randomBytes(3).toString('hex')}-`;
+let tempCount = 0;
+
 const etagOf = (body: Uint8Array): string => `"${createHash('md5').update(body).digest('hex')}"`;
 
 /** File-system error codes, by what they mean for a request (what is not here is `unknown`). */
@@ -115,7 +122,7 @@ export class FolderStore implements ObjectStore {
           throw new ConflictError(key, { status: current === undefined ? 404 : 412 });
         }
       }
-      const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      const temp = `${path}.${tempPrefix}${(tempCount++).toString(36)}.tmp`;
       // a small object is written synchronously: the thread pool's round trips (open, write,
       // close, rename) cost more than the write itself, and the streaming function writes two
       // small objects a batch; a large one goes through the thread pool, not to block the loop
