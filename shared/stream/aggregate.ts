@@ -140,8 +140,9 @@ class MetricAccumulator {
   partial(): MetricPartial {
     return {
       count: this.count,
-      sum: (this.sumBig + BigInt(this.sum)).toString(),
-      sumSquares: (this.squaresBig + BigInt(this.squares)).toString(),
+      // a safe integer prints the same digits as its bigint, without making one
+      sum: this.sumBig === 0n ? String(this.sum) : (this.sumBig + BigInt(this.sum)).toString(),
+      sumSquares: this.squaresBig === 0n ? String(this.squares) : (this.squaresBig + BigInt(this.squares)).toString(),
       min: this.min,
       max: this.max,
     };
