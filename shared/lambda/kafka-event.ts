@@ -54,14 +54,18 @@ function encodeHeaders(headers: Readonly<Record<string, Uint8Array>>): MSKRecord
 /** Where a record of an in-process event keeps the log record it stands for. */
 const LogRecordOf = Symbol('the log record');
 
+/** Where an in-process event keeps its log records, until a handler reads its `records`. */
+const LogRecordsOf = Symbol('the log records');
+
 /**
- * The event {@link encodeKafkaEvent} makes, for a handler in the same process: the same groups
- * and fields, but each record's key, value and headers are encoded only when read, and
- * `JSON.stringify` of the event gives exactly the JSON of `encodeKafkaEvent` (what Lambda sends,
- * so a bridge that invokes a function elsewhere sends Lambda's format). {@link decodeKafkaEvent}
- * takes the bytes of such a record as they are, so a handler run in process (the event-source
- * emulator's) skips base64 both ways, which was a third of a backlog's cost. The records share
- * the log records' bytes: a handler must not change them (Lambda's would change only its copy).
+ * The event {@link encodeKafkaEvent} makes, for a handler in the same process: the same fields,
+ * but its `records` are made only when read, and each record's key, value and headers encoded
+ * only when read; `JSON.stringify` of the event gives exactly the JSON of `encodeKafkaEvent`
+ * (what Lambda sends, so a bridge that invokes a function elsewhere sends Lambda's format).
+ * {@link decodeKafkaEvent} takes the log records as they are, so a handler run in process (the
+ * event-source emulator's) skips base64 both ways, which was a third of a backlog's cost. The
+ * records share the log records' bytes: a handler must not change them (Lambda's would change
+ * only its copy).
  *
  * @example
  * const event = inProcessKafkaEvent(records, source);
@@ -69,18 +73,51 @@ const LogRecordOf = Symbol('the log record');
  * JSON.stringify(event) === JSON.stringify(encodeKafkaEvent(records, source)); // true
  */
 export function inProcessKafkaEvent(records: readonly LogRecord[], source: EventSourceIdentity): KafkaEvent {
-  const groups: Record<string, MSKRecord[]> = {};
-  let list: MSKRecord[] | undefined;
+  const event: Record<string | symbol, unknown> =
+    source.eventSource === 'aws:kafka'
+      ? { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers }
+      : { eventSource: 'SelfManagedKafka', bootstrapServers: source.bootstrapServers };
+  Object.defineProperty(event, LogRecordsOf, { value: records, configurable: true });
+  Object.defineProperty(event, 'records', {
+    enumerable: true,
+    configurable: true,
+    get(this: Record<string | symbol, unknown>) {
+      // made once, and from then on the event is an ordinary one: decoding reads these records
+      const groups = groupsOf(records);
+      Object.defineProperty(this, 'records', { value: groups, enumerable: true, configurable: true, writable: true });
+      delete this[LogRecordsOf];
+      return groups;
+    },
+  });
+  return event as unknown as KafkaEvent;
+}
+
+/** The records of an in-process event, grouped by `"<topic>-<partition>"` in the order they come. */
+function groupsOf(records: readonly LogRecord[]): Record<string, MSKRecord[]> {
+  return grouped(records, (record) => new InProcessRecord(record) as unknown as MSKRecord);
+}
+
+function grouped<T>(records: readonly LogRecord[], make: (record: LogRecord) => T): Record<string, T[]> {
+  const groups: Record<string, T[]> = {};
+  let list: T[] | undefined;
   let previous: LogRecord | undefined;
   for (const record of records) {
     // records come in runs of one partition: look the group up only when the partition changes
     if (previous === undefined || previous.partition !== record.partition || previous.topic !== record.topic) list = groups[`${record.topic}-${record.partition}`] ??= [];
-    list!.push(new InProcessRecord(record) as unknown as MSKRecord);
+    list!.push(make(record));
     previous = record;
   }
-  return source.eventSource === 'aws:kafka'
-    ? { eventSource: 'aws:kafka', eventSourceArn: source.eventSourceArn, bootstrapServers: source.bootstrapServers, records: groups }
-    : { eventSource: 'SelfManagedKafka', bootstrapServers: source.bootstrapServers, records: groups };
+  return groups;
+}
+
+/** The log records of an in-process event whose `records` no one has read, in the event's order. */
+function carriedRecords(event: object): readonly LogRecord[] | undefined {
+  const records = (event as { [LogRecordsOf]?: readonly LogRecord[] })[LogRecordsOf];
+  if (records === undefined || records.length === 0) return records;
+  const { topic, partition } = records[0]!;
+  // the emulator's batches are of one partition, already in the event's order; others are grouped
+  for (const record of records) if (record.partition !== partition || record.topic !== topic) return Object.values(grouped(records, (r) => r)).flat();
+  return records;
 }
 
 /** A record of an in-process event: MSKRecord's fields, key, value and headers encoded on first read. */
@@ -148,10 +185,13 @@ export interface KafkaEventRecord {
 export function decodeKafkaEvent(event: unknown): KafkaEventRecord[] {
   const source = 'the Kafka event';
   if (typeof event !== 'object' || event === null) throw new InputError(source, 'it is not an object');
-  const { eventSource, records } = event as { eventSource?: unknown; records?: unknown };
+  const { eventSource } = event as { eventSource?: unknown };
   if (eventSource !== 'aws:kafka' && eventSource !== 'SelfManagedKafka' && eventSource !== 'aws:SelfManagedKafka') {
     throw new InputError(source, `eventSource is ${JSON.stringify(eventSource)}, expected "aws:kafka" or "SelfManagedKafka"`);
   }
+  const carried = carriedRecords(event);
+  if (carried !== undefined) return carried.map(inProcess);
+  const { records } = event as { records?: unknown };
   if (typeof records !== 'object' || records === null || Array.isArray(records)) throw new InputError(source, 'it has no records object');
   const out: KafkaEventRecord[] = [];
   for (const group of Object.keys(records)) {

@@ -96,6 +96,10 @@ describe('inProcessKafkaEvent', () => {
     // grouped by topic-partition, as Lambda groups them
     expect(recordsOf(decoded).map(plain)).toEqual([records[0]!, records[2]!, records[1]!, records[3]!].map(plain));
     expect(decoded[0]!.value!.buffer).toBe(records[0]!.value!.buffer);
+    // the same once a handler has read the event's records
+    const read = inProcessKafkaEvent(records, source);
+    expect(Object.keys(read.records)).toEqual(['sensor_data-1', 'sensor_data-0', 'other-1']);
+    expect(recordsOf(decodeKafkaEvent(read)).map(plain)).toEqual(recordsOf(decoded).map(plain));
   });
 });
 
