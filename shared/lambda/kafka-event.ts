@@ -162,7 +162,10 @@ const b64 = (n: number): number => Math.ceil(n / 3) * 4;
 
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
-/** One record of a Kafka event, decoded: key and value as bytes (null when absent), headers by name. */
+/**
+ * One record of a Kafka event, decoded: key and value as bytes (null when absent), headers by
+ * name. A value that came as base64 is decoded on each read: read it once and keep the bytes.
+ */
 export interface KafkaEventRecord {
   readonly topic: string;
   readonly partition: number;
@@ -254,14 +257,18 @@ function decodeRecord(raw: unknown, group: string, i: number): KafkaEventRecord 
     typeof r.timestamp === 'number' ? r.timestamp : Number(r.timestamp),
     typeof r.timestampType === 'string' ? r.timestampType : String(r.timestampType ?? 'CREATE_TIME'),
     typeof r.key === 'string' ? r.key : null,
-    typeof r.value === 'string' ? Buffer.from(r.value, 'base64') : null,
+    typeof r.value === 'string' ? r.value : null,
     headers,
   );
 }
 
 const noHeaders: Readonly<Record<string, Buffer>> = Object.freeze({});
 
-/** A decoded record; the key is decoded on first use (most handlers never read it). */
+/**
+ * A decoded record. The key is decoded on first use (most handlers never read it); a value sent
+ * as base64 is decoded each time it is read, so the bytes of a batch's values live no longer than
+ * their reader keeps them (a handler that reads each value once holds no bytes of the others).
+ */
 class DecodedRecord implements KafkaEventRecord {
   constructor(
     readonly topic: string,
@@ -271,13 +278,18 @@ class DecodedRecord implements KafkaEventRecord {
     readonly timestampType: string,
     /** The key: base64 until first read, then its bytes. */
     private rawKey: string | Buffer | null,
-    readonly value: Buffer | null,
+    /** The value: base64, or its bytes. */
+    private readonly rawValue: string | Buffer | null,
     readonly headers: Readonly<Record<string, Buffer>>,
   ) {}
 
   get key(): Buffer | null {
     if (typeof this.rawKey === 'string') this.rawKey = Buffer.from(this.rawKey, 'base64');
     return this.rawKey;
+  }
+
+  get value(): Buffer | null {
+    return typeof this.rawValue === 'string' ? Buffer.from(this.rawValue, 'base64') : this.rawValue;
   }
 }
 

@@ -207,9 +207,10 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     if (record.offset < first) first = record.offset;
     if (record.offset > last) last = record.offset;
     // the common reading straight from its bytes; anything else decoded, parsed and checked by the schema
-    let reading = record.value === null ? undefined : readingFromBytes(record.value);
+    const bytes = record.value;
+    let reading = bytes === null ? undefined : readingFromBytes(bytes);
     if (reading === undefined) {
-      const value = record.value === null ? null : text(record.value);
+      const value = bytes === null ? null : text(bytes);
       const parsed = value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : parseReading(value);
       if (!parsed.ok) {
         deadLetters.push({
