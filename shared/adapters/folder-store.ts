@@ -66,8 +66,15 @@ function track(path: string): void {
   inFlight.add(path);
 }
 
-/** The temporary file name of a write: its writer (pid, start time, host) and a random part. */
-const tempName = (): string => `${self.pid}-${self.start || 'x'}-${hostTag}-${randomBytes(6).toString('hex')}.tmp`;
+/**
+ * The temporary file name of a write: its writer (pid, start time, host, so a leftover's owner can
+ * be checked for life) and a count. Unique among the writers of a folder, as random names would
+ * be, without asking the system for random bytes on every write.
+ */
+let tempCount = 0;
+const tempName = (): string => `${tempPrefix()}${(tempCount++).toString(36)}.tmp`;
+let writerTag: string | undefined;
+const tempPrefix = (): string => (writerTag ??= `${self.pid}-${self.start || 'x'}-${hostTag}-${randomBytes(3).toString('hex')}-`);
 
 /** Roots whose leftovers this process has cleared already. */
 const swept = new Set<string>();

@@ -84,7 +84,10 @@ interface FetchedRecord {
   readonly batchContext?: { readonly timestampType?: number };
 }
 interface FetchResponse {
-  readonly responses: ReadonlyArray<{ readonly topicName: string; readonly partitions: ReadonlyArray<{ readonly partition: number; readonly messages: readonly FetchedRecord[] }> }>;
+  readonly responses: ReadonlyArray<{
+    readonly topicName: string;
+    readonly partitions: ReadonlyArray<{ readonly partition: number; readonly highWatermark: string; readonly messages: readonly FetchedRecord[] }>;
+  }>;
 }
 interface KafkaJsError extends Error {
   readonly retriable?: boolean;
@@ -92,8 +95,8 @@ interface KafkaJsError extends Error {
   readonly cause?: unknown;
 }
 
-const view = (buffer: Buffer | null | undefined): Uint8Array | null =>
-  buffer === null || buffer === undefined ? null : new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/** The headers of a record that has none: one object for all of them. */
+const noHeaders: Readonly<Record<string, Uint8Array>> = Object.freeze({});
 const toBuffer = (data: string | Uint8Array): Buffer => (typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 const sizeOf = (data: string | Uint8Array | null | undefined): number => (data === null || data === undefined ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
 
@@ -149,6 +152,16 @@ export class KafkaLog implements EventLog {
   private readonly coordinators = new Map<string, Promise<Broker>>();
   /** Average bytes of a record (key, value and overhead) of each topic, from recent fetches. */
   private readonly recordBytes = new Map<string, number>();
+  /** Partitions known to exist, by topic: a known one is not looked up again before each request. */
+  private readonly knownPartitions = new Map<string, Set<number>>();
+  /** The highest high watermark a fetch saw, by topic and partition: a commit up to it needs no look-up. */
+  private readonly highWatermarks = new Map<string, number>();
+  /**
+   * Records a fetch decoded beyond what it returned, by topic and partition: they answer the next
+   * fetch from the offset after the last one returned, which would otherwise fetch and decode
+   * them again (with the rest of the record batch they sit in).
+   */
+  private readonly surplus = new Map<string, LogRecord[]>();
   private closed = false;
 
   constructor(connection: KafkaConnection, options: KafkaLogOptions = {}) {
@@ -225,6 +238,10 @@ export class KafkaLog implements EventLog {
     if (!Number.isInteger(options.maxRecords) || options.maxRecords < 1) throw new PipelineError(`fetch from ${topic}-${partition}: maxRecords must be a positive integer, got ${options.maxRecords}`);
     await this.checkPartition(topic, partition);
     const maxBytes = options.maxBytes ?? DEFAULT_FETCH_BYTES;
+    const key = `${topic}\u0000${partition}`;
+    const kept = this.surplus.get(key);
+    this.surplus.delete(key);
+    if (kept !== undefined && kept[0]!.offset === offset) return this.take(key, kept, options.maxRecords, maxBytes);
     // The broker answers whole record batches up to the bytes asked for (always the first batch,
     // however large), and decoding is the cost: ask for about `maxRecords` records of this
     // topic's average size rather than `maxBytes`, then trim to both limits below.
@@ -255,7 +272,12 @@ export class KafkaLog implements EventLog {
         }),
       { cluster: fetcher.cluster },
     );
-    const fetched = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition)?.messages ?? [];
+    const answer = response.responses.find((r) => r.topicName === topic)?.partitions.find((p) => p.partition === partition);
+    const fetched = answer?.messages ?? [];
+    if (answer !== undefined) {
+      const high = Number(answer.highWatermark);
+      if (high > (this.highWatermarks.get(key) ?? -1)) this.highWatermarks.set(key, high);
+    }
     const records: LogRecord[] = [];
     let bytes = 0;
     for (const record of fetched) {
@@ -263,27 +285,44 @@ export class KafkaLog implements EventLog {
       // transaction markers (control records)
       const at = Number(record.offset);
       if (at < offset || record.isControlRecord) continue;
-      const size = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
-      if (records.length >= options.maxRecords || (records.length > 0 && bytes + size > maxBytes)) break;
-      bytes += size;
-      const headers: Record<string, Uint8Array> = {};
-      for (const [name, value] of Object.entries(record.headers ?? {})) {
+      bytes += (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+      let headers = noHeaders;
+      for (const name in record.headers) {
+        const value = record.headers[name];
         const first = Array.isArray(value) ? value[0] : value;
-        if (first !== undefined) headers[name] = view(first)!;
+        if (first === undefined) continue;
+        if (headers === noHeaders) headers = {};
+        (headers as Record<string, Uint8Array>)[name] = first;
       }
+      // kafkajs's Buffers as they are (views of the fetch's response): a record's bytes are not copied
       records.push({
         topic,
         partition,
         offset: at,
-        key: view(record.key),
-        value: view(record.value),
+        key: record.key ?? null,
+        value: record.value ?? null,
         headers,
         timestamp: Number(record.timestamp),
         timestampType: record.batchContext?.timestampType === 1 ? 'LOG_APPEND_TIME' : 'CREATE_TIME',
       });
     }
     if (records.length > 0) this.recordBytes.set(topic, Math.max(64, (bytes + records.length * 70) / records.length));
-    return records;
+    return this.take(key, records, options.maxRecords, maxBytes);
+  }
+
+  /** The first of `records` within `maxRecords` and `maxBytes` (at least one); the rest is kept for the next fetch. */
+  private take(key: string, records: LogRecord[], maxRecords: number, maxBytes: number): LogRecord[] {
+    let count = 0;
+    let bytes = 0;
+    for (const record of records) {
+      const size = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+      if (count >= maxRecords || (count > 0 && bytes + size > maxBytes)) break;
+      bytes += size;
+      count++;
+    }
+    if (count === records.length) return records;
+    this.surplus.set(key, records.slice(count));
+    return records.slice(0, count);
   }
 
   async offsets(topic: string, partition: number): Promise<{ low: number; high: number }> {
@@ -315,7 +354,10 @@ export class KafkaLog implements EventLog {
   }
 
   async commit(group: string, topic: string, partition: number, offset: number): Promise<void> {
-    const { high } = await this.offsets(topic, partition);
+    // an offset up to a high watermark a fetch saw exists (a log only grows); others are checked
+    // against the log (two requests to the broker, which a commit after every batch would pay)
+    const seen = this.highWatermarks.get(`${topic}\u0000${partition}`) ?? -1;
+    const high = Number.isInteger(offset) && offset >= 0 && offset <= seen ? seen : (await this.offsets(topic, partition)).high;
     if (!Number.isInteger(offset) || offset < 0 || offset > high) {
       throw new PipelineError(`${topic}-${partition}: cannot commit offset ${offset} for group ${group} (the log holds up to ${high})`);
     }
@@ -388,9 +430,16 @@ export class KafkaLog implements EventLog {
     return this.attempt(`read the partitions of ${topic}`, () => this.clusterSerial.run(() => topicMetadata(this.cluster, topic)));
   }
 
+  /**
+   * Checks that the partition exists. Once one is known it is not looked up again: the look-up
+   * waits its turn behind the commits and metadata requests of the shared cluster, which held up
+   * every fetch (a partition is never removed; a deleted topic fails the request itself).
+   */
   private async checkPartition(topic: string, partition: number): Promise<void> {
+    if (this.knownPartitions.get(topic)?.has(partition)) return;
     const metadata = await this.partitionMetadata(topic);
     if (!metadata.some((p) => p.partitionId === partition)) throw new NotFoundError(`partition ${partition} of topic ${topic} (it has ${metadata.length})`);
+    this.knownPartitions.set(topic, new Set(metadata.map((p) => p.partitionId)));
   }
 
   private fetcher(topic: string, partition: number) {

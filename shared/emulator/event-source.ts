@@ -4,7 +4,7 @@ import { isRetriable, PipelineError } from '../errors.js';
 import type { EventLog, LogRecord } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import { delayMs, retry, RetriesExhausted, RetryPolicies, type RetryPolicy } from '../retry.js';
-import { encodedSize, encodeKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
+import { encodedSize, encodeKafkaEvent, inProcessKafkaEvent, type EventSourceIdentity, type KafkaEvent } from '../lambda/kafka-event.js';
 import { logIdOf } from '../names.js';
 import { failureKey, invocationRecord, type FailureCondition } from './on-failure.js';
 
@@ -272,8 +272,11 @@ class PartitionWorker {
   /** The offset to commit next, while a commit is in flight or failing. */
   private pendingCommit: number | undefined;
   private committing: Promise<void> | undefined;
-  /** Fetched but not yet delivered. */
+  /** Fetched but not yet delivered: `buffer` from index `head` on. */
   private buffer: LogRecord[] = [];
+  private head = 0;
+  /** A fetch from `from` started before its records were needed (see {@link readAhead}). */
+  private ahead: { readonly from: number; readonly records: Promise<LogRecord[]> } | undefined;
   private busy = false;
   fatal: unknown;
   done: Promise<void> = Promise.resolve();
@@ -288,7 +291,7 @@ class PartitionWorker {
   }
 
   async caughtUp(): Promise<boolean> {
-    if (this.busy || this.buffer.length > 0 || this.committedOffset === undefined || this.pendingCommit !== undefined || this.committing) return false;
+    if (this.busy || this.head < this.buffer.length || this.committedOffset === undefined || this.pendingCommit !== undefined || this.committing) return false;
     try {
       const { high } = await this.ctx.options.log.offsets(this.ctx.options.topic, this.partition);
       return this.committedOffset >= high;
@@ -337,10 +340,12 @@ class PartitionWorker {
         }
         this.position = this.doneOffset;
         this.buffer = [];
+        this.head = 0;
         await this.pause(delayMs(logRetry, failures));
       }
     }
     if (next !== undefined) await next.catch(() => {});
+    await this.ahead?.records.catch(() => {});
     // a graceful stop commits what was done; a crash (abort) does not
     while (!state.aborted && (this.committing || this.pendingCommit !== undefined)) {
       await (this.committing ?? (this.committing = this.flushCommits({ ...this.ctx.logRetry, attempts: Math.min(5, this.ctx.logRetry.attempts) })));
@@ -402,24 +407,26 @@ class PartitionWorker {
 
   /** A batch: up to batchSize records, the payload limit, or the batching window, whichever first. */
   private async collect(): Promise<LogRecord[]> {
-    const { options, state, batchSize, maxPayloadBytes, maxBatchingWindowMs, pollWaitMs } = this.ctx;
+    const { state, batchSize, maxPayloadBytes, maxBatchingWindowMs, pollWaitMs } = this.ctx;
     const batch: LogRecord[] = [];
     let bytes = 0;
     let deadline: number | undefined;
     for (;;) {
-      let taken = 0;
-      while (taken < this.buffer.length && batch.length < batchSize) {
-        const record = this.buffer[taken]!;
+      const { buffer } = this;
+      while (this.head < buffer.length && batch.length < batchSize) {
+        const record = buffer[this.head]!;
         const size = encodedSize(record);
         // a record too big for any event travels alone; deliver() sends it to the on-failure destination
         if (batch.length > 0 && bytes + size > maxPayloadBytes) break;
         batch.push(record);
         bytes += size;
-        taken++;
+        this.head++;
         if (bytes >= maxPayloadBytes) break;
       }
-      if (taken > 0) this.buffer = this.buffer.slice(taken);
-      if (batch.length >= batchSize || bytes >= maxPayloadBytes || this.buffer.length > 0) return batch;
+      if (batch.length >= batchSize || bytes >= maxPayloadBytes || this.head < buffer.length) {
+        this.readAhead();
+        return batch;
+      }
       // records read ahead open the batching window as fetched ones do
       const { clock } = this.ctx;
       if (batch.length > 0) deadline ??= clock.now() + maxBatchingWindowMs;
@@ -427,16 +434,11 @@ class PartitionWorker {
       const now = clock.now();
       if (deadline !== undefined && now >= deadline) return batch;
       const waitMs = deadline === undefined ? pollWaitMs : deadline - now;
-      // fetch a few batches at a time when there are that many: one broker round trip (and one
-      // socket write) per batch was most of a backlog's cost; the rest waits in the buffer
-      const fetched = await options.log.fetch(options.topic, this.partition, this.position!, {
-        maxRecords: Math.min(EventSourceLimits.maxBatchSize, Math.max(batchSize - batch.length, READ_AHEAD_BATCHES * batchSize)),
-        maxBytes: Math.max(1, Math.floor(((maxPayloadBytes - bytes) * 3) / 4)),
-        waitMs,
-      });
+      const fetched = await this.fetchNext(waitMs, Math.max(1, Math.floor(((maxPayloadBytes - bytes) * 3) / 4)));
       if (fetched.length > 0) {
         this.position = fetched[fetched.length - 1]!.offset + 1;
-        this.buffer.push(...fetched);
+        this.buffer = this.head < this.buffer.length ? this.buffer.slice(this.head).concat(fetched) : fetched;
+        this.head = 0;
         this.ctx.touch();
         deadline ??= clock.now() + maxBatchingWindowMs;
       } else if (batch.length === 0) {
@@ -446,6 +448,41 @@ class PartitionWorker {
         await clock.sleep(waitMs);
       }
     }
+  }
+
+  /**
+   * The records from `position` on: those of the fetch read ahead from there if it found any,
+   * else a fetch that waits up to `waitMs` for a record. A fetch asks for a few batches at a
+   * time when there are that many: one broker round trip (and one socket write) per batch was
+   * most of a backlog's cost; the rest waits in the buffer.
+   */
+  private async fetchNext(waitMs: number, maxBytes: number): Promise<LogRecord[]> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (ahead !== undefined && ahead.from === this.position) {
+      const records = await ahead.records;
+      if (records.length > 0) return records;
+    }
+    const { options, batchSize } = this.ctx;
+    return options.log.fetch(options.topic, this.partition, this.position!, { maxRecords: Math.min(EventSourceLimits.maxBatchSize, READ_AHEAD_BATCHES * batchSize), maxBytes, waitMs });
+  }
+
+  /**
+   * Starts the next fetch (one that does not wait) while half the records read ahead are still
+   * to deliver, so a backlog's batches do not wait for the broker: the records arrive while the
+   * handler works on those before them.
+   */
+  private readAhead(): void {
+    const { options, state, batchSize, maxPayloadBytes } = this.ctx;
+    if (this.ahead !== undefined || state.stopping || this.buffer.length - this.head >= (READ_AHEAD_BATCHES * batchSize) / 2) return;
+    const from = this.position!;
+    const records = options.log.fetch(options.topic, this.partition, from, {
+      maxRecords: Math.min(EventSourceLimits.maxBatchSize, READ_AHEAD_BATCHES * batchSize),
+      maxBytes: Math.floor((maxPayloadBytes * 3) / 4),
+      waitMs: 0,
+    });
+    records.catch(() => {}); // a failure is handled where the records are awaited, or dropped with them
+    this.ahead = { from, records };
   }
 
   /**
@@ -469,7 +506,9 @@ class PartitionWorker {
           // stopping: the invocation under way finishes, no new attempt starts (the batch stays uncommitted)
           if (state.aborted || (state.stopping && invocations >= attempt)) throw new Aborted();
           invocations++;
-          const event = encodeKafkaEvent(records, source!);
+          // Lambda's event, its bytes encoded only if the handler reads them as base64 or sends the
+          // event on as JSON (the LocalStack bridge): a handler in this process takes them as they are
+          const event = inProcessKafkaEvent(records, source!);
           emit({ type: 'invoke', ...range, records: records.length, attempt: invocations });
           stats.invocations++;
           const started = clock.now();

@@ -170,8 +170,9 @@ class MetricAccumulator {
   partial(): MetricPartial {
     return {
       count: this.count,
-      sum: (this.sumBig + BigInt(this.sum)).toString(),
-      sumSquares: (this.squaresBig + BigInt(this.squares)).toString(),
+      // a safe integer prints the same digits as its bigint, without making one
+      sum: this.sumBig === 0n ? String(this.sum) : (this.sumBig + BigInt(this.sum)).toString(),
+      sumSquares: this.squaresBig === 0n ? String(this.squares) : (this.squaresBig + BigInt(this.squares)).toString(),
       min: this.min,
       max: this.max,
     };
@@ -273,9 +274,10 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     if (record.offset < first) first = record.offset;
     if (record.offset > last) last = record.offset;
     // the common reading straight from its bytes; anything else decoded, parsed and checked by the schema
-    let reading = record.value === null ? undefined : readingFromBytes(record.value);
+    const bytes = record.value;
+    let reading = bytes === null ? undefined : readingFromBytes(bytes);
     if (reading === undefined) {
-      const value = record.value === null ? null : utf8(record.value);
+      const value = bytes === null ? null : utf8(bytes);
       const parsed =
         value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : value === undefined ? ({ ok: false, reason: 'the value is not UTF-8 text' } as const) : parseReading(value);
       if (!parsed.ok) {

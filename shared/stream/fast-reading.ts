@@ -28,7 +28,8 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 /** The fields a reading has, by the bytes of their names. */
 const Field = { other: 0, sensorId: 1, ts: 2, temperature: 3, humidity: 4, pressure: 5, battery: 6 } as const;
 
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+// most bytes are above the space: one comparison tells them
+const isSpace = (c: number): boolean => c <= 32 && (c === 32 || c === 9 || c === 10 || c === 13);
 
 const NOT = -1;
 
@@ -139,6 +140,62 @@ const HUMIDITY = ascii('humidity');
 const PRESSURE = ascii('pressure');
 const TEMPERATURE = ascii('temperature');
 
+/** A reading's field names with their closing quote, by the first letter of the name. */
+const QUOTED = {
+  ts: ascii('ts"'),
+  battery: ascii('battery"'),
+  sensorId: ascii('sensorId"'),
+  humidity: ascii('humidity"'),
+  pressure: ascii('pressure"'),
+  temperature: ascii('temperature"'),
+};
+
+/** The field {@link knownKey} matched. */
+let keyField = 0;
+
+/**
+ * The position of the closing quote of the key that opens at `p` when it is one of a reading's
+ * names (the field in `keyField`), or -1 (then `stringEnd` and `fieldOf` decide). It reads the
+ * key's bytes once, where finding its end and then naming it read them twice; a name matched
+ * byte for byte has no escape and no other byte to check.
+ */
+function knownKey(b: Uint8Array, p: number, n: number): number {
+  let name: Uint8Array;
+  switch (b[p + 1]) {
+    case 115:
+      name = QUOTED.sensorId;
+      keyField = Field.sensorId;
+      break;
+    case 116:
+      if (b[p + 2] === 115) {
+        name = QUOTED.ts;
+        keyField = Field.ts;
+      } else {
+        name = QUOTED.temperature;
+        keyField = Field.temperature;
+      }
+      break;
+    case 104:
+      name = QUOTED.humidity;
+      keyField = Field.humidity;
+      break;
+    case 112:
+      name = QUOTED.pressure;
+      keyField = Field.pressure;
+      break;
+    case 98:
+      name = QUOTED.battery;
+      keyField = Field.battery;
+      break;
+    default:
+      return -1;
+  }
+  const start = p + 1;
+  if (start + name.length > n) return -1;
+  for (let i = 1; i < name.length; i++) if (b[start + i] !== name[i]) return -1;
+  return start + name.length - 1;
+}
+
 /**
  * Sensor ids seen, by their bytes, so that each distinct id is made a string once: a stream
  * carries a few thousand sensors at most, and a string made once also hashes once in the maps
@@ -221,9 +278,13 @@ export function readingFromBytes(b: Uint8Array): SensorReading | undefined {
     for (;;) {
       while (p < n && isSpace(b[p]!)) p++;
       if (b[p] !== QUOTE) return undefined;
-      const keyEnd = stringEnd(b, p, n);
-      if (keyEnd < 0) return undefined;
-      const field = fieldOf(b, p + 1, keyEnd);
+      let keyEnd = knownKey(b, p, n);
+      let field = keyField;
+      if (keyEnd < 0) {
+        keyEnd = stringEnd(b, p, n);
+        if (keyEnd < 0) return undefined;
+        field = fieldOf(b, p + 1, keyEnd);
+      }
       p = keyEnd + 1;
       while (p < n && isSpace(b[p]!)) p++;
       if (b[p] !== COLON) return undefined;

@@ -111,6 +111,26 @@ export function eventLogContract(name: string, open: () => Promise<EventLog>, sk
       expect(await log.offsets(topic, 0)).toEqual({ low: 0, high: 15 });
     });
 
+    it('reads a partition piece by piece, each record once and in order, wherever a piece starts', async () => {
+      const log = await open();
+      const topic = freshTopic();
+      await log.ensureTopic(topic, 1);
+      await log.produce(topic, Array.from({ length: 10 }, (_, i) => ({ value: String(i) })));
+      await log.produce(topic, Array.from({ length: 5 }, (_, i) => ({ value: String(10 + i) })));
+      const seen: string[] = [];
+      for (let offset = 0; offset < 15; ) {
+        const piece = await log.fetch(topic, 0, offset, { maxRecords: 4, maxBytes: 3 });
+        expect(piece.length).toBeGreaterThan(0);
+        seen.push(...piece.map((r) => `${r.offset}:${text(r.value)}`));
+        offset = piece[piece.length - 1]!.offset + 1;
+      }
+      expect(seen).toEqual(Array.from({ length: 15 }, (_, i) => `${i}:${i}`));
+      // back to an earlier offset, and on past the end of the previous piece
+      expect((await log.fetch(topic, 0, 2, { maxRecords: 2 })).map((r) => r.offset)).toEqual([2, 3]);
+      expect((await log.fetch(topic, 0, 9, { maxRecords: 2 })).map((r) => r.offset)).toEqual([9, 10]);
+      expect((await log.fetch(topic, 0, 4, { maxRecords: 1 })).map((r) => text(r.value))).toEqual(['4']);
+    });
+
     it('keeps to maxBytes but always returns at least one record', async () => {
       const log = await open();
       const topic = freshTopic();

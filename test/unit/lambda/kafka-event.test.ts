@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeKafkaEvent, encodeKafkaEvent, type EventSourceIdentity } from '../../../shared/lambda/kafka-event.js';
+import { decodeKafkaEvent, encodeKafkaEvent, inProcessKafkaEvent, type EventSourceIdentity } from '../../../shared/lambda/kafka-event.js';
 import { InputError } from '../../../shared/errors.js';
 import type { LogRecord } from '../../../shared/ports/event-log.js';
 
@@ -61,6 +61,54 @@ describe('encodeKafkaEvent', () => {
     const event = encodeKafkaEvent([record], { eventSource: 'SelfManagedKafka', bootstrapServers: 'b:9092' });
     expect(event.records['t-0']![0]!.headers).toEqual([{ a: [1, 2] }, { b: [] }]);
   });
+});
+
+describe('inProcessKafkaEvent', () => {
+  const encoder = new TextEncoder();
+  const base = { topic: 'sensor_data', timestamp: 1714564800000, timestampType: 'CREATE_TIME' as const };
+  const records: LogRecord[] = [
+    { ...base, partition: 1, offset: 7, key: encoder.encode('s-1'), value: encoder.encode('{"a":1}'), headers: { trace: new Uint8Array([1, 2]) } },
+    { ...base, partition: 0, offset: 3, key: null, value: null, headers: {} },
+    { ...base, partition: 1, offset: 8, key: null, value: new Uint8Array([0xff]), headers: {} },
+    { ...base, topic: 'other', partition: 1, offset: 2, key: encoder.encode(''), value: encoder.encode(''), headers: { a: new Uint8Array([]), b: new Uint8Array([9]) } },
+  ];
+  const source: EventSourceIdentity = { eventSource: 'aws:kafka', eventSourceArn: 'arn', bootstrapServers: 'b:9092' };
+
+  it.each([source, { eventSource: 'SelfManagedKafka', bootstrapServers: 'b:9092' } as const])('serializes to the JSON encodeKafkaEvent makes (%o)', (identity) => {
+    expect(JSON.stringify(inProcessKafkaEvent(records, identity))).toBe(JSON.stringify(encodeKafkaEvent(records, identity)));
+  });
+
+  it('answers key, value and headers as Lambda sends them when a handler reads them', () => {
+    const event = inProcessKafkaEvent(records, source);
+    const plain = encodeKafkaEvent(records, source);
+    expect(Object.keys(event.records)).toEqual(Object.keys(plain.records));
+    for (const [group, list] of Object.entries(event.records)) {
+      list.forEach((record, i) => {
+        const expected = plain.records[group]![i]!;
+        expect([record.topic, record.partition, record.offset, record.timestamp, record.timestampType]).toEqual([expected.topic, expected.partition, expected.offset, expected.timestamp, expected.timestampType]);
+        expect([record.key, record.value, record.headers]).toEqual([expected.key, expected.value, expected.headers]);
+      });
+    }
+  });
+
+  it('decodes to the log records it was made from, sharing their bytes', () => {
+    const decoded = decodeKafkaEvent(inProcessKafkaEvent(records, source));
+    // grouped by topic-partition, as Lambda groups them
+    expect(recordsOf(decoded).map(plain)).toEqual([records[0]!, records[2]!, records[1]!, records[3]!].map(plain));
+    expect(decoded[0]!.value!.buffer).toBe(records[0]!.value!.buffer);
+    // the same once a handler has read the event's records
+    const read = inProcessKafkaEvent(records, source);
+    expect(Object.keys(read.records)).toEqual(['sensor_data-1', 'sensor_data-0', 'other-1']);
+    expect(recordsOf(decodeKafkaEvent(read)).map(plain)).toEqual(recordsOf(decoded).map(plain));
+  });
+});
+
+/** A record with its bytes as number arrays, to compare Buffers with Uint8Arrays. */
+const plain = (r: LogRecord) => ({
+  ...r,
+  key: r.key && [...r.key],
+  value: r.value && [...r.value],
+  headers: Object.fromEntries(Object.entries(r.headers).map(([name, bytes]) => [name, [...bytes]])),
 });
 
 describe('decodeKafkaEvent', () => {

@@ -26,7 +26,25 @@ describe('readingFromBytes', () => {
     fc.string(),
   );
   const reading = fc.record(
-    { sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom(' ', ' x', 'é', 'a"b', 'a\\b', '', 'x'.repeat(128), 'x'.repeat(129)), fc.integer()), ts: time, temperature: value, humidity: value, pressure: value, battery: value, other: value },
+    {
+      sensorId: fc.oneof(fc.string(), fc.constant('s-1'), fc.constantFrom(' ', ' x', 'é', 'a"b', 'a\\b', '', 'x'.repeat(128), 'x'.repeat(129)), fc.integer()),
+      ts: time,
+      temperature: value,
+      humidity: value,
+      pressure: value,
+      battery: value,
+      other: value,
+      // names that begin as a reading's do, or are one letter off: not the field
+      tsx: time,
+      t: time,
+      temperatur: number,
+      temperaturE: number,
+      sensorIdx: fc.constant('s-2'),
+      sensor: fc.constant('s-3'),
+      humidityy: number,
+      pressur: number,
+      b: number,
+    },
     { requiredKeys: [] },
   );
   /** JSON text as a producer might write it: compact, spaced, with a duplicate key, or broken. */

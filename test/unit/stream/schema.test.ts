@@ -38,6 +38,16 @@ describe('parseReading', () => {
     expect(r.ok).toBe(false);
     expect(r.ok ? '' : r.reason).toMatch(reason);
   });
+
+  it('says why in the words of every issue the schema finds, and leaves the stack trace limit as it was', () => {
+    const limit = Error.stackTraceLimit;
+    const data = { sensorId: 7, ts: 'soon', temperature: 'warm', battery: 1e13 };
+    const issues = SensorReadingSchema.safeParse(data).error!.issues;
+    expect(issues.length).toBe(4);
+    expect(parseReading(JSON.stringify(data))).toEqual({ ok: false, reason: issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    expect(parseReading('{"sensorId":')).toEqual({ ok: false, reason: expect.stringMatching(/^not JSON: Unexpected end of JSON input/) });
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
 });
 
 describe('quickReading', () => {
