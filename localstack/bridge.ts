@@ -132,7 +132,7 @@ export async function runBridge(options: BridgeOptions): Promise<Partial<Record<
 
 function describe(name: string, event: EventSourceEvent): string | undefined {
   const range = 'firstOffset' in event ? `partition ${event.partition} offsets ${event.firstOffset}-${event.lastOffset}` : '';
-  if (event.type === 'success') return `${name}: ${range} (${event.records} records, ${event.ms} ms)`;
+  if (event.type === 'success') return `${name}: ${range} (${event.records} records, ${Math.round(event.ms)} ms)`;
   if (event.type === 'error') return `${name}: ${range} failed (attempt ${event.attempt}): ${(event.error as Error)?.message ?? String(event.error)}`;
   if (event.type === 'failure') return `${name}: ${range} sent to the on-failure destination ${event.key ?? ''} (${event.condition})`;
   return undefined;
