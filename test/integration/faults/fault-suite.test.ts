@@ -228,8 +228,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('the fault suite: S3 stopped
     expect(model.parameters).toEqual(rebuilt.model.parameters);
     expect(model.standardisation).toEqual(rebuilt.model.standardisation);
     expectFromScratch(model, finalTables(placed));
-    const check = pipeline(['model', 'fit', '--from-topic'], env);
-    await check.exited;
+    const check = await finish(pipeline(['model', 'fit', '--from-topic'], env));
     expect(check.stdout).toMatch(/equal to the published model v\d+ \([\d,]+ customers\): largest relative difference 0, within 1e-9/);
 
     // the stream statistics equal a clean run's: the same topic through the same function, once, into a store of its own
