@@ -127,9 +127,14 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('the fault suite: S3 stopped
     const serve = (name: 'cdc' | 'stream', ...extra: string[]) => {
       const child = pipeline(['serve', name, '--group', `faults-${name}`, '--batch-size', '200', ...extra], name === 'cdc' ? env : streamEnv);
       running.add(child);
-      void child.exited.then(() => running.delete(child));
+      void child.exited.then(() => {
+        running.delete(child);
+        if (name === 'cdc') said.push(child.stderr);
+      });
       return child;
     };
+    // what the CDC consumers said, killed or not: every failed attempt, with its reason
+    const said: string[] = [];
     const finish = async (child: Running) => {
       const { code } = await child.exited;
       expect(code, child.stderr).toBe(0);
@@ -177,18 +182,23 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('the fault suite: S3 stopped
     await proxy.up();
     await sleep(6_000);
     await killAndRestart();
-    // S3 frozen for 30 s: connections open, nothing answered
+    // S3 frozen for 30 s: connections open, nothing answered (a consumer lives through three 5 s timeouts)
     process.kill(moto.pid, 'SIGSTOP');
     await produceNext();
-    await sleep(12_000);
+    await sleep(8_000);
     await killAndRestart();
-    await sleep(12_000);
+    await sleep(18_000);
     await killAndRestart();
-    await sleep(OUTAGE_MS - 24_000);
+    await sleep(OUTAGE_MS - 26_000);
     process.kill(moto.pid, 'SIGCONT');
     await sleep(6_000);
     await killAndRestart(false);
     expect(kills).toBe(10);
+    // the outages were reported as they happened, each attempt naming the object and why, none given up
+    expect(said.join('')).toMatch(new RegExp(`cdc: \\d+@\\d+-\\d+ attempt \\d+ failed: s3://${modelsBucket}/\\S+: failed for now: connect ECONNREFUSED`));
+    expect(said.join('')).toMatch(/cdc: .*; \d invocations? under way for over 5 s \(the longest: \d+@\d+-\d+, for \d+ s\)\n/);
+    expect(said.join('')).toMatch(new RegExp(`cdc: \\d+@\\d+-\\d+ attempt \\d+ failed: s3://${modelsBucket}/\\S+: failed for now: .*exceeded the configured 5000 ms requestTimeout`));
+    expect(said.filter((text) => text !== givingUp.stderr).join('')).not.toMatch(/gave up/);
 
     // the CDC function caught up (a killed one may have applied past its group's offset), then with
     // both consumers down the last part is sent, and an operator moves the CDC group past 50 changes of partition 0

@@ -25,7 +25,7 @@ describe('the preprocess handler on the embedded folder store', () => {
     const seen = recording();
     const handle = handlerFor(loadConfig({ PIPELINE_STORE: 'folder', PIPELINE_DATA_DIR: dir }), seen);
     const long = `raw/${'x'.repeat(300)}.csv`;
-    const error = await handle(eventOf('raw/..%2fmodels%2fsecret.csv', 'raw/', 'raw/a%00b.csv', long, 'raw/good.csv'), {} as never, () => {}).catch((e: unknown) => e);
+    const error = await handle(eventOf('raw/..%2fmodels%2fsecret.csv', 'raw/', 'raw/a%00b.csv', long, 'raw/good.csv')).catch((e: unknown) => e);
     // a file name over 255 bytes: not a transient failure, so not retried, and named
     expect(error).toMatchObject({ name: 'StorageError', retriable: false, message: expect.stringMatching(/x\.csv: invalid object key: a part of it is 304 bytes, over the 255 a file name can hold$/) });
     expect(seen.lines.filter((l) => l.message === 'preprocessed').map((l) => [l.fields.key, l.fields.status])).toEqual([['raw/good.csv', 'cleaned']]);
