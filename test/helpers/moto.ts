@@ -19,9 +19,9 @@ export async function freePort(): Promise<number> {
  * it answers. `env` reaches moto (`INITIAL_NO_AUTH_ACTION_COUNT: '0'` makes it check credentials).
  *
  * @example
- * const { endpoint, stop } = await startMoto();
+ * const { endpoint, pid, stop } = await startMoto(); // pid: to freeze it (SIGSTOP) in a fault test
  */
-export async function startMoto(env: Record<string, string> = {}): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+export async function startMoto(env: Record<string, string> = {}): Promise<{ endpoint: string; port: number; pid: number; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
@@ -52,6 +52,8 @@ export async function startMoto(env: Record<string, string> = {}): Promise<{ end
   }
   return {
     endpoint,
+    port,
+    pid: child.pid!,
     stop: async () => {
       child.removeAllListeners('exit');
       child.kill('SIGTERM');

@@ -65,7 +65,17 @@ export function register(program: Command, context: CliContext): void {
         return;
       }
       context.stdout.write(describeModel(fit, what));
-      context.stdout.write(current === undefined ? 'no published model to compare with\n' : `${compare(fit, current)}\n`);
+      if (current === undefined) {
+        context.stdout.write('no published model to compare with\n');
+        return;
+      }
+      const { same, text } = compare(fit, current);
+      context.stdout.write(`${text}\n`);
+      // a check a script can act on: the published model is not what its events make
+      if (!same) {
+        const { PipelineError } = await import('../../errors.js');
+        throw new PipelineError(`the published model v${current.version} is not the model ${what.split(':')[0]}`);
+      }
     });
   model
     .command('sweep')
@@ -227,8 +237,8 @@ function describeModel(doc: ModelDocument, what: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** How far the fitted model is from the current one, parameter by parameter (relative). */
-function compare(fit: ModelDocument, current: ModelDocument): string {
+/** How far the fitted model is from the current one, in rows and parameter by parameter (relative). */
+function compare(fit: ModelDocument, current: ModelDocument): { same: boolean; text: string } {
   const pairs: Array<[string, number, number]> = [['intercept', fit.parameters.intercept, current.parameters.intercept]];
   fit.features.forEach((name, j) => {
     pairs.push([name, fit.parameters.coefficients[j]!, current.parameters.coefficients[j] ?? Number.NaN]);
@@ -241,5 +251,7 @@ function compare(fit: ModelDocument, current: ModelDocument): string {
     if (!(rel <= worst.rel)) worst = { name, rel };
   }
   const same = fit.rows === current.rows && worst.rel <= 1e-9;
-  return `${same ? 'equal to' : 'DIFFERENT from'} the published model v${current.version}${current.stale ? ' (stale)' : ''} (${current.rows.toLocaleString('en')} customers): largest relative difference ${worst.rel === 0 ? '0' : `${worst.rel.toExponential(2)} (${worst.name})`}${same ? ', within 1e-9' : ''}`;
+  const rows = fit.rows === current.rows ? '' : `, against ${fit.rows.toLocaleString('en')} fitted`;
+  const text = `${same ? 'equal to' : 'DIFFERENT from'} the published model v${current.version}${current.stale ? ' (stale)' : ''} (${current.rows.toLocaleString('en')} customers${rows}): largest relative difference ${worst.rel === 0 ? '0' : `${worst.rel.toExponential(2)} (${worst.name})`}${same ? ', within 1e-9' : ''}`;
+  return { same, text };
 }

@@ -75,7 +75,9 @@ export function register(program: Command, context: CliContext): void {
       const err = context.stderr;
       const started = performance.now();
       const counts: EventSourceStats = { invocations: 0, errors: 0, delivered: 0, failed: 0, commits: 0 };
-      const ticker = setInterval(() => err.write(`${name}: ${describe(counts)}\n`), 5_000);
+      // invocations under way, by batch: one stuck on a frozen store is reported before its request times out
+      const underWay = new Map<string, number>();
+      const ticker = setInterval(() => err.write(`${name}: ${describe(counts)}${stuck(underWay, performance.now())}\n`), 5_000);
       try {
         const stats = await serveFunction(name, log, config, {
           handler,
@@ -87,9 +89,15 @@ export function register(program: Command, context: CliContext): void {
           ...(options.retryAttempts === undefined ? {} : { retryAttempts: options.retryAttempts }),
           signal: stop.signal,
           onEvent: (event) => {
-            if (event.type === 'invoke') counts.invocations++;
-            else if (event.type === 'success') counts.delivered += event.records;
-            else if (event.type === 'error') {
+            const batch = 'firstOffset' in event ? `${event.partition}@${event.firstOffset}-${event.lastOffset}` : '';
+            if (event.type === 'invoke') {
+              counts.invocations++;
+              underWay.set(batch, performance.now());
+            } else if (event.type === 'success') {
+              counts.delivered += event.records;
+              underWay.delete(batch);
+            } else if (event.type === 'error') {
+              underWay.delete(batch);
               counts.errors++;
               err.write(`${name}: ${event.partition}@${event.firstOffset}-${event.lastOffset} attempt ${event.attempt} failed: ${(event.error as Error)?.message ?? event.error}\n`);
             } else if (event.type === 'failure') {
@@ -112,6 +120,19 @@ export function register(program: Command, context: CliContext): void {
         await Promise.race([log.close(), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       }
     });
+}
+
+/** `; 2 invocations under way for over 5 s (the longest: 0@100-199, for 12 s)`, or nothing. */
+function stuck(underWay: ReadonlyMap<string, number>, now: number): string {
+  let count = 0;
+  let longest: [string, number] | undefined;
+  for (const [batch, since] of underWay) {
+    if (now - since < 5_000) continue;
+    count++;
+    if (longest === undefined || since < longest[1]) longest = [batch, since];
+  }
+  if (longest === undefined) return '';
+  return `; ${count} invocation${count === 1 ? '' : 's'} under way for over 5 s (the longest: ${longest[0]}, for ${Math.round((now - longest[1]) / 1000)} s)`;
 }
 
 function describe(stats: EventSourceStats): string {

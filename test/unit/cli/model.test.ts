@@ -48,6 +48,21 @@ describe('pipeline model', () => {
     expect(stdout.join('')).toMatch(/equal to the published model v1 .*largest relative difference 0, within 1e-9/);
   });
 
+  it('exits 1 when the published model is not the fit from scratch, naming the rows and the largest difference', async () => {
+    const store = new FolderStore(dir);
+    const key = 'models/response/current/customer_updates@kafka.test.json';
+    const published = (await store.get(key)).body;
+    const doc = JSON.parse(new TextDecoder().decode(published));
+    await store.put(key, JSON.stringify({ ...doc, rows: doc.rows + 1, parameters: { ...doc.parameters, intercept: doc.parameters.intercept + 0.5 } }));
+    try {
+      expect(await run('fit')).toBe(1);
+      expect(stdout.join('')).toMatch(new RegExp(`DIFFERENT from the published model v1 \\(${(doc.rows + 1).toLocaleString('en')} customers, against ${doc.rows.toLocaleString('en')} fitted\\): largest relative difference [\\d.e+-]+ \\(intercept\\)\n`));
+      expect(stderr.join('')).toBe('pipeline: the published model v1 is not the model fitted from scratch on the CDC state\n');
+    } finally {
+      await store.put(key, published);
+    }
+  });
+
   it('scores a customer of the state by ID, and every row of a cleaned file', async () => {
     expect(await run('predict', '--id', '101', '--json')).toBe(0);
     expect(JSON.parse(stdout.join(''))).toMatchObject({ ID: '101', predicted: expect.any(Number), modelVersion: 1 });
