@@ -82,6 +82,29 @@ const swept = new Set<string>();
 /** Writes under way in this process, per root: when none is, the store's own folder is removed if empty. */
 const writing = new Map<string, number>();
 
+/** How long after its last write a root's own folder is removed (when empty). */
+const TIDY_DELAY_MS = 200;
+/** Roots with no write under way whose own folders are still to remove: theirs, innermost first. */
+const idle = new Map<string, readonly string[]>();
+let tidyTimer: NodeJS.Timeout | undefined;
+let tidyAtExit = false;
+
+/** Removes the own folders of the roots no write is under way in; also as the process exits. */
+function tidyIdle(): void {
+  tidyTimer = undefined;
+  for (const [root, dirs] of idle) {
+    idle.delete(root);
+    if (writing.has(root)) continue;
+    for (const dir of dirs) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* not empty, or not there */
+      }
+    }
+  }
+}
+
 /**
  * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
  * (under `.store/tmp/`) and are renamed into place, so readers never see half an object.
@@ -196,12 +219,14 @@ export class FolderStore implements ObjectStore {
       return;
     }
     writing.delete(this.root);
-    for (const dir of [this.tempDir, this.lockDir, dirname(this.tempDir)]) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* not empty, or not there */
-      }
+    // a moment later, if no write began meanwhile (or as the process exits): a writer of many small
+    // objects in turn (the streaming function, two a batch) would otherwise remove the folders
+    // after each batch and make them again for the next, which was most of the cost of a write
+    idle.set(this.root, [this.tempDir, this.lockDir, dirname(this.tempDir)]);
+    tidyTimer ??= setTimeout(tidyIdle, TIDY_DELAY_MS).unref();
+    if (!tidyAtExit) {
+      tidyAtExit = true;
+      process.on('exit', tidyIdle);
     }
   }
 
@@ -216,6 +241,7 @@ export class FolderStore implements ObjectStore {
     const small = bytes.byteLength <= SYNC_WRITE_BYTES;
     const temp = join(this.tempDir, tempName());
     track(temp);
+    let moved = false;
     try {
       const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
       // the temporary folder is made when missing (another process may remove it when it is idle and empty)
@@ -234,6 +260,7 @@ export class FolderStore implements ObjectStore {
         await mkdir(dirname(path), { recursive: true });
         await move();
       });
+      moved = true;
     } catch (error) {
       // a folder on another file system than the root cannot take a rename from .store/tmp: write beside the object
       if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
@@ -251,8 +278,8 @@ export class FolderStore implements ObjectStore {
       throw error;
     } finally {
       inFlight.delete(temp);
-      if (small) rmSync(temp, { force: true });
-      else await rm(temp, { force: true });
+      // renamed into place, it is gone from the temporary folder already
+      if (!moved) await rm(temp, { force: true });
     }
   }
 

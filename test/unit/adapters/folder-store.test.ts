@@ -139,4 +139,22 @@ describe('FolderStore locks and temporary files', () => {
     expect(child.exitCode).toBe(3);
     expect((await filesUnder(dir)).filter((f) => !f.endsWith('.bin'))).toEqual([]);
   });
+
+  it('keeps its own folder between writes that follow each other, and leaves only the objects once the writer exits', async () => {
+    const dir = await fresh();
+    const child = node(`
+      import { existsSync } from 'node:fs';
+      import { FolderStore } from './shared/adapters/folder-store.ts';
+      const store = new FolderStore(${JSON.stringify(dir)});
+      await store.put('a/1.json', '{}');
+      const kept = existsSync(${JSON.stringify(join(dir, '.store', 'tmp'))});
+      await store.put('a/2.json', '{}');
+      process.stdout.write(String(kept));`);
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await exited(child);
+    expect(child.exitCode).toBe(0);
+    expect(out).toBe('true');
+    expect((await readdir(dir, { recursive: true })).sort()).toEqual(['a', join('a', '1.json'), join('a', '2.json')]);
+  });
 });
