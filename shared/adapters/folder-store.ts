@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -82,29 +82,6 @@ const swept = new Set<string>();
 /** Writes under way in this process, per root: when none is, the store's own folder is removed if empty. */
 const writing = new Map<string, number>();
 
-/** How long after its last write a root's own folder is removed (when empty). */
-const TIDY_DELAY_MS = 200;
-/** Roots with no write under way whose own folders are still to remove: theirs, innermost first. */
-const idle = new Map<string, readonly string[]>();
-let tidyTimer: NodeJS.Timeout | undefined;
-let tidyAtExit = false;
-
-/** Removes the own folders of the roots no write is under way in; also as the process exits. */
-function tidyIdle(): void {
-  tidyTimer = undefined;
-  for (const [root, dirs] of idle) {
-    idle.delete(root);
-    if (writing.has(root)) continue;
-    for (const dir of dirs) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        /* not empty, or not there */
-      }
-    }
-  }
-}
-
 /**
  * The embedded object store: one folder, keys as relative paths. Writes go to a temporary file
  * (under `.store/tmp/`) and are renamed into place, so readers never see half an object.
@@ -128,6 +105,8 @@ export class FolderStore implements ObjectStore {
   private readonly tempDir: string;
   private readonly lockDir: string;
   private readonly etags = new Map<string, { version: string; etag: string }>();
+  /** Whether this store removed its temporary folder when it was last idle (see tidy). */
+  private tempRemoved = false;
 
   constructor(
     root: string,
@@ -219,14 +198,13 @@ export class FolderStore implements ObjectStore {
       return;
     }
     writing.delete(this.root);
-    // a moment later, if no write began meanwhile (or as the process exits): a writer of many small
-    // objects in turn (the streaming function, two a batch) would otherwise remove the folders
-    // after each batch and make them again for the next, which was most of the cost of a write
-    idle.set(this.root, [this.tempDir, this.lockDir, dirname(this.tempDir)]);
-    tidyTimer ??= setTimeout(tidyIdle, TIDY_DELAY_MS).unref();
-    if (!tidyAtExit) {
-      tidyAtExit = true;
-      process.on('exit', tidyIdle);
+    for (const dir of [this.tempDir, this.lockDir, dirname(this.tempDir)]) {
+      try {
+        rmdirSync(dir);
+        if (dir === this.tempDir) this.tempRemoved = true;
+      } catch {
+        /* not empty, or not there */
+      }
     }
   }
 
@@ -243,6 +221,13 @@ export class FolderStore implements ObjectStore {
     track(temp);
     let moved = false;
     try {
+      // the temporary folder this store removed when it was last idle, made again at once: a writer
+      // of small objects in turn (the streaming function, two a batch) otherwise paid a failed open
+      // and a recursive mkdir through the thread pool on every batch, most of the cost of a write
+      if (this.tempRemoved) {
+        this.tempRemoved = false;
+        mkdirSync(this.tempDir, { recursive: true });
+      }
       const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
       // the temporary folder is made when missing (another process may remove it when it is idle and empty)
       for (let attempt = 1; ; attempt++) {

@@ -140,21 +140,14 @@ describe('FolderStore locks and temporary files', () => {
     expect((await filesUnder(dir)).filter((f) => !f.endsWith('.bin'))).toEqual([]);
   });
 
-  it('keeps its own folder between writes that follow each other, and leaves only the objects once the writer exits', async () => {
+  it('leaves only its objects in the folder after each write, and writes again after removing its own folder', async () => {
     const dir = await fresh();
-    const child = node(`
-      import { existsSync } from 'node:fs';
-      import { FolderStore } from './shared/adapters/folder-store.ts';
-      const store = new FolderStore(${JSON.stringify(dir)});
-      await store.put('a/1.json', '{}');
-      const kept = existsSync(${JSON.stringify(join(dir, '.store', 'tmp'))});
-      await store.put('a/2.json', '{}');
-      process.stdout.write(String(kept));`);
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    await exited(child);
-    expect(child.exitCode).toBe(0);
-    expect(out).toBe('true');
-    expect((await readdir(dir, { recursive: true })).sort()).toEqual(['a', join('a', '1.json'), join('a', '2.json')]);
+    const store = new FolderStore(dir);
+    await Promise.all([store.put('a/1.json', '{}'), store.put('a/2.json', '[]')]);
+    expect((await readdir(dir)).sort()).toEqual(['a']);
+    await store.put('a/3.json', '"x"');
+    expect((await readdir(dir)).sort()).toEqual(['a']);
+    expect(await filesUnder(dir)).toEqual(expect.arrayContaining([join('a', '1.json'), join('a', '2.json'), join('a', '3.json')]));
+    expect(new TextDecoder().decode((await store.get('a/3.json')).body)).toBe('"x"');
   });
 });
