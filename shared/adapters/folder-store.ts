@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -105,6 +105,8 @@ export class FolderStore implements ObjectStore {
   private readonly tempDir: string;
   private readonly lockDir: string;
   private readonly etags = new Map<string, { version: string; etag: string }>();
+  /** Whether this store removed its temporary folder when it was last idle (see tidy). */
+  private tempRemoved = false;
 
   constructor(
     root: string,
@@ -199,6 +201,7 @@ export class FolderStore implements ObjectStore {
     for (const dir of [this.tempDir, this.lockDir, dirname(this.tempDir)]) {
       try {
         rmdirSync(dir);
+        if (dir === this.tempDir) this.tempRemoved = true;
       } catch {
         /* not empty, or not there */
       }
@@ -216,7 +219,15 @@ export class FolderStore implements ObjectStore {
     const small = bytes.byteLength <= SYNC_WRITE_BYTES;
     const temp = join(this.tempDir, tempName());
     track(temp);
+    let moved = false;
     try {
+      // the temporary folder this store removed when it was last idle, made again at once: a writer
+      // of small objects in turn (the streaming function, two a batch) otherwise paid a failed open
+      // and a recursive mkdir through the thread pool on every batch, most of the cost of a write
+      if (this.tempRemoved) {
+        this.tempRemoved = false;
+        mkdirSync(this.tempDir, { recursive: true });
+      }
       const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
       // the temporary folder is made when missing (another process may remove it when it is idle and empty)
       for (let attempt = 1; ; attempt++) {
@@ -234,6 +245,7 @@ export class FolderStore implements ObjectStore {
         await mkdir(dirname(path), { recursive: true });
         await move();
       });
+      moved = true;
     } catch (error) {
       // a folder on another file system than the root cannot take a rename from .store/tmp: write beside the object
       if ((error as NodeJS.ErrnoException).code === 'EXDEV') {
@@ -251,8 +263,8 @@ export class FolderStore implements ObjectStore {
       throw error;
     } finally {
       inFlight.delete(temp);
-      if (small) rmSync(temp, { force: true });
-      else await rm(temp, { force: true });
+      // renamed into place, it is gone from the temporary folder already
+      if (!moved) await rm(temp, { force: true });
     }
   }
 

@@ -260,19 +260,50 @@ function outsideWindow(ts: number, record: StreamInput, bounds: TimeBounds): str
  */
 export function aggregatePartition(records: readonly StreamInput[], limits: Limits = DefaultLimits, bounds: TimeBounds = DefaultTimeBounds): PartitionResult {
   if (records.length === 0) throw new RangeError('aggregatePartition needs at least one record');
-  const { topic, partition } = records[0]!;
-  const sensors = new Map<string, { last: WindowAccumulator | undefined; windows: Map<number, WindowAccumulator> }>();
-  const anomalies: LimitAnomaly[] = [];
-  const deadLetters: DeadLetter[] = [];
-  const checks = Measures.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
-  let first = records[0]!.offset;
-  let last = first;
-  for (const record of records) {
+  const batch = new PartitionAccumulator(records[0]!, limits, bounds);
+  addAll(batch, records);
+  return batch.result(records.length);
+}
+
+/**
+ * The loop over a batch's records, alone in its function with nothing after it: the loop runs in
+ * code compiled while it first ran (on-stack replacement), which has no type feedback for what
+ * follows a loop, and code after it gave every batch up to the interpreter there (node
+ * --trace-deopt: one deoptimisation per call).
+ */
+function addAll(batch: PartitionAccumulator, records: readonly StreamInput[]): void {
+  for (const record of records) batch.add(record);
+}
+
+/** One topic-partition's batch as its records are added: windows per sensor, anomalies, dead letters, offset range. */
+class PartitionAccumulator {
+  readonly topic: string;
+  readonly partition: number;
+  first: number;
+  last: number;
+  readonly sensors = new Map<string, { last: WindowAccumulator | undefined; windows: Map<number, WindowAccumulator> }>();
+  readonly anomalies: LimitAnomaly[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly checks: ReadonlyArray<{ readonly min: number; readonly max: number } | undefined>;
+
+  constructor(
+    head: StreamInput,
+    limits: Limits,
+    private readonly bounds: TimeBounds,
+  ) {
+    this.topic = head.topic;
+    this.partition = head.partition;
+    this.first = this.last = head.offset;
+    this.checks = Measures.map((m) => limits[m]).map((l) => (l === undefined ? undefined : { min: l.min ?? -Infinity, max: l.max ?? Infinity }));
+  }
+
+  add(record: StreamInput): void {
+    const { topic, partition, checks, anomalies } = this;
     if (record.topic !== topic || record.partition !== partition) {
       throw new RangeError(`aggregatePartition got ${record.topic}-${record.partition} among ${topic}-${partition}`);
     }
-    if (record.offset < first) first = record.offset;
-    if (record.offset > last) last = record.offset;
+    if (record.offset < this.first) this.first = record.offset;
+    if (record.offset > this.last) this.last = record.offset;
     // the common reading straight from its bytes; anything else decoded, parsed and checked by the schema
     const bytes = record.value;
     let reading = bytes === null ? undefined : readingFromBytes(bytes);
@@ -281,22 +312,22 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
       const parsed =
         value === null ? ({ ok: false, reason: 'no value (a null record)' } as const) : value === undefined ? ({ ok: false, reason: 'the value is not UTF-8 text' } as const) : parseReading(value);
       if (!parsed.ok) {
-        deadLetters.push(deadLetter(record, parsed.reason, value ?? undefined));
-        continue;
+        this.deadLetters.push(deadLetter(record, parsed.reason, value ?? undefined));
+        return;
       }
       reading = parsed.reading;
     }
-    const outside = outsideWindow(reading.ts, record, bounds);
+    const outside = outsideWindow(reading.ts, record, this.bounds);
     if (outside !== undefined) {
-      deadLetters.push(deadLetter(record, outside, record.value === null ? undefined : utf8(record.value)));
-      continue;
+      this.deadLetters.push(deadLetter(record, outside, record.value === null ? undefined : utf8(record.value)));
+      return;
     }
     const windowStart = Math.floor(reading.ts / WindowMs) * WindowMs;
     // a sensor's readings mostly fall in the window of its previous one: look there first
-    let sensor = sensors.get(reading.sensorId);
+    let sensor = this.sensors.get(reading.sensorId);
     let window = sensor?.last;
     if (window === undefined || window.windowStart !== windowStart) {
-      if (sensor === undefined) sensors.set(reading.sensorId, (sensor = { last: undefined, windows: new Map() }));
+      if (sensor === undefined) this.sensors.set(reading.sensorId, (sensor = { last: undefined, windows: new Map() }));
       window = sensor.windows.get(windowStart);
       if (window === undefined) sensor.windows.set(windowStart, (window = new WindowAccumulator(reading.sensorId, windowStart)));
       sensor.last = window;
@@ -308,25 +339,29 @@ export function aggregatePartition(records: readonly StreamInput[], limits: Limi
     if (checks[2] !== undefined) flagOutside(anomalies, checks[2], 2, reading.pressure, record.offset, reading, topic, partition);
     if (checks[3] !== undefined) flagOutside(anomalies, checks[3], 3, reading.battery, record.offset, reading, topic, partition);
   }
-  const partials = [...sensors.values()].flatMap((sensor) => [...sensor.windows.values()].map((w) => w.partial())).sort(byWindow);
-  anomalies.sort((a, b) => a.offset - b.offset || Measures.indexOf(a.metric) - Measures.indexOf(b.metric));
-  deadLetters.sort((a, b) => a.offset - b.offset);
-  return {
-    partial: {
-      version: 1,
-      topic,
-      partition,
-      firstOffset: first,
-      lastOffset: last,
-      scale: Scale,
-      records: records.length,
-      valid: records.length - deadLetters.length,
-      deadLetters: deadLetters.length,
-      windows: partials,
-      anomalies,
-    },
-    deadLetters,
-  };
+
+  result(records: number): PartitionResult {
+    const { anomalies, deadLetters } = this;
+    const partials = [...this.sensors.values()].flatMap((sensor) => [...sensor.windows.values()].map((w) => w.partial())).sort(byWindow);
+    anomalies.sort((a, b) => a.offset - b.offset || Measures.indexOf(a.metric) - Measures.indexOf(b.metric));
+    deadLetters.sort((a, b) => a.offset - b.offset);
+    return {
+      partial: {
+        version: 1,
+        topic: this.topic,
+        partition: this.partition,
+        firstOffset: this.first,
+        lastOffset: this.last,
+        scale: Scale,
+        records,
+        valid: records - deadLetters.length,
+        deadLetters: deadLetters.length,
+        windows: partials,
+        anomalies,
+      },
+      deadLetters,
+    };
+  }
 }
 
 /** Records an anomaly when metric `i`'s value `v` is outside its limits. */

@@ -101,19 +101,8 @@ export interface BatchContext {
  */
 export function streamObjects(records: readonly StreamInput[], limits: Limits = DefaultLimits, counts?: StreamObjectCounts, context: BatchContext = {}): StreamObject[] {
   const log = context.log;
-  const groups = new Map<string, StreamInput[]>();
-  let group: StreamInput[] | undefined;
-  for (const record of records) {
-    // records come grouped by partition: look the group up only when the partition changes
-    if (group === undefined || group[0]!.partition !== record.partition || group[0]!.topic !== record.topic) {
-      const id = `${record.topic}\u0000${record.partition}`;
-      group = groups.get(id);
-      if (group === undefined) groups.set(id, (group = []));
-    }
-    group.push(record);
-  }
   const objects: StreamObject[] = [];
-  for (const members of groups.values()) {
+  for (const members of byPartition(records).values()) {
     const { partial, deadLetters } = aggregatePartition(members, limits, context.time ?? DefaultTimeBounds);
     if (counts !== undefined) {
       counts.deadLetters += deadLetters.length;
@@ -127,6 +116,26 @@ export function streamObjects(records: readonly StreamInput[], limits: Limits = 
     objects.push({ key: partialKey(range), body: `${JSON.stringify(log === undefined ? partial : { ...partial, log })}\n` });
   }
   return objects;
+}
+
+/**
+ * The records of each topic-partition, in the order they come. A function of its own: its loop
+ * runs in code compiled while it first ran (on-stack replacement), which knows nothing of what
+ * follows the loop and, in the caller, gave the rest up to the interpreter on every batch.
+ */
+function byPartition(records: readonly StreamInput[]): ReadonlyMap<string, StreamInput[]> {
+  const groups = new Map<string, StreamInput[]>();
+  let group: StreamInput[] | undefined;
+  for (const record of records) {
+    // records come grouped by partition: look the group up only when the partition changes
+    if (group === undefined || group[0]!.partition !== record.partition || group[0]!.topic !== record.topic) {
+      const id = `${record.topic}\u0000${record.partition}`;
+      group = groups.get(id);
+      if (group === undefined) groups.set(id, (group = []));
+    }
+    group.push(record);
+  }
+  return groups;
 }
 
 const rangeOf = (p: BatchPartial, log: string | undefined): BatchRange => ({ topic: p.topic, ...(log === undefined ? {} : { log }), partition: p.partition, firstOffset: p.firstOffset, lastOffset: p.lastOffset });

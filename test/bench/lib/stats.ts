@@ -52,3 +52,19 @@ export function withSpread(values: readonly number[], format: (value: number) =>
   const s = spread(values);
   return `${format(median(values))}${s === null ? '' : ` ±${Math.round((s / 2) * 100)}%`}`;
 }
+
+/**
+ * The first and third quartiles (the middle half of the values lies between them), by the same
+ * midpoint rule as {@link median} applied to each half; a noisy machine's outliers do not move them.
+ *
+ * @example
+ * quartiles([1, 2, 3, 4, 100]); // [1.5, 52]
+ * quartiles([1, 2, 3, 4, 5, 6, 7, 8]); // [2.5, 6.5]
+ */
+export function quartiles(values: readonly number[]): [number, number] {
+  if (values.length === 0) throw new RangeError('quartiles of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  if (half === 0) return [sorted[0]!, sorted[0]!];
+  return [median(sorted.slice(0, half)), median(sorted.slice(sorted.length - half))];
+}

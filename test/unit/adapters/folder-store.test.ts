@@ -139,4 +139,15 @@ describe('FolderStore locks and temporary files', () => {
     expect(child.exitCode).toBe(3);
     expect((await filesUnder(dir)).filter((f) => !f.endsWith('.bin'))).toEqual([]);
   });
+
+  it('leaves only its objects in the folder after each write, and writes again after removing its own folder', async () => {
+    const dir = await fresh();
+    const store = new FolderStore(dir);
+    await Promise.all([store.put('a/1.json', '{}'), store.put('a/2.json', '[]')]);
+    expect((await readdir(dir)).sort()).toEqual(['a']);
+    await store.put('a/3.json', '"x"');
+    expect((await readdir(dir)).sort()).toEqual(['a']);
+    expect(await filesUnder(dir)).toEqual(expect.arrayContaining([join('a', '1.json'), join('a', '2.json'), join('a', '3.json')]));
+    expect(new TextDecoder().decode((await store.get('a/3.json')).body)).toBe('"x"');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, ratio } from '../../bench/lib/stats.js';
+import { median, quartiles, ratio } from '../../bench/lib/stats.js';
 
 describe('median', () => {
   it('takes the middle value of an odd count and the mean of the middle two of an even count', () => {
@@ -30,5 +30,17 @@ describe('ratio', () => {
     expect(ratio(1, undefined)).toBeNull();
     expect(ratio(1, 0)).toBeNull();
     expect(ratio(Number.NaN, 1)).toBeNull();
+  });
+});
+
+describe('quartiles', () => {
+  it('takes the medians of the lower and upper halves, leaving out the middle value of an odd count', () => {
+    expect(quartiles([1, 2, 3, 4, 5, 6, 7, 8])).toEqual([2.5, 6.5]);
+    expect(quartiles([100, 3, 1, 4, 2])).toEqual([1.5, 52]);
+    expect(quartiles([7])).toEqual([7, 7]);
+  });
+
+  it('refuses an empty list', () => {
+    expect(() => quartiles([])).toThrow(RangeError);
   });
 });
