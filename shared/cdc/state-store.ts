@@ -249,7 +249,7 @@ export class CdcStateStore {
     const superseded: string[] = [];
     const rows = result.stats.count();
     if (shouldFold(this.options, { journalEntries: overlay.entries, batchEntries: result.changes.size, rows })) {
-      chunks = await this.fold(state, mergeChanges([...overlay.layers, result.changes]), version, superseded);
+      chunks = await this.fold(state, [...overlay.layers, result.changes], version, superseded);
       chunkIndex = await this.writeChunkTable(topic, partition, version, chunks);
       if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
       superseded.push(...journal.map((j) => j.key));
@@ -373,16 +373,20 @@ export class CdcStateStore {
     return { manifest, etag, stats, chunks, overlay: new Overlay(journals), keyOffsets };
   }
 
-  private async fold(state: PartitionState, combined: Changes, version: number, superseded: string[]): Promise<ChunkTable> {
+  /** Folds layers of changes (oldest first, a later one winning) into the chunks that hold their keys. */
+  private async fold(state: PartitionState, layers: readonly Changes[], version: number, superseded: string[]): Promise<ChunkTable> {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
+    // grouped by chunk straight from the layers (no merged map of the whole journal first)
     const groups = new Map<string, Map<string, Row | null>>();
-    for (const [key, row] of combined) {
-      const prefix = index.find(key);
-      let group = groups.get(prefix);
-      if (group === undefined) groups.set(prefix, (group = new Map()));
-      group.set(key, row);
+    for (const layer of layers) {
+      for (const [key, row] of layer) {
+        const prefix = index.find(key);
+        let group = groups.get(prefix);
+        if (group === undefined) groups.set(prefix, (group = new Map()));
+        group.set(key, row);
+      }
     }
     const chunks: Record<string, ChunkRef> = { ...state.chunks };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
@@ -396,7 +400,7 @@ export class CdcStateStore {
           chunks[bits] = { key: null, rows: 0 };
           continue;
         }
-        const bytes = Buffer.from(encodeChunk(chunk));
+        const bytes = encodeChunk(chunk);
         const key = this.keys.chunk(topic, partition, bits, version, hashOf(bytes));
         await this.store.put(key, bytes, { contentType: 'application/json' });
         this.remember(key, chunk, chunk.size);
@@ -408,7 +412,7 @@ export class CdcStateStore {
   }
 
   private async writeJournal(topic: string, partition: number, version: number, changes: PackedChanges, level: number): Promise<JournalRef> {
-    const bytes = Buffer.from(changes.encode());
+    const bytes = changes.encode();
     const key = this.keys.journal(topic, partition, version, hashOf(bytes));
     await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, changes, changes.size);

@@ -17,14 +17,15 @@ describe('Chunk', () => {
     const entry = fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.option(fc.integer(), { nil: null }));
     fc.assert(
       fc.property(fc.array(entry), fc.array(entry), (base, changes) => {
-        const rows = new Map(base.filter(([, v]) => v !== null).map(([k, v]) => [k, row(v!)]));
-        const delta = new Map(changes.map(([k, v]) => [k, v === null ? null : row(v)]));
+        // rows of two values, so that a row copied to the wrong place shows
+        const rows = new Map(base.filter(([, v]) => v !== null).map(([k, v]) => [k, row(v!, ~v!)]));
+        const delta = new Map(changes.map(([k, v]) => [k, v === null ? null : row(v, ~v)]));
         const expected = new Map(rows);
         for (const [k, v] of delta) {
           if (v === null) expected.delete(k);
           else expected.set(k, v);
         }
-        expect(plain(Chunk.of(rows, 1).with(delta))).toEqual(plain(Chunk.of(expected, 1)));
+        expect(plain(Chunk.of(rows, 2).with(delta))).toEqual(plain(Chunk.of(expected, 2)));
       }),
     );
   });
