@@ -188,6 +188,49 @@ export class PackedChanges implements ReadonlyMap<string, Row | null> {
     return new PackedChanges(index, data, width);
   }
 
+  /**
+   * Merges layers of changes (oldest first, the later winning) into one packed object: the same
+   * as packing {@link mergeChanges} of them, without a map of row views in between (a journal merge
+   * copies the rows of packed layers straight from their buffers).
+   *
+   * @example
+   * PackedChanges.merge([PackedChanges.of(new Map([['7', [1, 0]]]), 2), new Map([['7', null]])], 2).get('7'); // null
+   */
+  static merge(layers: ReadonlyArray<ReadonlyMap<string, Row | null>>, width: number): PackedChanges {
+    // the layer holding each key's newest change, keys in the order they first appear (as a map merge keeps them)
+    const newest = new Map<string, number>();
+    for (let l = 0; l < layers.length; l++) for (const key of layers[l]!.keys()) newest.set(key, l);
+    let rows = 0;
+    for (const [key, l] of newest) {
+      const layer = layers[l]!;
+      if (layer instanceof PackedChanges ? layer.index.get(key)! >= 0 : layer.get(key) !== null) rows++;
+    }
+    const data = new Int32Array(rows * width);
+    const index = new Map<string, number>();
+    let at = 0;
+    for (const [key, l] of newest) {
+      const layer = layers[l]!;
+      if (layer instanceof PackedChanges) {
+        const i = layer.index.get(key)!;
+        if (i < 0) {
+          index.set(key, -1);
+          continue;
+        }
+        const from = layer.data;
+        for (let k = 0, src = i * width, dst = at * width; k < width; k++) data[dst + k] = from[src + k]!;
+      } else {
+        const row = layer.get(key)!;
+        if (row === null) {
+          index.set(key, -1);
+          continue;
+        }
+        data.set(row, at * width);
+      }
+      index.set(key, at++);
+    }
+    return new PackedChanges(index, data, width);
+  }
+
   get size(): number {
     return this.index.size;
   }

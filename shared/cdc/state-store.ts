@@ -23,7 +23,7 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, ChunkIndex, decodeChunk, encodeChunk, mergeChanges, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
 import { journalMerges, shouldFold } from './compaction.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats } from './exact-stats.js';
@@ -207,15 +207,27 @@ export class CdcStateStore {
   async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
     const { chunks, overlay } = state;
     const index = this.index(chunks);
+    // each key asked for is looked up once: in the journal, else in its chunk (read once per chunk)
+    const found = new Map<string, Row | undefined>();
+    const inChunks = new Map<string, string>();
     const chunkKeys = new Set<string>();
     for (const key of keys) {
-      if (overlay.get(key) !== undefined) continue;
+      const changed = overlay.get(key);
+      if (changed !== undefined) {
+        found.set(key, changed ?? undefined);
+        continue;
+      }
       const ref = chunks[index.find(key)];
-      if (ref?.key) chunkKeys.add(ref.key);
+      if (ref?.key) {
+        chunkKeys.add(ref.key);
+        inChunks.set(key, ref.key);
+      } else found.set(key, undefined);
     }
     const loaded = new Map<string, Chunk>();
     await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
+    for (const [key, chunkKey] of inChunks) found.set(key, loaded.get(chunkKey)!.get(key));
     return (key) => {
+      if (found.has(key)) return found.get(key);
       const changed = overlay.get(key);
       if (changed !== undefined) return changed ?? undefined;
       const ref = chunks[index.find(key)];
@@ -261,7 +273,7 @@ export class CdcStateStore {
       pieces.push({ ref: undefined, level: 0, changes: result.changes });
       for (const count of journalMerges(this.options, pieces.map((p) => p.level))) {
         const merging = pieces.splice(-count, count);
-        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: mergeChanges(merging.map((p) => p.changes)) });
+        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: PackedChanges.merge(merging.map((p) => p.changes), width) });
         for (const { ref } of merging) if (ref !== undefined) superseded.push(ref.key);
       }
       const written = await mapLimit(pieces, this.options.concurrency, async (piece) => {
@@ -486,7 +498,7 @@ export class CdcStateStore {
 }
 
 // names immutable objects by content, so racing writers of one version never collide (not security)
-const hashOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
+const hashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 function sameGaps(a: readonly Gap[], b: readonly Gap[]): boolean {
   return a.length === b.length && a.every((gap, i) => gap[0] === b[i]![0] && gap[1] === b[i]![1]);
