@@ -54,28 +54,43 @@ export class Chunk {
     // the default sort orders strings by UTF-16 code units, as `<` does, and natively
     const changed = [...changes.keys()].sort();
     const { width } = this;
+    // first the keys, and where each row comes from (an old row's index, or -1 for a changed row),
+    // so that the rows are allocated once at their final size
     const keys: string[] = [];
-    const data = new Int32Array((this.keys.length + changed.length) * width);
-    // unchanged rows are copied a run at a time (one copy per run, not per row)
-    let runStart = 0;
-    const flush = (end: number) => {
-      if (end > runStart) data.set(this.data.subarray(runStart * width, end * width), (keys.length - (end - runStart)) * width);
-    };
+    const from = new Int32Array(this.keys.length + changed.length);
+    const rows: Row[] = [];
     let i = 0;
     for (const key of changed) {
-      while (i < this.keys.length && this.keys[i]! < key) keys.push(this.keys[i++]!);
-      flush(i);
-      const row = changes.get(key)!;
-      if (i < this.keys.length && this.keys[i] === key) i++;
-      runStart = i;
-      if (row !== null) {
-        data.set(row, keys.length * width);
-        keys.push(key);
+      while (i < this.keys.length && this.keys[i]! < key) {
+        from[keys.length] = i;
+        keys.push(this.keys[i++]!);
       }
+      if (i < this.keys.length && this.keys[i] === key) i++;
+      const row = changes.get(key)!;
+      if (row === null) continue;
+      from[keys.length] = -1;
+      keys.push(key);
+      rows.push(row);
     }
-    while (i < this.keys.length) keys.push(this.keys[i++]!);
-    flush(i);
-    return new Chunk(keys, keys.length === this.keys.length + changed.length ? data : data.slice(0, keys.length * width), width);
+    while (i < this.keys.length) {
+      from[keys.length] = i;
+      keys.push(this.keys[i++]!);
+    }
+    const data = new Int32Array(keys.length * width);
+    let next = 0;
+    for (let out = 0; out < keys.length; ) {
+      if (from[out]! < 0) {
+        data.set(rows[next++]!, out * width);
+        out++;
+        continue;
+      }
+      // a run of unchanged rows is copied at once
+      let end = out + 1;
+      while (end < keys.length && from[end] === from[end - 1]! + 1) end++;
+      data.set(this.data.subarray(from[out]! * width, (from[end - 1]! + 1) * width), out * width);
+      out = end;
+    }
+    return new Chunk(keys, data, width);
   }
 
   /**

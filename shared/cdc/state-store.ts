@@ -124,8 +124,8 @@ export class CdcStateStore {
   private readonly options: Required<StateOptions>;
   private readonly cache: WeightedLru<Cached>;
   private readonly known = new Map<string, PartitionState>();
-  /** Deletions of superseded objects still running (see commit). */
-  private deleting: Promise<void> = Promise.resolve();
+  /** Per partition, deletions of superseded objects still running (see commit). */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(
     readonly store: ObjectStore,
@@ -242,8 +242,10 @@ export class CdcStateStore {
    * Resolves to the new state (the input state must not be used again).
    */
   async commit(state: PartitionState, result: ApplyResult, deadLetters: readonly DeadLetter[]): Promise<PartitionState> {
-    await this.deleting;
     const { manifest } = state;
+    const id = `${manifest.topic}/${manifest.partition}`;
+    // a partition's commits wait for its own deletions only: partitions served side by side do not queue behind each other's
+    await this.deleting.get(id);
     if (result.lastOffset === manifest.lastOffset && sameGaps(result.gaps, manifest.gaps)) return state;
     const { topic, partition } = manifest;
     const version = manifest.version + 1;
@@ -321,8 +323,8 @@ export class CdcStateStore {
     // deletion is garbage collection, left to run beside the model's publish instead of before it
     // (a delete that fails or never runs leaves an object `sweep` removes); the next commit waits for it
     for (const old of superseded) this.cache.delete(old);
-    const previous = this.deleting;
-    this.deleting = previous.then(() => mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined))).then(() => undefined);
+    const previous = this.deleting.get(id) ?? Promise.resolve();
+    this.deleting.set(id, previous.then(() => mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined))).then(() => undefined));
     return committed;
   }
 
