@@ -55,7 +55,11 @@ export interface StateOptions {
   readonly chunkRows?: number;
   /** The journal is folded into the chunks above max(this, rows * foldFraction) entries. @default 4096 */
   readonly foldMinEntries?: number;
-  /** @default 1/4 */
+  /**
+   * Each fold rewrites the whole table (every chunk holds some of the journal's keys), so a change
+   * costs about 1/foldFraction rows rewritten; the journal a cold start reads grows with it.
+   * @default 1/2
+   */
   readonly foldFraction?: number;
   /**
    * Journal objects merge size-tiered: `journalFanout` objects of one level into one of the next,
@@ -73,7 +77,7 @@ export interface StateOptions {
 export const StateDefaults = {
   chunkRows: 2048,
   foldMinEntries: 4096,
-  foldFraction: 1 / 4,
+  foldFraction: 1 / 2,
   journalFanout: 4,
   journalMaxObjects: 32,
   cacheRows: 2_500_000,
