@@ -267,8 +267,7 @@ export class CdcStateStore {
     const superseded: string[] = [];
     const rows = result.stats.count();
     if (shouldFold(this.options, { journalEntries: overlay.entries, batchEntries: result.changes.size, rows })) {
-      chunks = await this.fold(state, [...overlay.layers, result.changes], version, superseded);
-      chunkIndex = await this.writeChunkTable(topic, partition, version, chunks);
+      ({ chunks, chunkIndex } = await this.fold(state, [...overlay.layers, result.changes], version, superseded));
       if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
       superseded.push(...journal.map((j) => j.key));
       journal = [];
@@ -391,8 +390,13 @@ export class CdcStateStore {
     return { manifest, etag, stats, chunks, overlay: new Overlay(journals), keyOffsets };
   }
 
-  /** Folds layers of changes (oldest first, a later one winning) into the chunks that hold their keys. */
-  private async fold(state: PartitionState, layers: readonly Changes[], version: number, superseded: string[]): Promise<ChunkTable> {
+  /**
+   * Folds layers of changes (oldest first, a later one winning) into the chunks that hold their
+   * keys, and writes the new chunk index: it names every chunk, so it is written as soon as the
+   * last one is named, beside the chunk writes still running (one round trip less before the
+   * manifest, which is written after both).
+   */
+  private async fold(state: PartitionState, layers: readonly Changes[], version: number, superseded: string[]): Promise<{ chunks: ChunkTable; chunkIndex: Manifest['chunkIndex'] }> {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
@@ -407,12 +411,20 @@ export class CdcStateStore {
       }
     }
     const chunks: Record<string, ChunkRef> = { ...state.chunks };
+    let unnamed = groups.size;
+    let chunkIndex: Promise<Manifest['chunkIndex']> | undefined;
+    const writeIndex = () => {
+      chunkIndex = this.writeChunkTable(topic, partition, version, chunks);
+      // awaited below; marked handled so that a chunk write failing first leaves no unhandled rejection
+      chunkIndex.catch(() => undefined);
+    };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = state.chunks[prefix]!;
       const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(group);
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
       delete chunks[prefix];
+      const writes: Array<{ key: string; bytes: Buffer; chunk: Chunk }> = [];
       for (const [bits, chunk] of parts) {
         if (chunk.size === 0) {
           chunks[bits] = { key: null, rows: 0 };
@@ -420,13 +432,18 @@ export class CdcStateStore {
         }
         const bytes = encodeChunk(chunk);
         const key = this.keys.chunk(topic, partition, bits, version, hashOf(bytes));
-        await this.store.put(key, bytes, { contentType: 'application/json' });
-        this.remember(key, chunk, chunk.size);
         chunks[bits] = { key, rows: chunk.size };
+        writes.push({ key, bytes, chunk });
       }
       if (ref.key !== null) superseded.push(ref.key);
+      if (--unnamed === 0) writeIndex();
+      for (const { key, bytes, chunk } of writes) {
+        await this.store.put(key, bytes, { contentType: 'application/json' });
+        this.remember(key, chunk, chunk.size);
+      }
     });
-    return chunks;
+    if (chunkIndex === undefined) writeIndex();
+    return { chunks, chunkIndex: await chunkIndex! };
   }
 
   private async writeJournal(topic: string, partition: number, version: number, changes: PackedChanges, level: number): Promise<JournalRef> {
