@@ -53,27 +53,44 @@ export class Chunk {
   with(changes: ReadonlyMap<string, Row | null>): Chunk {
     // the default sort orders strings by UTF-16 code units, as `<` does, and natively
     const changed = [...changes.keys()].sort();
+    const { width } = this;
+    // first the keys, and where each row comes from (an old row's index, or -1 for a changed row),
+    // so that the rows are allocated once at their final size
     const keys: string[] = [];
-    const data = new Int32Array((this.keys.length + changed.length) * this.width);
+    const from = new Int32Array(this.keys.length + changed.length);
+    const rows: Row[] = [];
     let i = 0;
-    let j = 0;
-    const take = (key: string, row: Row) => {
-      data.set(row, keys.length * this.width);
+    for (const key of changed) {
+      while (i < this.keys.length && this.keys[i]! < key) {
+        from[keys.length] = i;
+        keys.push(this.keys[i++]!);
+      }
+      if (i < this.keys.length && this.keys[i] === key) i++;
+      const row = changes.get(key)!;
+      if (row === null) continue;
+      from[keys.length] = -1;
       keys.push(key);
-    };
-    while (i < this.keys.length || j < changed.length) {
-      const a = this.keys[i];
-      const b = changed[j];
-      if (b === undefined || (a !== undefined && a < b)) {
-        take(a!, this.row(i++));
+      rows.push(row);
+    }
+    while (i < this.keys.length) {
+      from[keys.length] = i;
+      keys.push(this.keys[i++]!);
+    }
+    const data = new Int32Array(keys.length * width);
+    let next = 0;
+    for (let out = 0; out < keys.length; ) {
+      if (from[out]! < 0) {
+        data.set(rows[next++]!, out * width);
+        out++;
         continue;
       }
-      const row = changes.get(b)!;
-      if (a === b) i++;
-      j++;
-      if (row !== null) take(b, row);
+      // a run of unchanged rows is copied at once
+      let end = out + 1;
+      while (end < keys.length && from[end] === from[end - 1]! + 1) end++;
+      data.set(this.data.subarray(from[out]! * width, (from[end - 1]! + 1) * width), out * width);
+      out = end;
     }
-    return new Chunk(keys, data.slice(0, keys.length * this.width), this.width);
+    return new Chunk(keys, data, width);
   }
 
   /**
@@ -91,12 +108,30 @@ export class Chunk {
 }
 
 /**
- * Serialises a chunk: `{format, width, keys, data}`, the rows packed as little-endian 32-bit
- * integers in base64 (a fifth of the bytes of a JSON number list, and a memory copy to write or
- * read instead of a number-by-number print and parse).
+ * Serialises a chunk as UTF-8 JSON: `{format, width, keys, data}`, the rows packed as
+ * little-endian 32-bit integers in base64 (a fifth of the bytes of a JSON number list, and a
+ * memory copy to write or read instead of a number-by-number print and parse).
+ *
+ * @example
+ * await store.put(key, encodeChunk(chunk));
  */
-export function encodeChunk(chunk: Chunk): string {
-  return `{"format":"pipeline.cdc-chunk/2","width":${chunk.width},"keys":${JSON.stringify(chunk.keys)},"data":"${packRows(chunk.data)}"}`;
+export function encodeChunk(chunk: Chunk): Buffer {
+  return jsonWithRows(`{"format":"pipeline.cdc-chunk/2","width":${chunk.width},"keys":${JSON.stringify(chunk.keys)},"data":"`, chunk.data, '"}');
+}
+
+/**
+ * `head`, the rows in base64, `tail`, as UTF-8 bytes, written straight into one buffer: the
+ * base64 text is ASCII, so it is copied as it is (the rows are most of the bytes; encoding the
+ * whole document as one string made a copy and a UTF-8 pass of them).
+ */
+function jsonWithRows(head: string, data: Int32Array, tail: string): Buffer {
+  const rows = packRows(data);
+  const headLength = Buffer.byteLength(head);
+  const out = Buffer.allocUnsafe(headLength + rows.length + Buffer.byteLength(tail));
+  out.write(head, 0, 'utf8');
+  out.write(rows, headLength, 'latin1');
+  out.write(tail, headLength + rows.length, 'utf8');
+  return out;
 }
 
 /**
@@ -105,14 +140,15 @@ export function encodeChunk(chunk: Chunk): string {
  * @example
  * decodeChunk(encodeChunk(chunk), chunk.width).size === chunk.size; // true
  */
-export function decodeChunk(text: string, width: number, source = 'chunk'): Chunk {
-  const parsed = JSON.parse(text) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown };
+export function decodeChunk(text: string | Uint8Array, width: number, source = 'chunk'): Chunk {
+  const parsed = JSON.parse(typeof text === 'string' ? text : utf8.decode(text)) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown };
   if (parsed.format !== 'pipeline.cdc-chunk/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string') {
     throw new RangeError(`${source} is not a CDC chunk of width ${width}`);
   }
   return new Chunk(parsed.keys as string[], unpackRows(parsed.data, parsed.keys.length, width, source), width);
 }
 
+const utf8 = new TextDecoder();
 const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 function packRows(data: Int32Array): string {
@@ -167,6 +203,49 @@ export class PackedChanges implements ReadonlyMap<string, Row | null> {
     return new PackedChanges(index, data, width);
   }
 
+  /**
+   * Merges layers of changes (oldest first, the later winning) into one packed object: the same
+   * as packing {@link mergeChanges} of them, without a map of row views in between (a journal merge
+   * copies the rows of packed layers straight from their buffers).
+   *
+   * @example
+   * PackedChanges.merge([PackedChanges.of(new Map([['7', [1, 0]]]), 2), new Map([['7', null]])], 2).get('7'); // null
+   */
+  static merge(layers: ReadonlyArray<ReadonlyMap<string, Row | null>>, width: number): PackedChanges {
+    // the layer holding each key's newest change, keys in the order they first appear (as a map merge keeps them)
+    const newest = new Map<string, number>();
+    for (let l = 0; l < layers.length; l++) for (const key of layers[l]!.keys()) newest.set(key, l);
+    let rows = 0;
+    for (const [key, l] of newest) {
+      const layer = layers[l]!;
+      if (layer instanceof PackedChanges ? layer.index.get(key)! >= 0 : layer.get(key) !== null) rows++;
+    }
+    const data = new Int32Array(rows * width);
+    const index = new Map<string, number>();
+    let at = 0;
+    for (const [key, l] of newest) {
+      const layer = layers[l]!;
+      if (layer instanceof PackedChanges) {
+        const i = layer.index.get(key)!;
+        if (i < 0) {
+          index.set(key, -1);
+          continue;
+        }
+        const from = layer.data;
+        for (let k = 0, src = i * width, dst = at * width; k < width; k++) data[dst + k] = from[src + k]!;
+      } else {
+        const row = layer.get(key)!;
+        if (row === null) {
+          index.set(key, -1);
+          continue;
+        }
+        data.set(row, at * width);
+      }
+      index.set(key, at++);
+    }
+    return new PackedChanges(index, data, width);
+  }
+
   get size(): number {
     return this.index.size;
   }
@@ -201,12 +280,12 @@ export class PackedChanges implements ReadonlyMap<string, Row | null> {
     return this.entries();
   }
 
-  /** Serialises the changes: upserted keys and their packed rows, then deleted keys, in order. */
-  encode(): string {
+  /** Serialises the changes as UTF-8 JSON: upserted keys and their packed rows, then deleted keys, in order. */
+  encode(): Buffer {
     const keys: string[] = [];
     const deleted: string[] = [];
     for (const [key, i] of this.index) (i < 0 ? deleted : keys).push(key);
-    return `{"format":"pipeline.cdc-journal/2","width":${this.width},"keys":${JSON.stringify(keys)},"data":"${packRows(this.data)}","deleted":${JSON.stringify(deleted)}}`;
+    return jsonWithRows(`{"format":"pipeline.cdc-journal/2","width":${this.width},"keys":${JSON.stringify(keys)},"data":"`, this.data, `","deleted":${JSON.stringify(deleted)}}`);
   }
 
   /**
@@ -215,8 +294,8 @@ export class PackedChanges implements ReadonlyMap<string, Row | null> {
    * @example
    * PackedChanges.decode(PackedChanges.of(changes, 2).encode(), 2).size === changes.size; // true
    */
-  static decode(text: string, width: number, source = 'journal'): PackedChanges {
-    const parsed = JSON.parse(text) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown; deleted?: unknown };
+  static decode(text: string | Uint8Array, width: number, source = 'journal'): PackedChanges {
+    const parsed = JSON.parse(typeof text === 'string' ? text : utf8.decode(text)) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown; deleted?: unknown };
     if (parsed.format !== 'pipeline.cdc-journal/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string' || !Array.isArray(parsed.deleted)) {
       throw new RangeError(`${source} is not a CDC journal of width ${width}`);
     }

@@ -39,53 +39,53 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  */
 export function parseRecord(record: CdcRecord): ChangeEvent {
   const { offset } = record;
-  const malformed = (reason: string, key: string | null = null): ChangeEvent => ({ kind: 'malformed', offset, key, reason });
-
   let keyText: string | null;
   let valueText: string | null;
   try {
     keyText = text(record.key);
     valueText = text(record.value);
   } catch {
-    return malformed('key or value is not UTF-8 text');
+    return malformed(offset, 'key or value is not UTF-8 text');
   }
   const recordKey = keyText === null ? null : keyOf(keyText);
-  if (recordKey === undefined) return malformed(`the record key ${quote(keyText)} is not a customer ID`);
+  if (recordKey === undefined) return malformed(offset, `the record key ${quote(keyText)} is not a customer ID`);
   if (valueText === null || valueText === '') return { kind: 'tombstone', offset };
 
   let parsed: unknown;
   try {
     parsed = JSON.parse(valueText);
   } catch (error) {
-    return malformed(`value is not JSON: ${(error as Error).message}`, recordKey);
+    return malformed(offset, `value is not JSON: ${(error as Error).message}`, recordKey);
   }
   // the JSON converter with schemas enabled wraps the event as {schema, payload}
   if (isObject(parsed) && 'payload' in parsed && 'schema' in parsed) parsed = parsed.payload;
-  if (!isObject(parsed)) return malformed(`value is ${kindOf(parsed)}, not a change event object`, recordKey);
+  if (!isObject(parsed)) return malformed(offset, `value is ${kindOf(parsed)}, not a change event object`, recordKey);
 
-  const { op, before, after } = parsed;
-  if (typeof op !== 'string' || !(OPS as readonly string[]).includes(op)) {
-    return malformed(`unknown op ${quote(typeof op === 'string' ? op : kindOf(op))} (expected c, u, d or r)`, recordKey);
+  // (this runs for every change: no closures or lists are made on the way)
+  const { op, before, after, source } = parsed;
+  if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r') {
+    return malformed(offset, `unknown op ${quote(typeof op === 'string' ? op : kindOf(op))} (expected c, u, d or r)`, recordKey);
   }
-  for (const [name, image] of [['before', before], ['after', after]] as const) {
-    if (image !== undefined && image !== null && !isObject(image)) return malformed(`${name} is ${kindOf(image)}, not an object or null`, recordKey);
-  }
-  if (parsed.source !== undefined && parsed.source !== null && !isObject(parsed.source)) {
-    return malformed(`source is ${kindOf(parsed.source)}, not an object`, recordKey);
-  }
+  if (before !== undefined && before !== null && !isObject(before)) return malformed(offset, `before is ${kindOf(before)}, not an object or null`, recordKey);
+  if (after !== undefined && after !== null && !isObject(after)) return malformed(offset, `after is ${kindOf(after)}, not an object or null`, recordKey);
+  if (source !== undefined && source !== null && !isObject(source)) return malformed(offset, `source is ${kindOf(source)}, not an object`, recordKey);
   const image = (op === 'd' ? before : after) as Record<string, unknown> | null | undefined;
   const imageId = image?.[KEY];
   const imageKey = imageId === undefined || imageId === null ? null : keyOf(String(imageId));
-  if (imageKey === undefined) return malformed(`${op === 'd' ? 'before' : 'after'}.${KEY} ${quote(String(imageId))} is not a customer ID`, recordKey);
+  if (imageKey === undefined) return malformed(offset, `${op === 'd' ? 'before' : 'after'}.${KEY} ${quote(String(imageId))} is not a customer ID`, recordKey);
   const key = recordKey ?? imageKey;
-  if (key === null) return malformed('no key: neither the record key nor the image has an ID');
-  if (imageKey !== null && imageKey !== key) return malformed(`the record key '${key}' and ${KEY} '${imageKey}' of the image disagree`, key);
+  if (key === null) return malformed(offset, 'no key: neither the record key nor the image has an ID');
+  if (imageKey !== null && imageKey !== key) return malformed(offset, `the record key '${key}' and ${KEY} '${imageKey}' of the image disagree`, key);
 
   if (op === 'd') return { kind: 'delete', offset, key };
-  if (after === undefined || after === null) return malformed(`op '${op}' has no after image`, key);
+  if (after === undefined || after === null) return malformed(offset, `op '${op}' has no after image`, key);
   const encoded = encodeCustomer(after as Record<string, unknown>);
-  if ('error' in encoded) return malformed(encoded.error, key);
-  return { kind: 'upsert', offset, op: op as 'c' | 'u' | 'r', key, row: encoded.row };
+  if ('error' in encoded) return malformed(offset, encoded.error, key);
+  return { kind: 'upsert', offset, op, key, row: encoded.row };
+}
+
+function malformed(offset: number, reason: string, key: string | null = null): ChangeEvent {
+  return { kind: 'malformed', offset, key, reason };
 }
 
 function text(bytes: Uint8Array | string | null): string | null {

@@ -79,8 +79,9 @@ export function encodeCustomer(record: Readonly<Record<string, unknown>>, where 
   }
   for (const [column, levels] of categorical) {
     const raw = record[column];
-    if (typeof raw !== 'string' || raw.trim() === '') return { error: `${where}.${column} is ${describe(raw)}, not a category name` };
-    const value = MARITAL_STATUS_ALIASES[raw.trim()] ?? raw.trim();
+    const trimmed = typeof raw === 'string' ? raw.trim() : '';
+    if (trimmed === '') return { error: `${where}.${column} is ${describe(raw)}, not a category name` };
+    const value = MARITAL_STATUS_ALIASES[trimmed] ?? trimmed;
     const at = levels.indexOf(value);
     for (let i = 0; i <= levels.length; i++) row.push(i === (at < 0 ? levels.length : at) ? 1 : 0);
   }

@@ -118,15 +118,19 @@ export class ModelPublisher {
    */
   publish(topic: string, eventTimes: EventTimes = () => []): Promise<PublishReport> {
     const run = this.queue.then(() => this.publishNow(topic, eventTimes));
+    // the next publish's turn comes once current.json is written; this one resolves once its versions/ copy is too
     this.queue = run.catch(() => undefined);
-    return run;
+    return run.then(async ({ report, copied }) => {
+      await copied;
+      return report;
+    });
   }
 
   private queue: Promise<unknown> = Promise.resolve();
   /** The last version this publisher wrote, current.json and its versions/ copy both. */
   private wrote: number | null | undefined;
 
-  private async publishNow(topic: string, eventTimes: EventTimes): Promise<PublishReport> {
+  private async publishNow(topic: string, eventTimes: EventTimes): Promise<{ report: PublishReport; copied?: Promise<unknown> }> {
     const { store, keys } = this.states;
     let conflicts = 0;
     return retry(
@@ -139,7 +143,7 @@ export class ModelPublisher {
           if (current !== undefined && sameStates(current.doc.states, statesOf(partitions))) {
             // a version this publisher wrote itself is known to be there: no request to check it
             if (this.wrote !== current.doc.version) await repairVersion(this.states, current.doc);
-            return { model: current.doc, written: false, conflicts };
+            return { report: { model: current.doc, written: false, conflicts } };
           }
           const version = (current?.doc.version ?? 0) + 1;
           const fitted = await modelOf(this.states, partitions, { ...this.options, name: this.states.modelName, version, previous: current?.doc });
@@ -148,9 +152,16 @@ export class ModelPublisher {
           const body = `${JSON.stringify(model, null, 2)}\n`;
           const { etag } = await store.put(keys.current(topic), body, { ...(current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const }), contentType: 'application/json' });
           this.current = { doc: model, etag };
-          await store.put(keys.version(topic, version), body, { contentType: 'application/json' });
+          // the copy is written while the next publish writes current.json (another key): a crash
+          // before it lands leaves it for the next publisher that finds the model current (repairVersion)
           this.wrote = version;
-          return { model, written: true, conflicts };
+          const copied = store.put(keys.version(topic, version), body, { contentType: 'application/json' }).catch((error: unknown) => {
+            if (this.wrote === version) this.wrote = undefined;
+            throw error;
+          });
+          // the caller sees a failed copy; the queue does not (the next publish does not depend on it)
+          copied.catch(() => undefined);
+          return { report: { model, written: true, conflicts }, copied };
         } catch (error) {
           this.current = undefined;
           throw error;

@@ -23,7 +23,7 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, ChunkIndex, decodeChunk, encodeChunk, mergeChanges, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
 import { journalMerges, shouldFold } from './compaction.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats } from './exact-stats.js';
@@ -55,7 +55,11 @@ export interface StateOptions {
   readonly chunkRows?: number;
   /** The journal is folded into the chunks above max(this, rows * foldFraction) entries. @default 4096 */
   readonly foldMinEntries?: number;
-  /** @default 1/4 */
+  /**
+   * Each fold rewrites the whole table (every chunk holds some of the journal's keys), so a change
+   * costs about 1/foldFraction rows rewritten; the journal a cold start reads grows with it.
+   * @default 1/2
+   */
   readonly foldFraction?: number;
   /**
    * Journal objects merge size-tiered: `journalFanout` objects of one level into one of the next,
@@ -73,7 +77,7 @@ export interface StateOptions {
 export const StateDefaults = {
   chunkRows: 2048,
   foldMinEntries: 4096,
-  foldFraction: 1 / 4,
+  foldFraction: 1 / 2,
   journalFanout: 4,
   journalMaxObjects: 32,
   cacheRows: 2_500_000,
@@ -124,8 +128,8 @@ export class CdcStateStore {
   private readonly options: Required<StateOptions>;
   private readonly cache: WeightedLru<Cached>;
   private readonly known = new Map<string, PartitionState>();
-  /** Deletions of superseded objects still running (see commit). */
-  private deleting: Promise<void> = Promise.resolve();
+  /** Per partition, deletions of superseded objects still running (see commit). */
+  private readonly deleting = new Map<string, Promise<void>>();
 
   constructor(
     readonly store: ObjectStore,
@@ -207,15 +211,27 @@ export class CdcStateStore {
   async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
     const { chunks, overlay } = state;
     const index = this.index(chunks);
+    // each key asked for is looked up once: in the journal, else in its chunk (read once per chunk)
+    const found = new Map<string, Row | undefined>();
+    const inChunks = new Map<string, string>();
     const chunkKeys = new Set<string>();
     for (const key of keys) {
-      if (overlay.get(key) !== undefined) continue;
+      const changed = overlay.get(key);
+      if (changed !== undefined) {
+        found.set(key, changed ?? undefined);
+        continue;
+      }
       const ref = chunks[index.find(key)];
-      if (ref?.key) chunkKeys.add(ref.key);
+      if (ref?.key) {
+        chunkKeys.add(ref.key);
+        inChunks.set(key, ref.key);
+      } else found.set(key, undefined);
     }
     const loaded = new Map<string, Chunk>();
     await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
+    for (const [key, chunkKey] of inChunks) found.set(key, loaded.get(chunkKey)!.get(key));
     return (key) => {
+      if (found.has(key)) return found.get(key);
       const changed = overlay.get(key);
       if (changed !== undefined) return changed ?? undefined;
       const ref = chunks[index.find(key)];
@@ -230,8 +246,10 @@ export class CdcStateStore {
    * Resolves to the new state (the input state must not be used again).
    */
   async commit(state: PartitionState, result: ApplyResult, deadLetters: readonly DeadLetter[]): Promise<PartitionState> {
-    await this.deleting;
     const { manifest } = state;
+    const id = `${manifest.topic}/${manifest.partition}`;
+    // a partition's commits wait for its own deletions only: partitions served side by side do not queue behind each other's
+    await this.deleting.get(id);
     if (result.lastOffset === manifest.lastOffset && sameGaps(result.gaps, manifest.gaps)) return state;
     const { topic, partition } = manifest;
     const version = manifest.version + 1;
@@ -249,8 +267,7 @@ export class CdcStateStore {
     const superseded: string[] = [];
     const rows = result.stats.count();
     if (shouldFold(this.options, { journalEntries: overlay.entries, batchEntries: result.changes.size, rows })) {
-      chunks = await this.fold(state, mergeChanges([...overlay.layers, result.changes]), version, superseded);
-      chunkIndex = await this.writeChunkTable(topic, partition, version, chunks);
+      ({ chunks, chunkIndex } = await this.fold(state, [...overlay.layers, result.changes], version, superseded));
       if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
       superseded.push(...journal.map((j) => j.key));
       journal = [];
@@ -261,7 +278,7 @@ export class CdcStateStore {
       pieces.push({ ref: undefined, level: 0, changes: result.changes });
       for (const count of journalMerges(this.options, pieces.map((p) => p.level))) {
         const merging = pieces.splice(-count, count);
-        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: mergeChanges(merging.map((p) => p.changes)) });
+        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: PackedChanges.merge(merging.map((p) => p.changes), width) });
         for (const { ref } of merging) if (ref !== undefined) superseded.push(ref.key);
       }
       const written = await mapLimit(pieces, this.options.concurrency, async (piece) => {
@@ -309,8 +326,8 @@ export class CdcStateStore {
     // deletion is garbage collection, left to run beside the model's publish instead of before it
     // (a delete that fails or never runs leaves an object `sweep` removes); the next commit waits for it
     for (const old of superseded) this.cache.delete(old);
-    const previous = this.deleting;
-    this.deleting = previous.then(() => mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined))).then(() => undefined);
+    const previous = this.deleting.get(id) ?? Promise.resolve();
+    this.deleting.set(id, previous.then(() => mapLimit(superseded, this.options.concurrency, (old) => this.store.delete(old).catch(() => undefined))).then(() => undefined));
     return committed;
   }
 
@@ -373,42 +390,64 @@ export class CdcStateStore {
     return { manifest, etag, stats, chunks, overlay: new Overlay(journals), keyOffsets };
   }
 
-  private async fold(state: PartitionState, combined: Changes, version: number, superseded: string[]): Promise<ChunkTable> {
+  /**
+   * Folds layers of changes (oldest first, a later one winning) into the chunks that hold their
+   * keys, and writes the new chunk index: it names every chunk, so it is written as soon as the
+   * last one is named, beside the chunk writes still running (one round trip less before the
+   * manifest, which is written after both).
+   */
+  private async fold(state: PartitionState, layers: readonly Changes[], version: number, superseded: string[]): Promise<{ chunks: ChunkTable; chunkIndex: Manifest['chunkIndex'] }> {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
+    // grouped by chunk straight from the layers (no merged map of the whole journal first)
     const groups = new Map<string, Map<string, Row | null>>();
-    for (const [key, row] of combined) {
-      const prefix = index.find(key);
-      let group = groups.get(prefix);
-      if (group === undefined) groups.set(prefix, (group = new Map()));
-      group.set(key, row);
+    for (const layer of layers) {
+      for (const [key, row] of layer) {
+        const prefix = index.find(key);
+        let group = groups.get(prefix);
+        if (group === undefined) groups.set(prefix, (group = new Map()));
+        group.set(key, row);
+      }
     }
     const chunks: Record<string, ChunkRef> = { ...state.chunks };
+    let unnamed = groups.size;
+    let chunkIndex: Promise<Manifest['chunkIndex']> | undefined;
+    const writeIndex = () => {
+      chunkIndex = this.writeChunkTable(topic, partition, version, chunks);
+      // awaited below; marked handled so that a chunk write failing first leaves no unhandled rejection
+      chunkIndex.catch(() => undefined);
+    };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = state.chunks[prefix]!;
       const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(group);
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
       delete chunks[prefix];
+      const writes: Array<{ key: string; bytes: Buffer; chunk: Chunk }> = [];
       for (const [bits, chunk] of parts) {
         if (chunk.size === 0) {
           chunks[bits] = { key: null, rows: 0 };
           continue;
         }
-        const bytes = Buffer.from(encodeChunk(chunk));
+        const bytes = encodeChunk(chunk);
         const key = this.keys.chunk(topic, partition, bits, version, hashOf(bytes));
-        await this.store.put(key, bytes, { contentType: 'application/json' });
-        this.remember(key, chunk, chunk.size);
         chunks[bits] = { key, rows: chunk.size };
+        writes.push({ key, bytes, chunk });
       }
       if (ref.key !== null) superseded.push(ref.key);
+      if (--unnamed === 0) writeIndex();
+      for (const { key, bytes, chunk } of writes) {
+        await this.store.put(key, bytes, { contentType: 'application/json' });
+        this.remember(key, chunk, chunk.size);
+      }
     });
-    return chunks;
+    if (chunkIndex === undefined) writeIndex();
+    return { chunks, chunkIndex: await chunkIndex! };
   }
 
   private async writeJournal(topic: string, partition: number, version: number, changes: PackedChanges, level: number): Promise<JournalRef> {
-    const bytes = Buffer.from(changes.encode());
+    const bytes = changes.encode();
     const key = this.keys.journal(topic, partition, version, hashOf(bytes));
     await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, changes, changes.size);
@@ -482,7 +521,7 @@ export class CdcStateStore {
 }
 
 // names immutable objects by content, so racing writers of one version never collide (not security)
-const hashOf = (bytes: Uint8Array): string => createHash('sha1').update(bytes).digest('hex').slice(0, 16);
+const hashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
 function sameGaps(a: readonly Gap[], b: readonly Gap[]): boolean {
   return a.length === b.length && a.every((gap, i) => gap[0] === b[i]![0] && gap[1] === b[i]![1]);

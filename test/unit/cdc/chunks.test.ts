@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Chunk, ChunkIndex, decodeChunk, encodeChunk, keyHash, Overlay, PackedChanges, splitRows } from '../../../shared/cdc/chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, keyHash, mergeChanges, Overlay, PackedChanges, splitRows } from '../../../shared/cdc/chunks.js';
 
 const row = (...values: number[]) => Int32Array.from(values);
 const plain = (chunk: Chunk) => [...chunk.entries()].map(([k, r]) => [k, Array.from(r)]);
@@ -17,14 +17,15 @@ describe('Chunk', () => {
     const entry = fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.option(fc.integer(), { nil: null }));
     fc.assert(
       fc.property(fc.array(entry), fc.array(entry), (base, changes) => {
-        const rows = new Map(base.filter(([, v]) => v !== null).map(([k, v]) => [k, row(v!)]));
-        const delta = new Map(changes.map(([k, v]) => [k, v === null ? null : row(v)]));
+        // rows of two values, so that a row copied to the wrong place shows
+        const rows = new Map(base.filter(([, v]) => v !== null).map(([k, v]) => [k, row(v!, ~v!)]));
+        const delta = new Map(changes.map(([k, v]) => [k, v === null ? null : row(v, ~v)]));
         const expected = new Map(rows);
         for (const [k, v] of delta) {
           if (v === null) expected.delete(k);
           else expected.set(k, v);
         }
-        expect(plain(Chunk.of(rows, 1).with(delta))).toEqual(plain(Chunk.of(expected, 1)));
+        expect(plain(Chunk.of(rows, 2).with(delta))).toEqual(plain(Chunk.of(expected, 2)));
       }),
     );
   });
@@ -39,6 +40,21 @@ describe('PackedChanges', () => {
     expect(back.get('6')).toBeUndefined();
     expect([...back].map(([k, r]) => [k, r && Array.from(r)])).toEqual([['7', [1, 2]], ['9', [-3, 4]], ['8', null]]);
     expect(() => PackedChanges.decode(PackedChanges.of(changes, 2).encode(), 3)).toThrow(/not a CDC journal of width 3/);
+  });
+
+  it('merges packed and plain layers into the bytes that packing their merged map gives', () => {
+    const entry = fc.tuple(fc.constantFrom('1', '2', '3', '10', '42', 'a'), fc.option(fc.integer(), { nil: null }));
+    const layer = fc.tuple(fc.array(entry, { maxLength: 6 }), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(layer, { maxLength: 5 }), (specs) => {
+        const layers = specs.map(([entries, packed]) => {
+          const changes = new Map(entries.map(([k, v]) => [k, v === null ? null : row(v, ~v)]));
+          return packed ? PackedChanges.of(changes, 2) : changes;
+        });
+        const expected = PackedChanges.of(mergeChanges(layers), 2);
+        expect(Buffer.from(PackedChanges.merge(layers, 2).encode()).toString()).toBe(Buffer.from(expected.encode()).toString());
+      }),
+    );
   });
 });
 
