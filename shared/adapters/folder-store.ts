@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, write as writeFd, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -64,6 +64,22 @@ function track(path: string): void {
     });
   }
   inFlight.add(path);
+}
+
+/**
+ * Writes a large object's bytes through the thread pool, the file made before the first await: a
+ * process that exits meanwhile then finds it and removes it (an open left to the thread pool could
+ * create the file after the exit hook had looked).
+ */
+async function writeLarge(path: string, bytes: Uint8Array): Promise<void> {
+  const fd = openSync(path, 'w');
+  try {
+    for (let offset = 0; offset < bytes.byteLength; ) {
+      offset += await new Promise<number>((done, fail) => writeFd(fd, bytes, offset, bytes.byteLength - offset, null, (error, written) => (error ? fail(error) : done(written))));
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -228,7 +244,7 @@ export class FolderStore implements ObjectStore {
         this.tempRemoved = false;
         mkdirSync(this.tempDir, { recursive: true });
       }
-      const write = small ? async () => writeFileSync(temp, bytes) : () => writeFile(temp, bytes);
+      const write = small ? async () => writeFileSync(temp, bytes) : () => writeLarge(temp, bytes);
       // the temporary folder is made when missing (another process may remove it when it is idle and empty)
       for (let attempt = 1; ; attempt++) {
         try {
@@ -396,10 +412,13 @@ export class FolderStore implements ObjectStore {
     const draft = join(this.tempDir, tempName());
     track(draft);
     try {
-      await writeFile(draft, ownerText()).catch(async () => {
-        await mkdir(this.tempDir, { recursive: true });
-        await writeFile(draft, ownerText());
-      });
+      // written at once (a few bytes), so an exit meanwhile finds the draft to remove
+      try {
+        writeFileSync(draft, ownerText());
+      } catch {
+        mkdirSync(this.tempDir, { recursive: true });
+        writeFileSync(draft, ownerText());
+      }
       await retry(
         async () => {
           try {
