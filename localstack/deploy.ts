@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { localstackAnswers } from './localstack.js';
+import { alive, Endpoint, localstackAnswers } from './localstack.js';
 import { isEntryPoint } from '../shared/cli/entry.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,7 +27,7 @@ const Unupdatable = new Set(['ROLLBACK_COMPLETE', 'ROLLBACK_FAILED', 'DELETE_FAI
 
 /** The environment of every AWS call here: LocalStack's endpoint and placeholder credentials. */
 export function localAwsEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const endpoint = env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566';
+  const endpoint = env.AWS_ENDPOINT_URL ?? Endpoint;
   const local: NodeJS.ProcessEnv = {
     ...env,
     AWS_ENDPOINT_URL: endpoint,
@@ -133,16 +133,6 @@ async function deployLock(quiet: boolean): Promise<() => void> {
     if (!quiet && !told) process.stderr.write(`waiting for another deploy of ${StackName} (process ${holder}) to finish\n`);
     told = true;
     await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
-
-function alive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -196,12 +196,19 @@ async function down(): Promise<void> {
   if (withKafka) run('npm', ['run', '--silent', 'kafka:stop']);
 }
 
-function alive(pid: number): boolean {
+/**
+ * Whether a process is alive: signal 0 reaches it, or it exists but belongs to someone else (EPERM).
+ *
+ * @example
+ * alive(process.pid); // true
+ */
+export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -92,6 +92,18 @@ export async function kafkaConnection(
  * @example
  * const preferred = await configuredLogId(loadConfig(process.env)); // 'kafka.4L6g3nShT-eMCtK--X86sw'
  */
+/**
+ * An event log's identity as results name their source (shared/names.ts): `kafka.<cluster id>`
+ * for a broker, `in-process.<id>` for the in-process log.
+ *
+ * @example
+ * const logId = await logIdentity(log); // 'kafka.4L6g3nShT-eMCtK--X86sw'
+ */
+export async function logIdentity(log: EventLog): Promise<string> {
+  const { logIdOf } = await import('./names.js');
+  return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+}
+
 export async function configuredLogId(config: PipelineConfig, options: { readonly clusterArn?: string } = {}): Promise<string | undefined> {
   const { IN_PROCESS_LOG, logIdOf } = await import('./names.js');
   const clusterArn = options.clusterArn ?? config.kafka.clusterArn;
@@ -99,7 +111,7 @@ export async function configuredLogId(config: PipelineConfig, options: { readonl
   if (config.kafka.brokers.length === 0) return `${IN_PROCESS_LOG}.`;
   const log = await openEventLog(config, { kafka: { connectionTimeoutMs: 2_000, requestTimeoutMs: 5_000 } });
   try {
-    return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    return await logIdentity(log);
   } catch {
     return undefined;
   } finally {

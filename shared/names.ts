@@ -11,7 +11,7 @@
  * delete each other's state (docs/stream.md and docs/cdc.md show the layouts).
  */
 import { createHash } from 'node:crypto';
-import { PipelineError } from './errors.js';
+import { PipelineError, StorageError } from './errors.js';
 
 /** S3's limit on a key, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -206,4 +206,27 @@ export function chooseSource<T extends { readonly source: Source }>(found: reado
   throw new PipelineError(
     `${ofTopic.length} event logs have results of topic ${wanted.topic} in ${where}: ${ofTopic.map((f) => f.source.log ?? '(written before sources were recorded)').join(', ')}; choose one with --log <id>`,
   );
+}
+
+/**
+ * Refuses a key that breaks the rules above, as every object store does before any request is
+ * made of it: a StorageError of kind `invalid` (never retried) naming the store and the key.
+ * `where` is how the store names its keys' location (`s3://bucket/`, `memory:`).
+ *
+ * @example
+ * checkKey('s3://data/', 'raw/../x.csv'); // throws StorageError: invalid object key: it has a '..' segment
+ */
+export function checkKey(where: string, key: string, problem: string | undefined = keyProblem(key)): void {
+  if (problem !== undefined) throw new StorageError(`${where}${String(key)}`, 'invalid', `invalid object key: ${problem}`);
+}
+
+/**
+ * The same for a prefix to list.
+ *
+ * @example
+ * checkPrefix('memory:', '../'); // throws StorageError: invalid key prefix: ...
+ */
+export function checkPrefix(where: string, prefix: string): void {
+  const problem = prefixProblem(prefix);
+  if (problem !== undefined) throw new StorageError(`${where}${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
 }

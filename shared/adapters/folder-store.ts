@@ -4,7 +4,7 @@ import type { Stats } from 'node:fs';
 import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConflictError, NotFoundError, PipelineError, StorageError, type StorageFailure } from '../errors.js';
-import { keyProblem, prefixProblem } from '../names.js';
+import { checkKey, checkPrefix, keyProblem } from '../names.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 import { retry, RetryPolicies, type RetryPolicy } from '../retry.js';
 import { isAlive, ownerText, parseOwner, self, type Owner } from './owner.js';
@@ -135,8 +135,7 @@ export class FolderStore implements ObjectStore {
   }
 
   private path(key: string): string {
-    const problem = keyProblem(key) ?? this.fileNameProblem(key);
-    if (problem !== undefined) throw new StorageError(`${this.name}/${String(key)}`, 'invalid', `invalid object key: ${problem}`);
+    checkKey(`${this.name}/`, key, keyProblem(key) ?? this.fileNameProblem(key));
     return join(this.root, ...key.split('/'));
   }
 
@@ -285,8 +284,7 @@ export class FolderStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
-    const problem = prefixProblem(prefix);
-    if (problem !== undefined) throw new StorageError(`${this.name}/${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
+    checkPrefix(`${this.name}/`, prefix);
     const out: ObjectInfo[] = [];
     const walk = async (dir: string): Promise<void> => {
       let entries;

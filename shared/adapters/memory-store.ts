@@ -1,5 +1,5 @@
-import { ConflictError, NotFoundError, StorageError } from '../errors.js';
-import { keyProblem, prefixProblem } from '../names.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { checkKey, checkPrefix } from '../names.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 
 /**
@@ -47,8 +47,7 @@ export class MemoryStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
-    const problem = prefixProblem(prefix);
-    if (problem !== undefined) throw new StorageError(`memory:${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
+    checkPrefix('memory:', prefix);
     return [...this.objects.entries()]
       .filter(([key]) => key.startsWith(prefix))
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -62,7 +61,4 @@ export class MemoryStore implements ObjectStore {
 }
 
 /** The same rules as the folder and S3 stores (shared/names.ts), so code tested here fails there the same way. */
-function check(key: string): void {
-  const problem = keyProblem(key);
-  if (problem !== undefined) throw new StorageError(`memory:${String(key)}`, 'invalid', `invalid object key: ${problem}`);
-}
+const check = (key: string): void => checkKey('memory:', key);

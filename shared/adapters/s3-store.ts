@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ConflictError, NotFoundError, StorageError } from '../errors.js';
-import { keyProblem, prefixProblem } from '../names.js';
+import { checkKey, checkPrefix } from '../names.js';
 import { classifyAwsError, describeAwsError } from './aws-errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions, StoredObject } from '../ports/object-store.js';
 
@@ -89,8 +89,9 @@ export class S3Store implements ObjectStore {
       this.bucketSeen = true;
       return { key, etag: out.ETag ?? '', size: body.byteLength, versionId: out.VersionId, body };
     } catch (error) {
-      if (classifyAwsError(error).code === 'NoSuchKey') throw new NotFoundError(`${this.name}/${key}`, { cause: error });
-      throw this.failure(error, key);
+      const kind = classifyAwsError(error);
+      if (kind.code === 'NoSuchKey') throw new NotFoundError(`${this.name}/${key}`, { cause: error });
+      throw this.failure(error, key, kind);
     }
   }
 
@@ -102,8 +103,9 @@ export class S3Store implements ObjectStore {
       return { key, etag: out.ETag ?? '', size: out.ContentLength ?? 0, versionId: out.VersionId, lastModified: out.LastModified };
     } catch (error) {
       // a HEAD has no body, so S3 cannot say which is missing, the object or the bucket: ask once
-      if (classifyAwsError(error).status === 404 && (await this.bucketExists(error, key))) return undefined;
-      throw this.failure(error, key);
+      const kind = classifyAwsError(error);
+      if (kind.status === 404 && (await this.bucketExists(error, key))) return undefined;
+      throw this.failure(error, key, kind);
     }
   }
 
@@ -123,18 +125,18 @@ export class S3Store implements ObjectStore {
       this.bucketSeen = true;
       return { etag: out.ETag ?? '' };
     } catch (error) {
-      const { code, status } = classifyAwsError(error);
+      const kind = classifyAwsError(error);
+      const { code, status } = kind;
       const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
       if (status === 412 || status === 409 || (conditional && status === 404 && code !== 'NoSuchBucket')) {
         throw new ConflictError(key, { status, cause: error });
       }
-      throw this.failure(error, key);
+      throw this.failure(error, key, kind);
     }
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {
-    const problem = prefixProblem(prefix);
-    if (problem !== undefined) throw new StorageError(`${this.name}/${String(prefix)}*`, 'invalid', `invalid key prefix: ${problem}`);
+    checkPrefix(`${this.name}/`, prefix);
     const out: ObjectInfo[] = [];
     let token: string | undefined;
     try {
@@ -161,8 +163,7 @@ export class S3Store implements ObjectStore {
 
   /** A key that breaks the rules of shared/names.ts is refused before any request is made of it. */
   private check(key: string): void {
-    const problem = keyProblem(key);
-    if (problem !== undefined) throw new StorageError(`${this.name}/${String(key)}`, 'invalid', `invalid object key: ${problem}`);
+    checkKey(`${this.name}/`, key);
   }
 
   private failure(error: unknown, key: string, kind = classifyAwsError(error)): StorageError {

@@ -479,11 +479,11 @@ export class CdcStateStore {
   }
 
   private chunk(key: string): Promise<Chunk> {
-    return this.fetch(key, (bytes) => decodeChunk(new TextDecoder().decode(bytes), this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
+    return this.fetch(key, (bytes) => decodeChunk(bytes, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
   }
 
   private journal(key: string): Promise<PackedChanges> {
-    return this.fetch(key, (bytes) => PackedChanges.decode(new TextDecoder().decode(bytes), this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
+    return this.fetch(key, (bytes) => PackedChanges.decode(bytes, this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
   }
 
   private async fetch<T extends Cached>(key: string, decode: (bytes: Uint8Array) => T, weight: (value: T) => number): Promise<Cached> {

@@ -20,7 +20,8 @@ import { basename, join, relative, sep } from 'node:path';
 import { Functions } from '../../functions/manifest.js';
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
-import { IN_PROCESS_LOG, logIdOf, parseSourceName, sourceName } from '../names.js';
+import { logIdentity } from '../event-logs.js';
+import { IN_PROCESS_LOG, parseSourceName, sourceName } from '../names.js';
 import type { EventLog } from '../ports/event-log.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { PreprocessReport } from '../preprocess/report.js';
@@ -117,7 +118,6 @@ const GENERATED_NAME = 'generated_marketing.csv';
 /** What the preprocess function reads as a table, by the name's ending. */
 const TABLE_FILE = /\.(csv|tsv)$/i;
 
-export { locate } from '../stores.js';
 
 /** Every file under `dir` (folders included, flagged), with its path relative to it, `/`-separated, sorted; none when it does not exist. */
 async function filesUnder(dir: string): Promise<Array<{ path: string; relative: string; folder: boolean }>> {
@@ -247,10 +247,6 @@ async function clearEarlierInProcessRuns(store: ObjectStore, prefixes: readonly 
     }
   }
   return removed;
-}
-
-async function logIdentity(log: EventLog): Promise<string> {
-  return logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
 }
 
 /**

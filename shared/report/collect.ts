@@ -10,8 +10,6 @@ import type { LatestPointer } from '../preprocess/run.js';
 import type { PreprocessReport } from '../preprocess/report.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { Area } from '../stores.js';
-import type { DeadLetterFile } from '../stream/outputs.js';
-import { parseBatchKey, StreamPrefixes } from '../stream/outputs.js';
 import { readStreamStats, streamSources } from '../stream/read.js';
 import { modelSources } from '../cdc/keys.js';
 import { describeSource, sourceName, type Source } from '../names.js';
@@ -126,19 +124,15 @@ async function collectStream(source: ReportSource, problems: string[], preferred
   const shown = sourceToShow(await streamSources(store), preferred);
   if (shown === undefined) return {};
   const folder = `${sourceName(shown.source)}/`;
-  const partials = (await store.list(`${StreamPrefixes.partials}${folder}`)).flatMap((o) => {
-    const range = parseBatchKey(o.key, StreamPrefixes.partials);
-    return range === undefined ? [] : [{ records: range.lastOffset - range.firstOffset + 1, at: o.lastModified }];
-  });
-  const letterKeys = (await store.list(`${StreamPrefixes.deadLetters}${folder}`)).map((o) => o.key).filter((key) => parseBatchKey(key, StreamPrefixes.deadLetters) !== undefined);
+  // one read of the source's partials and dead letters: the statistics and the section's pictures both come from it
   const stats = await readStreamStats(store, shown.source);
-  const files = await mapLimit(letterKeys, ReportLimits.concurrency, (key) => readJson<DeadLetterFile>(store, key, problems));
+  const partials = stats.listed.map(({ range, lastModified }) => ({ records: range.lastOffset - range.firstOffset + 1, at: lastModified }));
   const onFailure = (await store.list(`${Functions.stream.trigger.onFailure.prefix}${folder}`)).length;
   const stream: StreamView = streamView({
     location: `${source.locate(store, 'results/stream/')} (${describeSource(shown.source)})`,
     stats,
     batches: partials,
-    deadLetters: files.flatMap((f) => f?.deadLetters ?? []),
+    deadLetters: stats.deadLetterFiles.flatMap((f) => f.deadLetters),
     onFailure,
   });
   return { stream };

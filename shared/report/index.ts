@@ -5,9 +5,8 @@
  */
 import type { PipelineConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
-import { locate } from '../pipeline/run.js';
 import type { ObjectStore } from '../ports/object-store.js';
-import { openStore } from '../stores.js';
+import { locate, openStore } from '../stores.js';
 import { collectReport, emptyStoreError, isEmpty, type ReportSource, type ReportStores } from './collect.js';
 import { renderRunReport } from './render.js';
 import { RUN_RECORD_KEY, RUN_REPORT_KEY, type RunRecord } from './run-record.js';

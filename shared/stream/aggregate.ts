@@ -319,7 +319,7 @@ class PartitionAccumulator {
     }
     const outside = outsideWindow(reading.ts, record, this.bounds);
     if (outside !== undefined) {
-      this.deadLetters.push(deadLetter(record, outside, record.value === null ? undefined : utf8(record.value)));
+      this.deadLetters.push(deadLetter(record, outside, bytes === null ? undefined : utf8(bytes)));
       return;
     }
     const windowStart = Math.floor(reading.ts / WindowMs) * WindowMs;

@@ -12,6 +12,10 @@ export interface StreamReadResult extends StreamStats {
   readonly partials: { readonly used: number; readonly found: number };
   /** Offset ranges no cover could include: each would count some records twice; reported, not counted. */
   readonly uncovered: readonly string[];
+  /** Every partial object found, with its range and when it was written (the run report draws them). */
+  readonly listed: ReadonlyArray<{ readonly range: BatchRange; readonly lastModified: Date | undefined }>;
+  /** The dead-letter files read, whole. */
+  readonly deadLetterFiles: readonly DeadLetterFile[];
 }
 
 /** A source with stream results in a store: its topic and event log, and how many partials it has. */
@@ -57,8 +61,8 @@ export async function streamSources(store: ObjectStore): Promise<StreamSourceInf
 export async function readStreamStats(store: ObjectStore, source: Source, options: SummaryOptions = {}): Promise<StreamReadResult> {
   const within = `${sourceName(source)}/`;
   const found = (await store.list(`${StreamPrefixes.partials}${within}`))
-    .map((o) => ({ key: o.key, range: parseBatchKey(o.key, StreamPrefixes.partials) }))
-    .filter((o): o is { key: string; range: BatchRange } => o.range !== undefined);
+    .map((o) => ({ key: o.key, range: parseBatchKey(o.key, StreamPrefixes.partials), lastModified: o.lastModified }))
+    .filter((o): o is { key: string; range: BatchRange; lastModified: Date | undefined } => o.range !== undefined);
   const byPartition = new Map<string, Array<BatchRange & { key: string }>>();
   for (const { key, range } of found) {
     const id = `${range.topic}/${range.partition}`;
@@ -84,7 +88,13 @@ export async function readStreamStats(store: ObjectStore, source: Source, option
     deadOffsets.size,
     options,
   );
-  return { ...stats, partials: { used: chosen.length, found: found.length }, uncovered };
+  return {
+    ...stats,
+    partials: { used: chosen.length, found: found.length },
+    uncovered,
+    listed: found.map(({ range, lastModified }) => ({ range, lastModified })),
+    deadLetterFiles: files,
+  };
 }
 
 async function readJson<T>(store: ObjectStore, key: string): Promise<T> {

@@ -27,7 +27,6 @@ import { runBridge, stageConfig } from '../../localstack/bridge.js';
 import { deployLocal, type DeployedStage } from '../../localstack/deploy.js';
 import { readCustomers } from '../../shared/cdc/customers.js';
 import { cdcKeys, type ModelDocument } from '../../shared/cdc/index.js';
-import { logIdOf } from '../../shared/names.js';
 import type { PipelineConfig } from '../../shared/config.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { openKafkaLog } from '../../shared/event-logs.js';
@@ -38,6 +37,7 @@ import { readStreamStats } from '../../shared/stream/read.js';
 import { expectFromScratch, finalTables, type Placed } from '../helpers/cdc-oracle.js';
 import { kafkaAvailable, kafkaBrokers } from '../helpers/servers.js';
 import { expectedStats, expectMatches, type Produced } from '../helpers/stream-oracle.js';
+import { logIdOfLog } from '../helpers/log-id.js';
 
 const endpoint = inject('localstackEndpoint');
 const run = randomBytes(4).toString('hex');
@@ -118,7 +118,7 @@ describe.skipIf(endpoint === '' || !kafkaAvailable())('the local stage on LocalS
     const producedReadings: Produced[] = [];
     const placedChanges: Placed[] = [];
     // the results of the functions are kept per event log: this broker's
-    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    const logId = await logIdOfLog(log);
     try {
       await log.ensureTopic(sensorTopic, 3);
       await log.ensureTopic(cdcTopic, 3);

@@ -22,12 +22,6 @@ describe('loadConfig', () => {
     expect(config.buckets.models).toBe('m');
   });
 
-  it("falls back to the AWS SDK's endpoint variables, S3's own first", () => {
-    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' }).s3.endpoint).toBe('http://127.0.0.1:4566');
-    expect(loadConfig({ AWS_ENDPOINT_URL: 'http://a:1', AWS_ENDPOINT_URL_S3: 'http://b:2' }).s3.endpoint).toBe('http://b:2');
-    expect(loadConfig({ AWS_ENDPOINT_URL_S3: 'http://b:2', S3_ENDPOINT: 'http://c:3' }).s3.endpoint).toBe('http://c:3');
-  });
-
   it('signs with placeholder credentials only for a local endpoint without real ones', () => {
     expect(loadConfig({ S3_ENDPOINT: 'http://localhost:4566' }).s3.placeholderCredentials).toBe(true);
     expect(loadConfig({ S3_ENDPOINT: 'http://localhost:4566', AWS_ACCESS_KEY_ID: 'AKIA' }).s3.placeholderCredentials).toBe(false);

@@ -173,17 +173,17 @@ async function fitFromState(context: CliContext, options: SourceOptions): Promis
 
 /** The independent check: the topic replayed from its start into a scratch state, fitted, and compared with the published model of the same log. */
 async function fitFromTopic(context: CliContext, options: FitOptions): Promise<{ fit: ModelDocument; current: ModelDocument | undefined; what: string }> {
-  const [{ rebuildFromLog }, { MemoryStore }, { logIdOf }, { openLog }] = await Promise.all([
+  const [{ rebuildFromLog }, { MemoryStore }, { logIdentity }, { openLog }] = await Promise.all([
     import('../../cdc/rebuild.js'),
     import('../../adapters/memory-store.js'),
-    import('../../names.js'),
+    import('../../event-logs.js'),
     import('./produce.js'),
   ]);
   const config = context.config();
   const topic = options.topic ?? config.kafka.topics.cdc.name;
   const log = await openLog(config, options.clusterArn, 'pipeline model fit --from-topic');
   try {
-    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    const logId = await logIdentity(log);
     if (options.log !== undefined && options.log !== logId) {
       const { PipelineError } = await import('../../errors.js');
       throw new PipelineError(`--log ${options.log} is not the configured Kafka, which is event log ${logId}: the topic can be replayed only from the log that holds it`);

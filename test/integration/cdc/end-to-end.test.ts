@@ -15,7 +15,6 @@ import { createCdcHandler } from '../../../functions/cdc/handler.js';
 import { KafkaLog } from '../../../shared/adapters/kafka-log.js';
 import { readCustomers } from '../../../shared/cdc/customers.js';
 import { cdcKeys, CdcService, ExactStats, LAYOUT, type ModelDocument } from '../../../shared/cdc/index.js';
-import { logIdOf } from '../../../shared/names.js';
 import { loadConfig } from '../../../shared/config.js';
 import { createEventSource, type EventSourceEvent, type KafkaHandler } from '../../../shared/emulator/index.js';
 import type { EventLog } from '../../../shared/ports/event-log.js';
@@ -23,6 +22,7 @@ import type { ObjectStore } from '../../../shared/ports/object-store.js';
 import { openStore } from '../../../shared/stores.js';
 import { freshBucket, freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
 import { PipelineError } from '../../../shared/errors.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 const sample = readFileSync(join(import.meta.dirname, '../../fixtures/cdc/cleaned-sample.csv'));
 const customers = await readCustomers(new Uint8Array(sample), 'cleaned-sample.csv');
@@ -57,7 +57,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
       expect(changes.filter((m) => m.kind === 'c').length / changes.length).toBeCloseTo(0.6, 1);
 
       const services: CdcService[] = [];
-      const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+      const logId = await logIdOfLog(log);
       const keys = cdcKeys(MODEL, logId);
       const service = () => {
         const s = new CdcService({ store, modelName: MODEL, log: logId });
@@ -133,7 +133,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('CDC end to end on Kafka and
     try {
       const store = await bucketStore();
       const placed = await produce(log, topic, [...cdcMessages({ customers, count: 20_000, seed: 12 })]);
-      const service = new CdcService({ store, modelName: MODEL, log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) });
+      const service = new CdcService({ store, modelName: MODEL, log: (await logIdOfLog(log)) });
       const source = createEventSource({ log, topic, group: 'cdc-rate', batchSize: 1_000, maxBatchingWindowMs: 20, handler: createCdcHandler(service) });
       await source.runUntilIdle({ idleMs: 1_000, timeoutMs: 120_000 });
       await source.stop();

@@ -32,7 +32,6 @@ import { readCustomers } from '../../../shared/cdc/customers.js';
 import { cdcKeys, rebuildFromLog, type ModelDocument } from '../../../shared/cdc/index.js';
 import { loadConfig } from '../../../shared/config.js';
 import { createEventSource } from '../../../shared/emulator/index.js';
-import { logIdOf } from '../../../shared/names.js';
 import { openStore, s3ClientFor } from '../../../shared/stores.js';
 import { readStreamStats } from '../../../shared/stream/read.js';
 import { expectFromScratch, finalTables, type Placed } from '../../helpers/cdc-oracle.js';
@@ -40,6 +39,7 @@ import { pipeline, type Running } from '../../helpers/cli.js';
 import { startMoto } from '../../helpers/moto.js';
 import { tcpProxy, type Proxy } from '../../helpers/proxy.js';
 import { freshTopic, kafkaAvailable, kafkaBrokers, s3Endpoint } from '../../helpers/servers.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 const sample = readFileSync(join(import.meta.dirname, '../../fixtures/cdc/cleaned-sample.csv'));
 const customers = await readCustomers(new Uint8Array(sample), 'cleaned-sample.csv');
@@ -212,7 +212,7 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('the fault suite: S3 stopped
 
     await Promise.all([finish(serve('cdc', '--until-idle', '--idle-ms', '1500')), finish(serve('stream', '--until-idle', '--idle-ms', '1500'))]);
 
-    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    const logId = await logIdOfLog(log);
     const models = openStore(loadConfig(env), 'models');
     const keys = cdcKeys('response', logId);
     const published = async () => JSON.parse(text((await models.get(keys.current(cdcTopic))).body)) as ModelDocument;

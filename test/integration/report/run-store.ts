@@ -12,11 +12,11 @@ import { CdcService } from '../../../shared/cdc/service.js';
 import { loadConfig, type PipelineConfig } from '../../../shared/config.js';
 import { serveFunction } from '../../../shared/emulator/functions.js';
 import { openEventLog } from '../../../shared/event-logs.js';
-import { logIdOf } from '../../../shared/names.js';
 import { analyze, applyChangeEvents, preprocessInputs, stageInputs, streamReadings, type RunContext, type RunSummary } from '../../../shared/pipeline/run.js';
 import type { EventLog } from '../../../shared/ports/event-log.js';
 import { produceMessages } from '../../../shared/producer.js';
 import { openStore } from '../../../shared/stores.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 /** Payloads that would run if they ever became markup; each sets `window.__xss` to its number. */
 export const Payloads = {
@@ -75,7 +75,7 @@ export async function buildRunStore(dataDir: string, env: Record<string, string>
   await preprocessInputs(context);
   await streamReadings(context, log, true);
   const sensorTopic = config.kafka.topics.sensor.name;
-  const cdcHandler = createCdcHandler(new CdcService({ store: openStore(config, 'models'), modelName: config.modelName, log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) }));
+  const cdcHandler = createCdcHandler(new CdcService({ store: openStore(config, 'models'), modelName: config.modelName, log: (await logIdOfLog(log)) }));
   let minute = 0;
   let inserted = 0;
   const moreReadings = async (count: number) => {

@@ -134,7 +134,11 @@ describe('FolderStore locks and temporary files', () => {
       await store.put('a.bin', new Uint8Array(10));
       void store.put('a.bin', new Uint8Array(8 << 20), { ifNoneMatch: '*' }).catch(() => {});
       void store.put('b.bin', new Uint8Array(8 << 20));
-      setTimeout(() => process.exit(3), 0);`);
+      // exit once a temporary file is there, so the test sees the exit hook remove one
+      const { readdirSync } = await import('node:fs');
+      const midWrite = () => { try { return readdirSync(${JSON.stringify(join(dir, '.store', 'tmp'))}).length > 0; } catch { return false; } };
+      const exitMidWrite = () => (midWrite() ? process.exit(3) : setImmediate(exitMidWrite));
+      exitMidWrite();`);
     await exited(child);
     expect(child.exitCode).toBe(3);
     expect((await filesUnder(dir)).filter((f) => !f.endsWith('.bin'))).toEqual([]);

@@ -14,7 +14,7 @@ import { CdcService, fitCurrentTable, type ModelDocument } from '../../../shared
 import { createEventSource, type InvocationRecord } from '../../../shared/emulator/index.js';
 import { PipelineError } from '../../../shared/errors.js';
 import { decodeKafkaEvent } from '../../../shared/lambda/kafka-event.js';
-import { logIdOf } from '../../../shared/names.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 const customer = JSON.parse(readFileSync(join(import.meta.dirname, '../../fixtures/cdc/customer-5524.json'), 'utf8')) as Record<string, unknown>;
 const TOPIC = 'customer_updates';
@@ -30,28 +30,38 @@ async function seventyInserts(): Promise<MemoryLog> {
   return log;
 }
 
+/**
+ * The emulator over the log in batches of ten, calling the cdc handler, with the store "down"
+ * for the batch at offset 10 while `down()` says so.
+ */
+function sourceOver(log: MemoryLog, handle: ReturnType<typeof createCdcHandler>, down: () => boolean, options: Pick<Parameters<typeof createEventSource>[0], 'retry' | 'bisectBatchOnFunctionError' | 'onFailure'>) {
+  return createEventSource({
+    log,
+    topic: TOPIC,
+    group: 'cdc',
+    batchSize: 10,
+    maxBatchingWindowMs: 0,
+    ...options,
+    handler: async (event) => {
+      if (decodeKafkaEvent(event)[0]!.offset === 10 && down()) throw new PipelineError('s3://models: the store is down', { retriable: true });
+      await handle(event);
+    },
+  });
+}
+
 describe('a CDC batch given up and replayed', () => {
   it('converges to the whole table: the gap is recorded, the model says it is stale, and the replay fills it', async () => {
     const log = await seventyInserts();
-    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    const logId = await logIdOfLog(log);
     const store = new MemoryStore();
     const service = new CdcService({ store, modelName: 'response', log: logId });
     const handle = createCdcHandler(service);
     const failures = new MemoryStore();
     // the store is "down" for offsets 10..19 for longer than the retries last
-    const source = createEventSource({
-      log,
-      topic: TOPIC,
-      group: 'cdc',
-      batchSize: 10,
-      maxBatchingWindowMs: 0,
+    const source = sourceOver(log, handle, () => true, {
       bisectBatchOnFunctionError: false,
       retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 1 },
       onFailure: { store: failures, prefix: 'results/cdc/on-failure/' },
-      handler: async (event) => {
-        if (decodeKafkaEvent(event)[0]!.offset === 10) throw new PipelineError('s3://models: the store is down', { retriable: true });
-        await handle(event);
-      },
     });
     await source.runUntilIdle({ idleMs: 50 });
     await source.stop();
@@ -79,22 +89,11 @@ describe('a CDC batch given up and replayed', () => {
 
   it('retried until the store heals, never gives the batch up (the pipeline cdc function retries -1)', async () => {
     const log = await seventyInserts();
-    const logId = logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
+    const logId = await logIdOfLog(log);
     const store = new MemoryStore();
     const handle = createCdcHandler(new CdcService({ store, modelName: 'response', log: logId }));
     let failures = 0;
-    const source = createEventSource({
-      log,
-      topic: TOPIC,
-      group: 'cdc',
-      batchSize: 10,
-      maxBatchingWindowMs: 0,
-      retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 1, maxDelayMs: 2 },
-      handler: async (event) => {
-        if (decodeKafkaEvent(event)[0]!.offset === 10 && failures++ < 40) throw new PipelineError('s3://models: the store is down', { retriable: true });
-        await handle(event);
-      },
-    });
+    const source = sourceOver(log, handle, () => failures++ < 40, { retry: { attempts: Number.POSITIVE_INFINITY, initialDelayMs: 1, maxDelayMs: 2 } });
     await source.runUntilIdle({ idleMs: 50 });
     await source.stop();
     expect(source.stats.failed).toBe(0);

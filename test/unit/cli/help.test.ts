@@ -48,7 +48,10 @@ describe('pipeline --help', () => {
   it('shows the default of every option, or says it is required', () => {
     const missing: string[] = [];
     for (const [command, text] of pages) {
-      for (const { term, description } of section(text, 'Options:')) {
+      const options = section(text, 'Options:');
+      // every page lists -h, --help at least: none found means the page was not read
+      expect(options.length, `pipeline ${command}`).toBeGreaterThan(0);
+      for (const { term, description } of options) {
         if (/^-h, --help|^--debug/.test(term)) continue;
         if (!/\(default: |\(required\)|is required\)/.test(description)) missing.push(`pipeline ${command} ${term}: ${description}`);
       }

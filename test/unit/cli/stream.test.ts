@@ -7,7 +7,7 @@ import { MemoryLog } from '../../../shared/adapters/memory-log.js';
 import { serveFunction } from '../../../shared/emulator/functions.js';
 import { main } from '../../../shared/cli/main.js';
 import { loadConfig } from '../../../shared/config.js';
-import { logIdOf } from '../../../shared/names.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
@@ -70,7 +70,7 @@ describe('serve and stream stats', () => {
       await log.ensureTopic(topic, 3);
       await log.produce(topic, [...sensorMessages({ count: 1_000, ...options })].map((m) => ({ key: m.key, value: m.value })));
       await serveFunction('stream', log, config, { untilIdleMs: 100 });
-      logs.push(logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }));
+      logs.push((await logIdOfLog(log)));
     }
     const ambiguous = await cli(['stream', 'stats'], { PIPELINE_DATA_DIR: dataDir });
     expect(ambiguous.code).toBe(1);

@@ -12,11 +12,10 @@ import {
 } from '../../../shared/emulator/index.js';
 import { decodeKafkaEvent, type KafkaEvent } from '../../../shared/lambda/kafka-event.js';
 import { InputError, PipelineError } from '../../../shared/errors.js';
-import { logIdOf } from '../../../shared/names.js';
 import { virtualClock } from '../../helpers/clock.js';
+import { logIdOfLog } from '../../helpers/log-id.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const logOf = async (log: MemoryLog) => logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() });
 const fast = { initialDelayMs: 1, maxDelayMs: 5, multiplier: 2 };
 const transient = (message: string) => new PipelineError(message, { retriable: true });
 
@@ -195,7 +194,7 @@ describe('event source delivery', () => {
     expect([...delivered].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
     const objects = await store.list('results/failed/');
     // named by source (the topic and the log's identity), partition and offsets
-    expect(objects.map((o) => o.key)).toEqual([`results/failed/t@${await logOf(log)}/0/00000000000000000005-00000000000000000005.json`]);
+    expect(objects.map((o) => o.key)).toEqual([`results/failed/t@${await logIdOfLog(log)}/0/00000000000000000005-00000000000000000005.json`]);
     const record = JSON.parse(new TextDecoder().decode((await store.get(objects[0]!.key)).body)) as InvocationRecord;
     expect(record.requestContext.condition).toBe('RetryAttemptsExhausted');
     // 16 -> 8 -> 4 -> 2 -> 1 is five invocations deep, beyond the three attempts: not retried again
@@ -223,7 +222,7 @@ describe('event source delivery', () => {
     await es.runUntilIdle({ idleMs: 30 });
     await es.stop();
     expect(calls).toBe(4);
-    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logOf(log)}/0/00000000000000000000-00000000000000000003.json`]);
+    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logIdOfLog(log)}/0/00000000000000000000-00000000000000000003.json`]);
     expect(await log.committed('g', 't', 0)).toBe(4);
   });
 
@@ -260,7 +259,7 @@ describe('event source delivery', () => {
     await es.stop();
     // 4 fails, then its halves: [0,1] succeeds, [2,3] fails, then [2] fails once and [3] succeeds
     expect(invoked).toEqual([4, 2, 2, 1, 1]);
-    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logOf(log)}/0/00000000000000000002-00000000000000000002.json`]);
+    expect((await store.list('failed/')).map((o) => o.key)).toEqual([`failed/t@${await logIdOfLog(log)}/0/00000000000000000002-00000000000000000002.json`]);
     expect(es.stats).toMatchObject({ delivered: 3, failed: 1 });
   });
 });

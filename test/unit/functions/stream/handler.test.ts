@@ -12,9 +12,9 @@ import { createEventSource, type EventSource, type KafkaHandler } from '../../..
 import { PipelineError } from '../../../../shared/errors.js';
 import { encodeKafkaEvent } from '../../../../shared/lambda/kafka-event.js';
 import { recording } from '../../../../shared/lambda/telemetry.js';
-import { logIdOf } from '../../../../shared/names.js';
 import { readStreamStats, streamSources } from '../../../../shared/stream/read.js';
 import { expectedStats, expectMatches, type Produced } from '../../../helpers/stream-oracle.js';
+import { logIdOfLog } from '../../../helpers/log-id.js';
 
 const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/events', name), 'utf8'));
 const store = async () => new FolderStore(await mkdtemp(join(tmpdir(), 'stream-')));
@@ -129,7 +129,7 @@ describe('stream handler', () => {
     expect(failures).toBeGreaterThan(10);
     expect(delivered).toBeGreaterThan(20_000);
     const sources = await streamSources(s);
-    expect(sources.map((f) => f.source)).toEqual([{ topic: 'sensor_data', log: logIdOf({ eventSource: 'aws:kafka', eventSourceArn: await log.identity() }) }]);
+    expect(sources.map((f) => f.source)).toEqual([{ topic: 'sensor_data', log: (await logIdOfLog(log)) }]);
     const stats = await readStreamStats(s, sources[0]!.source);
     expect(stats.uncovered).toEqual([]);
     expectMatches(stats, expectedStats(produced));
