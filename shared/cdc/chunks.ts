@@ -1,35 +1,46 @@
 /**
  * The partition table in pieces: rows by key in chunks (extendible hashing on a 32-bit hash of
  * the key: a chunk holds the keys whose hash starts with its bit string and splits in two when it
- * outgrows its size), and the journal of rows changed since the last fold. Pure encoding and
+ * outgrows its size), and their encoding. Pure encoding and
  * placement; reading and writing them is `state-store.ts`.
  */
 import type { Row } from './layout.js';
 
-/** A chunk of a partition's table: keys sorted, rows packed into one Int32Array. */
+/**
+ * A chunk of a partition's table: keys in placement order (by their 32-bit {@link keyHash}, then
+ * by the key itself for the rare equal hashes), rows packed into one Int32Array. A lookup is a
+ * binary search over the hashes, numbers in one Uint32Array, instead of over the key strings.
+ */
 export class Chunk {
+  /** `keyHash` of each key, ascending. */
+  readonly hashes: Uint32Array;
+
+  /** `keys` must be in placement order (see {@link Chunk.of} to build one from any order). */
   constructor(
     readonly keys: readonly string[],
     /** `keys.length * width` stored integers, row after row. */
     readonly data: Int32Array,
     readonly width: number,
-  ) {}
+    hashes?: Uint32Array,
+  ) {
+    this.hashes = hashes ?? Uint32Array.from(keys, keyHash);
+  }
 
   get size(): number {
     return this.keys.length;
   }
 
-  /** The row of `key`, or undefined (binary search over the sorted keys: no index to build). */
-  get(key: string): Row | undefined {
+  /** The row of `key` (whose hash is `hash`, when the caller has it), or undefined. */
+  get(key: string, hash = keyHash(key)): Row | undefined {
+    const { hashes, keys } = this;
     let lo = 0;
-    let hi = this.keys.length - 1;
-    while (lo <= hi) {
+    let hi = hashes.length;
+    while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const k = this.keys[mid]!;
-      if (k === key) return this.row(mid);
-      if (k < key) lo = mid + 1;
-      else hi = mid - 1;
+      if (hashes[mid]! < hash) lo = mid + 1;
+      else hi = mid;
     }
+    for (let i = lo; i < hashes.length && hashes[i] === hash; i++) if (keys[i] === key) return this.row(i);
     return undefined;
   }
 
@@ -38,42 +49,49 @@ export class Chunk {
     return this.data.subarray(i * this.width, (i + 1) * this.width);
   }
 
-  /** Every `[key, row]`, in key order. */
+  /** Every `[key, row]`, in placement order. */
   *entries(): IterableIterator<[string, Row]> {
     for (let i = 0; i < this.keys.length; i++) yield [this.keys[i]!, this.row(i)];
   }
 
   /**
-   * This chunk with `changes` applied (a row sets a key, null removes it), by one merge of the
-   * sorted keys: no map of the whole chunk, no sort of it.
+   * This chunk with `changes` applied (a row sets a key, null removes it), by one merge in
+   * placement order: no map of the whole chunk, no sort of it.
    *
    * @example
    * chunk.with(new Map([['7', null]])).get('7'); // undefined
    */
   with(changes: ReadonlyMap<string, Row | null>): Chunk {
-    // the default sort orders strings by UTF-16 code units, as `<` does, and natively
-    const changed = [...changes.keys()].sort();
+    const changed = [...changes.keys()];
+    const changedHashes = Uint32Array.from(changed, keyHash);
+    const order = placementOrder(changed, changedHashes);
     const { width } = this;
     // first the keys, and where each row comes from (an old row's index, or -1 for a changed row),
     // so that the rows are allocated once at their final size
     const keys: string[] = [];
+    const hashes = new Uint32Array(this.keys.length + changed.length);
     const from = new Int32Array(this.keys.length + changed.length);
     const rows: Row[] = [];
     let i = 0;
-    for (const key of changed) {
-      while (i < this.keys.length && this.keys[i]! < key) {
+    for (const c of order) {
+      const key = changed[c]!;
+      const hash = changedHashes[c]!;
+      while (i < this.keys.length && before(this.hashes[i]!, this.keys[i]!, hash, key)) {
         from[keys.length] = i;
+        hashes[keys.length] = this.hashes[i]!;
         keys.push(this.keys[i++]!);
       }
       if (i < this.keys.length && this.keys[i] === key) i++;
       const row = changes.get(key)!;
       if (row === null) continue;
       from[keys.length] = -1;
+      hashes[keys.length] = hash;
       keys.push(key);
       rows.push(row);
     }
     while (i < this.keys.length) {
       from[keys.length] = i;
+      hashes[keys.length] = this.hashes[i]!;
       keys.push(this.keys[i++]!);
     }
     const data = new Int32Array(keys.length * width);
@@ -90,221 +108,126 @@ export class Chunk {
       data.set(this.data.subarray(from[out]! * width, (from[end - 1]! + 1) * width), out * width);
       out = end;
     }
-    return new Chunk(keys, data, width);
+    return new Chunk(keys, data, width, hashes.slice(0, keys.length));
   }
 
   /**
-   * A chunk holding `rows` (any order; stored sorted by key, so the same rows give the same bytes).
+   * A chunk holding `rows` (any order; stored in placement order, so the same rows give the same bytes).
    *
    * @example
    * Chunk.of(new Map([['7', [1, 0]]]), 2).get('7'); // Int32Array [1, 0]
    */
   static of(rows: ReadonlyMap<string, Row>, width: number): Chunk {
-    const keys = [...rows.keys()].sort();
+    const given = [...rows.keys()];
+    const givenHashes = Uint32Array.from(given, keyHash);
+    const order = placementOrder(given, givenHashes);
+    const keys = order.map((i) => given[i]!);
     const data = new Int32Array(keys.length * width);
     keys.forEach((key, i) => data.set(rows.get(key)!, i * width));
-    return new Chunk(keys, data, width);
+    return new Chunk(keys, data, width, Uint32Array.from(order, (i) => givenHashes[i]!));
   }
 }
 
+/** Whether key `a` (hash `ha`) comes before key `b` (hash `hb`) in placement order. */
+function before(ha: number, a: string, hb: number, b: string): boolean {
+  return ha < hb || (ha === hb && a < b);
+}
+
+/** The indices of `keys` in placement order (by hash, then key). */
+function placementOrder(keys: readonly string[], hashes: Uint32Array): number[] {
+  const order = Array.from(keys, (_, i) => i);
+  return order.sort((x, y) => hashes[x]! - hashes[y]! || (keys[x]! < keys[y]! ? -1 : keys[x]! > keys[y]! ? 1 : 0));
+}
+
+/** The chunk format this code writes: /3 holds its keys in placement order and its rows as bytes (/2, still read: key order, base64 in JSON). */
+export const ChunkFormat = 'pipeline.cdc-chunk/3';
+
 /**
- * Serialises a chunk as UTF-8 JSON: `{format, width, keys, data}`, the rows packed as
- * little-endian 32-bit integers in base64 (a fifth of the bytes of a JSON number list, and a
- * memory copy to write or read instead of a number-by-number print and parse).
+ * Serialises a chunk as a row object (see {@link rowObject}): the header
+ * `{format, width, keys}`, then the rows.
  *
  * @example
  * await store.put(key, encodeChunk(chunk));
  */
 export function encodeChunk(chunk: Chunk): Buffer {
-  return jsonWithRows(`{"format":"pipeline.cdc-chunk/2","width":${chunk.width},"keys":${JSON.stringify(chunk.keys)},"data":"`, chunk.data, '"}');
+  return rowObject(`{"format":"${ChunkFormat}","width":${chunk.width},"keys":${JSON.stringify(chunk.keys)}}`, [chunk.data]);
 }
 
 /**
- * `head`, the rows in base64, `tail`, as UTF-8 bytes, written straight into one buffer: the
- * base64 text is ASCII, so it is copied as it is (the rows are most of the bytes; encoding the
- * whole document as one string made a copy and a UTF-8 pass of them).
- */
-function jsonWithRows(head: string, data: Int32Array, tail: string): Buffer {
-  const rows = packRows(data);
-  const headLength = Buffer.byteLength(head);
-  const out = Buffer.allocUnsafe(headLength + rows.length + Buffer.byteLength(tail));
-  out.write(head, 0, 'utf8');
-  out.write(rows, headLength, 'latin1');
-  out.write(tail, headLength + rows.length, 'utf8');
-  return out;
-}
-
-/**
- * Reads a chunk written by {@link encodeChunk}; throws a RangeError when it is not one.
+ * Reads a chunk written by {@link encodeChunk} (or by the /2 format before it); throws a RangeError
+ * naming `source` when it is not one.
  *
  * @example
  * decodeChunk(encodeChunk(chunk), chunk.width).size === chunk.size; // true
  */
-export function decodeChunk(text: string | Uint8Array, width: number, source = 'chunk'): Chunk {
-  const parsed = JSON.parse(typeof text === 'string' ? text : utf8.decode(text)) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown };
-  if (parsed.format !== 'pipeline.cdc-chunk/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string') {
+export function decodeChunk(bytes: Uint8Array, width: number, source = 'chunk'): Chunk {
+  const { header, rows } = readRowObject(bytes, source);
+  const parsed = header as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown };
+  const legacy = parsed.format === 'pipeline.cdc-chunk/2';
+  if ((parsed.format !== ChunkFormat && !legacy) || parsed.width !== width || !Array.isArray(parsed.keys) || (legacy && typeof parsed.data !== 'string')) {
     throw new RangeError(`${source} is not a CDC chunk of width ${width}`);
   }
-  return new Chunk(parsed.keys as string[], unpackRows(parsed.data, parsed.keys.length, width, source), width);
+  const keys = parsed.keys as string[];
+  const data = legacy ? unpackRows(parsed.data as string, keys.length, width, source) : rowsOf(rows, keys.length, width, source);
+  const hashes = Uint32Array.from(keys, keyHash);
+  for (let i = 1; i < keys.length; i++) {
+    if (!before(hashes[i - 1]!, keys[i - 1]!, hashes[i]!, keys[i]!)) {
+      // a /2 chunk (written in key order) is put in placement order; a /3 one out of order is damaged
+      if (!legacy) throw new RangeError(`${source} has its keys out of order at ${i}`);
+      return Chunk.of(new Map<string, Row>(keys.map((key, r) => [key, data.subarray(r * width, (r + 1) * width)])), width);
+    }
+  }
+  return new Chunk(keys, data, width, hashes);
 }
 
 const utf8 = new TextDecoder();
 const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+const NEWLINE = 10;
 
-function packRows(data: Int32Array): string {
-  if (!littleEndian) throw new RangeError('CDC chunks are written little-endian; this platform is big-endian');
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+/**
+ * A stored object of rows: a one-line JSON header (JSON.stringify never writes a raw newline),
+ * a newline, then the rows as little-endian 32-bit integers, copied from memory as they are. Rows
+ * are most of the bytes: writing them as bytes is one copy, where base64 in JSON made a string
+ * of a third more (collected afterwards) and a pass to decode.
+ *
+ * @example
+ * rowObject('{"format":"x"}', [chunk.data]);
+ */
+export function rowObject(header: string | Buffer, rows: readonly Int32Array[]): Buffer {
+  if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
+  return Buffer.concat([typeof header === 'string' ? Buffer.from(header) : header, Buffer.of(NEWLINE), ...rows.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength))]);
 }
 
-function unpackRows(base64: string, rows: number, width: number, source: string): Int32Array {
-  if (!littleEndian) throw new RangeError('CDC chunks are written little-endian; this platform is big-endian');
-  const bytes = Buffer.from(base64, 'base64');
+/** Splits an object written by {@link rowObject} (or a JSON document, whose rows are then empty). */
+export function readRowObject(bytes: Uint8Array, source: string): { header: unknown; rows: Uint8Array } {
+  const end = bytes.indexOf(NEWLINE);
+  const text = utf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (error) {
+    throw new RangeError(`${source} does not start with a JSON header: ${(error as Error).message}`);
+  }
+  if (typeof header !== 'object' || header === null) throw new RangeError(`${source} does not start with a JSON object`);
+  return { header, rows: end < 0 ? new Uint8Array(0) : bytes.subarray(end + 1) };
+}
+
+/** `rows` rows of `width` from the bytes of a row object, checking their count. */
+export function rowsOf(bytes: Uint8Array, rows: number, width: number, source: string): Int32Array {
+  if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
   if (bytes.byteLength !== rows * width * 4) throw new RangeError(`${source} has ${bytes.byteLength / 4} values for ${rows} rows of ${width}`);
   const data = new Int32Array(rows * width);
   new Uint8Array(data.buffer).set(bytes);
   return data;
 }
 
+/** Reads rows written as base64 by the /2 formats, checking their count. */
+function unpackRows(base64: string, rows: number, width: number, source: string): Int32Array {
+  return rowsOf(Buffer.from(base64, 'base64'), rows, width, source);
+}
+
 /** Changed rows: the new row of a key, or null when it was deleted. */
 export type Changes = ReadonlyMap<string, Row | null>;
-
-/**
- * Changes packed as a journal holds them: the upserted rows in one Int32Array, keys in a map to
- * their row (or to -1 for a deletion). Read-only, and a few objects however many rows, so that a
- * large journal kept in memory costs the garbage collector little.
- */
-export class PackedChanges implements ReadonlyMap<string, Row | null> {
-  private constructor(
-    private readonly index: ReadonlyMap<string, number>,
-    private readonly data: Int32Array,
-    readonly width: number,
-  ) {}
-
-  /**
-   * Packs changes (a map of rows, null for deletions), in the map's order.
-   *
-   * @example
-   * PackedChanges.of(new Map([['7', [1, 0]], ['8', null]]), 2).get('8'); // null
-   */
-  static of(changes: ReadonlyMap<string, Row | null>, width: number): PackedChanges {
-    if (changes instanceof PackedChanges) return changes;
-    let rows = 0;
-    for (const row of changes.values()) if (row !== null) rows++;
-    const data = new Int32Array(rows * width);
-    const index = new Map<string, number>();
-    let at = 0;
-    for (const [key, row] of changes) {
-      if (row === null) index.set(key, -1);
-      else {
-        data.set(row, at * width);
-        index.set(key, at++);
-      }
-    }
-    return new PackedChanges(index, data, width);
-  }
-
-  /**
-   * Merges layers of changes (oldest first, the later winning) into one packed object: the same
-   * as packing {@link mergeChanges} of them, without a map of row views in between (a journal merge
-   * copies the rows of packed layers straight from their buffers).
-   *
-   * @example
-   * PackedChanges.merge([PackedChanges.of(new Map([['7', [1, 0]]]), 2), new Map([['7', null]])], 2).get('7'); // null
-   */
-  static merge(layers: ReadonlyArray<ReadonlyMap<string, Row | null>>, width: number): PackedChanges {
-    // the layer holding each key's newest change, keys in the order they first appear (as a map merge keeps them)
-    const newest = new Map<string, number>();
-    for (let l = 0; l < layers.length; l++) for (const key of layers[l]!.keys()) newest.set(key, l);
-    let rows = 0;
-    for (const [key, l] of newest) {
-      const layer = layers[l]!;
-      if (layer instanceof PackedChanges ? layer.index.get(key)! >= 0 : layer.get(key) !== null) rows++;
-    }
-    const data = new Int32Array(rows * width);
-    const index = new Map<string, number>();
-    let at = 0;
-    for (const [key, l] of newest) {
-      const layer = layers[l]!;
-      if (layer instanceof PackedChanges) {
-        const i = layer.index.get(key)!;
-        if (i < 0) {
-          index.set(key, -1);
-          continue;
-        }
-        const from = layer.data;
-        for (let k = 0, src = i * width, dst = at * width; k < width; k++) data[dst + k] = from[src + k]!;
-      } else {
-        const row = layer.get(key)!;
-        if (row === null) {
-          index.set(key, -1);
-          continue;
-        }
-        data.set(row, at * width);
-      }
-      index.set(key, at++);
-    }
-    return new PackedChanges(index, data, width);
-  }
-
-  get size(): number {
-    return this.index.size;
-  }
-
-  get(key: string): Row | null | undefined {
-    const i = this.index.get(key);
-    if (i === undefined) return undefined;
-    return i < 0 ? null : this.data.subarray(i * this.width, (i + 1) * this.width);
-  }
-
-  has(key: string): boolean {
-    return this.index.has(key);
-  }
-
-  *entries(): MapIterator<[string, Row | null]> {
-    for (const [key, i] of this.index) yield [key, i < 0 ? null : this.data.subarray(i * this.width, (i + 1) * this.width)];
-  }
-
-  keys(): MapIterator<string> {
-    return this.index.keys();
-  }
-
-  *values(): MapIterator<Row | null> {
-    for (const [, row] of this.entries()) yield row;
-  }
-
-  forEach(fn: (value: Row | null, key: string, map: ReadonlyMap<string, Row | null>) => void): void {
-    for (const [key, row] of this.entries()) fn(row, key, this);
-  }
-
-  [Symbol.iterator](): MapIterator<[string, Row | null]> {
-    return this.entries();
-  }
-
-  /** Serialises the changes as UTF-8 JSON: upserted keys and their packed rows, then deleted keys, in order. */
-  encode(): Buffer {
-    const keys: string[] = [];
-    const deleted: string[] = [];
-    for (const [key, i] of this.index) (i < 0 ? deleted : keys).push(key);
-    return jsonWithRows(`{"format":"pipeline.cdc-journal/2","width":${this.width},"keys":${JSON.stringify(keys)},"data":"`, this.data, `","deleted":${JSON.stringify(deleted)}}`);
-  }
-
-  /**
-   * Reads changes written by {@link PackedChanges.encode}.
-   *
-   * @example
-   * PackedChanges.decode(PackedChanges.of(changes, 2).encode(), 2).size === changes.size; // true
-   */
-  static decode(text: string | Uint8Array, width: number, source = 'journal'): PackedChanges {
-    const parsed = JSON.parse(typeof text === 'string' ? text : utf8.decode(text)) as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown; deleted?: unknown };
-    if (parsed.format !== 'pipeline.cdc-journal/2' || parsed.width !== width || !Array.isArray(parsed.keys) || typeof parsed.data !== 'string' || !Array.isArray(parsed.deleted)) {
-      throw new RangeError(`${source} is not a CDC journal of width ${width}`);
-    }
-    const keys = parsed.keys as string[];
-    const index = new Map<string, number>(keys.map((key, i) => [key, i]));
-    for (const key of parsed.deleted as string[]) index.set(key, -1);
-    return new PackedChanges(index, unpackRows(parsed.data, keys.length, width, source), width);
-  }
-}
 
 /**
  * The 32-bit placement hash of a key: FNV-1a over its UTF-16 code units, finished with murmur3's
@@ -381,51 +304,4 @@ export function splitRows(prefix: string, rows: ReadonlyMap<string, Row>, maxRow
   };
   visit(prefix, rows);
   return out;
-}
-
-/**
- * The rows changed since the last fold, as the journal holds them: layers of changes, oldest
- * first, a later layer winning for a key. Immutable: adding a layer makes a new overlay, so a
- * reader of the old one (a concurrent publish) never sees half a batch.
- */
-export class Overlay {
-  private merged: Map<string, Row | null> | undefined;
-
-  constructor(readonly layers: ReadonlyArray<ReadonlyMap<string, Row | null>> = []) {}
-
-  /** Entries over all layers, counting a key once per layer (an upper bound of the distinct keys). */
-  get entries(): number {
-    return this.layers.reduce((sum, layer) => sum + layer.size, 0);
-  }
-
-  has(key: string): boolean {
-    for (let i = this.layers.length - 1; i >= 0; i--) if (this.layers[i]!.has(key)) return true;
-    return false;
-  }
-
-  /** The newest change of a key: its row, null when deleted, undefined when not changed. */
-  get(key: string): Row | null | undefined {
-    for (let i = this.layers.length - 1; i >= 0; i--) {
-      const row = this.layers[i]!.get(key);
-      if (row !== undefined) return row;
-    }
-    return undefined;
-  }
-
-  /** Every key's newest change, the layers merged (computed once). */
-  changes(): ReadonlyMap<string, Row | null> {
-    return (this.merged ??= mergeChanges(this.layers));
-  }
-}
-
-/**
- * Merges layers of changes (oldest first) into one map, the later winning.
- *
- * @example
- * mergeChanges([new Map([['7', row]]), new Map([['7', null]])]).get('7'); // null
- */
-export function mergeChanges(layers: ReadonlyArray<ReadonlyMap<string, Row | null>>): Map<string, Row | null> {
-  const merged = new Map<string, Row | null>();
-  for (const layer of layers) for (const [key, row] of layer) merged.set(key, row);
-  return merged;
 }

@@ -7,10 +7,10 @@
  * models/<name>/current/<source>.json                                the model of the source (If-Match)
  * models/<name>/versions/<source>/<n>.json                            every model version
  * models/<name>/state/<source>/manifests/<partition>.json             a partition's statistics, offsets, gaps, chunk index and journal refs (If-Match)
- * models/<name>/state/<source>/partitions/<p>/index/<v>-<hash>.json              which chunk holds which key-hash prefix (immutable)
- * models/<name>/state/<source>/partitions/<p>/chunks/p<bits>/<v>-<hash>.json     rows whose key hash starts with <bits> (immutable)
- * models/<name>/state/<source>/partitions/<p>/journal/<v>-<hash>.json             rows changed since the last fold (immutable)
- * models/<name>/state/<source>/partitions/<p>/key-offsets/<v>-<hash>.json         while a gap is open: the offset of each key's last change above it (immutable)
+ * models/<name>/state/<source>/partitions/<p>/index/<v>-<id>.json                which chunk holds which key-hash prefix (immutable)
+ * models/<name>/state/<source>/partitions/<p>/chunks/p<bits>/<v>-<id>.bin       rows whose key hash starts with <bits> (immutable)
+ * models/<name>/state/<source>/partitions/<p>/journal/<v>-<id>.bin               rows changed since the last fold (immutable)
+ * models/<name>/state/<source>/partitions/<p>/key-offsets/<v>-<id>.json           while a gap is open: the offset of each key's last change above it (immutable)
  * models/<name>/dead-letter/<source>/<partition>/<offset>.json        a record that could not be used, with the reason
  * ```
  * Immutable objects are named by the state version that wrote them and a hash of their bytes, so a
@@ -44,10 +44,10 @@ export function cdcKeys(modelName: string, log: string) {
     manifests: (topic: string) => `${state(topic)}/manifests/`,
     manifest: (topic: string, p: number) => `${state(topic)}/manifests/${p}.json`,
     partitionPrefix: (topic: string, p: number) => `${partition(topic, p)}/`,
-    chunk: (topic: string, p: number, bits: string, version: number, hash: string) => `${partition(topic, p)}/chunks/p${bits}/${version}-${hash}.json`,
-    journal: (topic: string, p: number, version: number, hash: string) => `${partition(topic, p)}/journal/${version}-${hash}.json`,
-    chunkIndex: (topic: string, p: number, version: number, hash: string) => `${partition(topic, p)}/index/${version}-${hash}.json`,
-    keyOffsets: (topic: string, p: number, version: number, hash: string) => `${partition(topic, p)}/key-offsets/${version}-${hash}.json`,
+    chunk: (topic: string, p: number, bits: string, version: number, id: string) => `${partition(topic, p)}/chunks/p${bits}/${version}-${id}.bin`,
+    journal: (topic: string, p: number, version: number, id: string) => `${partition(topic, p)}/journal/${version}-${id}.bin`,
+    chunkIndex: (topic: string, p: number, version: number, id: string) => `${partition(topic, p)}/index/${version}-${id}.json`,
+    keyOffsets: (topic: string, p: number, version: number, id: string) => `${partition(topic, p)}/key-offsets/${version}-${id}.json`,
     deadLetters: (topic: string) => `${model}/dead-letter/${source(topic)}/`,
     deadLetter: (topic: string, p: number, offset: number) => `${model}/dead-letter/${source(topic)}/${p}/${padOffset(offset)}.json`,
   } as const;

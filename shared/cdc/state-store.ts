@@ -18,17 +18,18 @@
  * immutable, so they are cached by key (`cacheRows` rows): a warm function reads only the manifest
  * and what it has not seen.
  */
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, ChunkIndex, decodeChunk, encodeChunk, Overlay, PackedChanges, splitRows, type Changes } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, splitRows } from './chunks.js';
 import { journalMerges, shouldFold } from './compaction.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats } from './exact-stats.js';
 import { cdcKeys, type CdcKeys } from './keys.js';
 import { LAYOUT, type Layout, type Row } from './layout.js';
+import { decodeJournal, Overlay, type Changes, type Segment } from './journal.js';
 import { WeightedLru } from './lru.js';
 import {
   decodeChunkIndex,
@@ -94,8 +95,10 @@ export interface PartitionState {
   readonly stats: ExactStats;
   /** The chunk index read back. */
   readonly chunks: ChunkTable;
-  /** Rows changed since the last fold (null: deleted): the journal read back, one layer per object. */
+  /** Rows changed since the last fold (null: deleted): the journal read back, or as this process wrote it. */
   readonly overlay: Overlay;
+  /** How many of the overlay's segments each journal object of the manifest holds, in order. */
+  readonly journalSpans: readonly number[];
 }
 
 /** A record the partition could not use, as written to the dead-letter location. */
@@ -110,7 +113,7 @@ export interface DeadLetter {
   readonly valueBase64?: string;
 }
 
-type Cached = Chunk | PackedChanges | ChunkTable | ReadonlyMap<string, number>;
+type Cached = Chunk | Segment[] | ChunkTable | ReadonlyMap<string, number>;
 
 /**
  * Reads and commits partitions' CDC state through an {@link ObjectStore}: the state of one model
@@ -211,27 +214,34 @@ export class CdcStateStore {
   async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
     const { chunks, overlay } = state;
     const index = this.index(chunks);
-    // each key asked for is looked up once: in the journal, else in its chunk (read once per chunk)
-    const found = new Map<string, Row | undefined>();
-    const inChunks = new Map<string, string>();
-    const chunkKeys = new Set<string>();
+    // each key asked for is looked up once: in the journal, else in its chunk (each chunk read once);
+    // null marks a key that has no row
+    const found = new Map<string, Row | null>();
+    const byChunk = new Map<string, string[]>();
     for (const key of keys) {
       const changed = overlay.get(key);
       if (changed !== undefined) {
-        found.set(key, changed ?? undefined);
+        found.set(key, changed);
         continue;
       }
-      const ref = chunks[index.find(key)];
-      if (ref?.key) {
-        chunkKeys.add(ref.key);
-        inChunks.set(key, ref.key);
-      } else found.set(key, undefined);
+      const chunkKey = chunks[index.find(key)]?.key;
+      if (chunkKey === null || chunkKey === undefined) {
+        found.set(key, null);
+        continue;
+      }
+      const wanted = byChunk.get(chunkKey);
+      if (wanted === undefined) byChunk.set(chunkKey, [key]);
+      else wanted.push(key);
     }
     const loaded = new Map<string, Chunk>();
-    await mapLimit([...chunkKeys], this.options.concurrency, async (key) => loaded.set(key, await this.chunk(key)));
-    for (const [key, chunkKey] of inChunks) found.set(key, loaded.get(chunkKey)!.get(key));
+    await mapLimit([...byChunk], this.options.concurrency, async ([chunkKey, wanted]) => {
+      const chunk = await this.chunk(chunkKey);
+      loaded.set(chunkKey, chunk);
+      for (const key of wanted) found.set(key, chunk.get(key) ?? null);
+    });
     return (key) => {
-      if (found.has(key)) return found.get(key);
+      const row = found.get(key);
+      if (row !== undefined) return row ?? undefined;
       const changed = overlay.get(key);
       if (changed !== undefined) return changed ?? undefined;
       const ref = chunks[index.find(key)];
@@ -263,31 +273,33 @@ export class CdcStateStore {
     let chunks = state.chunks;
     let chunkIndex = manifest.chunkIndex;
     let journal: JournalRef[] = [...manifest.journal];
+    let journalSpans = state.journalSpans;
     let overlay = state.overlay;
     const superseded: string[] = [];
     const rows = result.stats.count();
     if (shouldFold(this.options, { journalEntries: overlay.entries, batchEntries: result.changes.size, rows })) {
-      ({ chunks, chunkIndex } = await this.fold(state, [...overlay.layers, result.changes], version, superseded));
+      ({ chunks, chunkIndex } = await this.fold(state, result.changes, version, superseded));
       if (manifest.chunkIndex.key !== null) superseded.push(manifest.chunkIndex.key);
       superseded.push(...journal.map((j) => j.key));
       journal = [];
-      overlay = new Overlay();
+      journalSpans = [];
+      overlay = Overlay.empty(width);
     } else if (result.changes.size > 0) {
-      // the batch's changes enter at level 0; the policy says which tails merge (size-tiered)
-      const pieces: Array<{ ref: JournalRef | undefined; level: number; changes: ReadonlyMap<string, Row | null> }> = journal.map((ref, i) => ({ ref, level: ref.level ?? 0, changes: overlay.layers[i]! }));
-      pieces.push({ ref: undefined, level: 0, changes: result.changes });
+      // the batch's changes become the journal's newest segment, in an object of level 0; the
+      // policy says which tail objects merge (size-tiered), their segments written as one object
+      overlay = overlay.with(result.changes);
+      const pieces: Array<{ ref: JournalRef | undefined; level: number; segments: number }> = journal.map((ref, i) => ({ ref, level: ref.level ?? 0, segments: journalSpans[i]! }));
+      pieces.push({ ref: undefined, level: 0, segments: 1 });
       for (const count of journalMerges(this.options, pieces.map((p) => p.level))) {
         const merging = pieces.splice(-count, count);
-        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, changes: PackedChanges.merge(merging.map((p) => p.changes), width) });
+        pieces.push({ ref: undefined, level: Math.max(...merging.map((p) => p.level)) + 1, segments: merging.reduce((sum, p) => sum + p.segments, 0) });
         for (const { ref } of merging) if (ref !== undefined) superseded.push(ref.key);
       }
-      const written = await mapLimit(pieces, this.options.concurrency, async (piece) => {
-        if (piece.ref !== undefined) return { ref: piece.ref, changes: piece.changes };
-        const packed = PackedChanges.of(piece.changes, width);
-        return { ref: await this.writeJournal(topic, partition, version, packed, piece.level), changes: packed };
-      });
-      journal = written.map((w) => w.ref);
-      overlay = new Overlay(written.map((w) => w.changes));
+      let from = 0;
+      const placed = pieces.map((piece) => ({ ...piece, from: (from += piece.segments) - piece.segments }));
+      const next = overlay;
+      journal = await mapLimit(placed, this.options.concurrency, async (piece) => piece.ref ?? (await this.writeJournal(topic, partition, version, next, piece)));
+      journalSpans = pieces.map((p) => p.segments);
     }
 
     let keyOffsets = manifest.keyOffsets;
@@ -320,7 +332,7 @@ export class CdcStateStore {
       ...(state.etag === undefined ? { ifNoneMatch: '*' as const } : { ifMatch: state.etag }),
       contentType: 'application/json',
     });
-    const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay, keyOffsets: result.keyOffsets };
+    const committed: PartitionState = { manifest: next, etag, stats: result.stats, chunks, overlay, journalSpans, keyOffsets: result.keyOffsets };
     this.known.set(`${topic}/${partition}`, committed);
     // what the new manifest no longer points to: no later manifest can point to it again, so its
     // deletion is garbage collection, left to run beside the model's publish instead of before it
@@ -335,14 +347,14 @@ export class CdcStateStore {
   async *rows(state: PartitionState): AsyncGenerator<[string, Row]> {
     const refs = Object.values(state.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
     const step = this.options.concurrency;
-    const changed = state.overlay.changes();
+    const changed = state.overlay;
     for (let i = 0; i < refs.length; i += step) {
       const chunks = await Promise.all(refs.slice(i, i + step).map((r) => this.chunk(r.key)));
       for (const chunk of chunks) {
         for (const entry of chunk.entries()) if (!changed.has(entry[0])) yield entry;
       }
     }
-    for (const [key, row] of changed) if (row !== null) yield [key, row];
+    for (const [key, row] of changed.changes()) if (row !== null) yield [key, row];
   }
 
   /**
@@ -359,7 +371,7 @@ export class CdcStateStore {
     );
     const dead = (await this.store.list(this.keys.partitionPrefix(topic, partition)))
       .map((o) => o.key)
-      .filter((key) => !live.has(key) && Number(/\/(\d+)-[0-9a-f]+\.json$/.exec(key)?.[1] ?? Infinity) <= state.manifest.version);
+      .filter((key) => !live.has(key) && Number(/\/(\d+)-[0-9a-f]+\.(json|bin)$/.exec(key)?.[1] ?? Infinity) <= state.manifest.version);
     await mapLimit(dead, this.options.concurrency, (key) => this.store.delete(key));
     return dead.length;
   }
@@ -372,7 +384,7 @@ export class CdcStateStore {
   private empty(topic: string, partition: number): PartitionState {
     const stats = new ExactStats(this.layout.width);
     const manifest = emptyManifest({ topic, log: this.log, partition, features: this.layout.features.map((f) => f.name) }, stats.toJSON());
-    return { manifest, etag: undefined, stats, chunks: EmptyChunkTable, overlay: new Overlay(), keyOffsets: new Map() };
+    return { manifest, etag: undefined, stats, chunks: EmptyChunkTable, overlay: Overlay.empty(this.layout.width + 1), journalSpans: [], keyOffsets: new Map() };
   }
 
   private async open(manifest: Manifest, etag: string): Promise<PartitionState> {
@@ -387,7 +399,7 @@ export class CdcStateStore {
       mapLimit(manifest.journal, this.options.concurrency, (j) => this.journal(j.key)),
       manifest.keyOffsets.key === null ? new Map<string, number>() : this.keyOffsetsAt(manifest.keyOffsets.key),
     ]);
-    return { manifest, etag, stats, chunks, overlay: new Overlay(journals), keyOffsets };
+    return { manifest, etag, stats, chunks, overlay: Overlay.of(journals.flat(), this.layout.width + 1), journalSpans: journals.map((segments) => segments.length), keyOffsets };
   }
 
   /**
@@ -396,13 +408,13 @@ export class CdcStateStore {
    * last one is named, beside the chunk writes still running (one round trip less before the
    * manifest, which is written after both).
    */
-  private async fold(state: PartitionState, layers: readonly Changes[], version: number, superseded: string[]): Promise<{ chunks: ChunkTable; chunkIndex: Manifest['chunkIndex'] }> {
+  private async fold(state: PartitionState, batch: Changes, version: number, superseded: string[]): Promise<{ chunks: ChunkTable; chunkIndex: Manifest['chunkIndex'] }> {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
-    // grouped by chunk straight from the layers (no merged map of the whole journal first)
+    // grouped by chunk straight from the journal's newest changes, then the batch's
     const groups = new Map<string, Map<string, Row | null>>();
-    for (const layer of layers) {
+    for (const layer of [state.overlay.changes(), batch]) {
       for (const [key, row] of layer) {
         const prefix = index.find(key);
         let group = groups.get(prefix);
@@ -431,14 +443,14 @@ export class CdcStateStore {
           continue;
         }
         const bytes = encodeChunk(chunk);
-        const key = this.keys.chunk(topic, partition, bits, version, hashOf(bytes));
+        const key = this.keys.chunk(topic, partition, bits, version, uniqueName());
         chunks[bits] = { key, rows: chunk.size };
         writes.push({ key, bytes, chunk });
       }
       if (ref.key !== null) superseded.push(ref.key);
       if (--unnamed === 0) writeIndex();
       for (const { key, bytes, chunk } of writes) {
-        await this.store.put(key, bytes, { contentType: 'application/json' });
+        await this.store.put(key, bytes, { contentType: 'application/octet-stream' });
         this.remember(key, chunk, chunk.size);
       }
     });
@@ -446,17 +458,17 @@ export class CdcStateStore {
     return { chunks, chunkIndex: await chunkIndex! };
   }
 
-  private async writeJournal(topic: string, partition: number, version: number, changes: PackedChanges, level: number): Promise<JournalRef> {
-    const bytes = changes.encode();
-    const key = this.keys.journal(topic, partition, version, hashOf(bytes));
-    await this.store.put(key, bytes, { contentType: 'application/json' });
-    this.remember(key, changes, changes.size);
-    return { key, entries: changes.size, level };
+  /** Writes segments `from` to `from + segments` of `overlay` as one journal object. */
+  private async writeJournal(topic: string, partition: number, version: number, overlay: Overlay, piece: { from: number; segments: number; level: number }): Promise<JournalRef> {
+    const bytes = overlay.encode(piece.from, piece.from + piece.segments);
+    const key = this.keys.journal(topic, partition, version, uniqueName());
+    await this.store.put(key, bytes, { contentType: 'application/octet-stream' });
+    return { key, entries: overlay.entriesOf(piece.from, piece.from + piece.segments), level: piece.level };
   }
 
   private async writeChunkTable(topic: string, partition: number, version: number, chunks: ChunkTable): Promise<Manifest['chunkIndex']> {
     const bytes = Buffer.from(encodeChunkIndex(chunks));
-    const key = this.keys.chunkIndex(topic, partition, version, hashOf(bytes));
+    const key = this.keys.chunkIndex(topic, partition, version, uniqueName());
     await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, chunks, 0);
     return { key, chunks: Object.keys(chunks).length };
@@ -464,7 +476,7 @@ export class CdcStateStore {
 
   private async writeKeyOffsets(topic: string, partition: number, version: number, offsets: ReadonlyMap<string, number>): Promise<Manifest['keyOffsets']> {
     const bytes = Buffer.from(encodeKeyOffsets(offsets));
-    const key = this.keys.keyOffsets(topic, partition, version, hashOf(bytes));
+    const key = this.keys.keyOffsets(topic, partition, version, uniqueName());
     await this.store.put(key, bytes, { contentType: 'application/json' });
     this.remember(key, offsets, offsets.size);
     return { key, entries: offsets.size };
@@ -482,8 +494,8 @@ export class CdcStateStore {
     return this.fetch(key, (bytes) => decodeChunk(bytes, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
   }
 
-  private journal(key: string): Promise<PackedChanges> {
-    return this.fetch(key, (bytes) => PackedChanges.decode(bytes, this.layout.width + 1, key), (m) => m.size) as Promise<PackedChanges>;
+  private journal(key: string): Promise<Segment[]> {
+    return this.fetch(key, (bytes) => decodeJournal(bytes, this.layout.width + 1, key), (segments) => segments.reduce((sum, s) => sum + s.upserted.length + s.deleted.length, 0)) as Promise<Segment[]>;
   }
 
   private async fetch<T extends Cached>(key: string, decode: (bytes: Uint8Array) => T, weight: (value: T) => number): Promise<Cached> {
@@ -520,8 +532,12 @@ export class CdcStateStore {
   }
 }
 
-// names immutable objects by content, so racing writers of one version never collide (not security)
-const hashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+/**
+ * The unique part of an immutable object's name, so that racing writers of one version never
+ * collide: 64 random bits (not security). Names were content hashes once; hashing every byte the
+ * journal merges and folds write again cost more than the rest of writing them.
+ */
+const uniqueName = (): string => randomBytes(8).toString('hex');
 
 function sameGaps(a: readonly Gap[], b: readonly Gap[]): boolean {
   return a.length === b.length && a.every((gap, i) => gap[0] === b[i]![0] && gap[1] === b[i]![1]);
