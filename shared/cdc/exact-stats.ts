@@ -51,6 +51,8 @@ export class ExactStats {
   private readonly rowStart: Int32Array;
   /** Indices of a row's nonzero values, and of the values an update changes. */
   private readonly picked: Int32Array;
+  /** In an update: indices where the old or the new row is nonzero (only their products can move). */
+  private readonly live: Int32Array;
   private readonly changed: Uint8Array;
   private pending = 0;
 
@@ -67,6 +69,7 @@ export class ExactStats {
     this.ob = new Float64Array(this.dim);
     this.rowStart = Int32Array.from({ length: this.dim }, (_, i) => i * this.dim - (i * (i - 1)) / 2);
     this.picked = new Int32Array(this.dim);
+    this.live = new Int32Array(this.dim);
     this.changed = new Uint8Array(this.dim);
   }
 
@@ -149,16 +152,22 @@ export class ExactStats {
    * stats.update([150, 3, 1], [150, 4, 1]); // as stats.remove([150, 3, 1]); stats.add([150, 4, 1])
    */
   update(old: ArrayLike<number>, row: ArrayLike<number>): void {
-    const { dim, a, b, oa, ob, hi, mid, lo, rowStart, picked, changed } = this;
+    const { dim, a, b, oa, ob, hi, mid, lo, rowStart, picked, live, changed } = this;
     if (row.length !== dim - 1 || old.length !== dim - 1) throw new RangeError(`a row has ${row.length === dim - 1 ? old.length : row.length} values, expected ${dim - 1}`);
     a[0] = 0;
     b[0] = 1;
     oa[0] = 0;
     ob[0] = 1;
     let n = 0;
+    // the constant 1 of the augmented vector is always live
+    live[0] = 0;
+    let m = 1;
     for (let i = 1; i < dim; i++) {
       const q = row[i - 1]!;
       const p = old[i - 1]!;
+      // zero in both rows: no product with it moves (a row is about half zeros)
+      if (q === 0 && p === 0) continue;
+      live[m++] = i;
       let high = Math.floor(q / LIMB);
       a[i] = high;
       b[i] = q - high * LIMB;
@@ -174,7 +183,8 @@ export class ExactStats {
       const bd = b[d]!;
       const oad = oa[d]!;
       const obd = ob[d]!;
-      for (let j = 0; j < dim; j++) {
+      for (let y = 0; y < m; y++) {
+        const j = live[y]!;
         // a pair of two changed values is visited once, from its smaller index
         if (changed[j] === 1 && j < d) continue;
         const k = j >= d ? rowStart[d]! + j - d : rowStart[j]! + d - j;

@@ -48,7 +48,7 @@ describe('Chunk placement order', () => {
     expect(keyHash(a)).toBe(keyHash(b));
     fc.assert(
       fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 })), fc.array(fc.string({ maxLength: 6 })), (held, asked) => {
-        const rows = new Map([...held, a].map((k, i) => [k, row(i, -i)]));
+        const rows = new Map([...held, a, b].map((k, i) => [k, row(i, -i)]));
         const chunk = Chunk.of(rows, 2).with(new Map([[b, row(7, 7)]]));
         rows.set(b, row(7, 7));
         for (const [key, r] of rows) expect(Array.from(chunk.get(key)!)).toEqual(Array.from(r));
