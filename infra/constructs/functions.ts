@@ -102,6 +102,7 @@ export class Functions extends Construct {
         logRetentionDays: settings.logRetentionDays,
         logRemovalPolicy: settings.stage === 'prod' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         extraFiles: [ParquetWasm],
+        ...(spec.nodeOptions ? { nodeOptions: spec.nodeOptions } : {}),
         environment: {
           PIPELINE_STORE: 's3',
           ...topicEnvironment,

@@ -45,6 +45,8 @@ export interface PipelineFunctionProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** Extra plain environment variables. @default none */
   readonly environment?: Readonly<Record<string, string>>;
+  /** Node.js options beside `--enable-source-maps` in NODE_OPTIONS. @default none */
+  readonly nodeOptions?: readonly string[];
   /** @default - not in a VPC */
   readonly vpc?: ec2.IVpc;
   /** @default - none */
@@ -105,7 +107,7 @@ export class PipelineFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: this.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: ['--enable-source-maps', ...(props.nodeOptions ?? [])].join(' '),
         ...props.environment,
       },
       bundling: {

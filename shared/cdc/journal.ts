@@ -110,6 +110,17 @@ export class Overlay {
     for (const [key, at] of this.index()) yield [key, at < 0 ? null : this.log.arena.subarray(at * width, (at + 1) * width)];
   }
 
+  /** Every key's newest change as where its row is (see {@link rowAt}; -1: deleted), no row view made. */
+  positions(): IterableIterator<[string, number]> {
+    return this.index().entries();
+  }
+
+  /** The row at a position {@link positions} gave, or null for -1. */
+  rowAt(at: number): Row | null {
+    const { width } = this.log;
+    return at < 0 ? null : this.log.arena.subarray(at * width, (at + 1) * width);
+  }
+
   /**
    * This overlay with one more segment: `changes` (a row sets a key, null deletes it). The newest
    * overlay hands the shared log and its index on; an older one copies its prefix first.

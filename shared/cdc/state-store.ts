@@ -412,15 +412,16 @@ export class CdcStateStore {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
-    // grouped by chunk straight from the journal's newest changes, then the batch's
-    const groups = new Map<string, Map<string, Row | null>>();
-    for (const layer of [state.overlay.changes(), batch]) {
-      for (const [key, row] of layer) {
-        const prefix = index.find(key);
-        let group = groups.get(prefix);
-        if (group === undefined) groups.set(prefix, (group = new Map()));
-        group.set(key, row);
-      }
+    // the journal's newest changes with the batch's, grouped by chunk as positions (a row view is
+    // made only when its chunk is merged: views of the whole journal, held through the fold's
+    // writes, outlived the young generation and cost the collector more than the merge itself)
+    const journal = state.overlay.with(batch);
+    const groups = new Map<string, Map<string, number>>();
+    for (const [key, at] of journal.positions()) {
+      const prefix = index.find(key);
+      let group = groups.get(prefix);
+      if (group === undefined) groups.set(prefix, (group = new Map()));
+      group.set(key, at);
     }
     const chunks: Record<string, ChunkRef> = { ...state.chunks };
     let unnamed = groups.size;
@@ -432,7 +433,9 @@ export class CdcStateStore {
     };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = state.chunks[prefix]!;
-      const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(group);
+      const changes = new Map<string, Row | null>();
+      for (const [key, at] of group) changes.set(key, journal.rowAt(at));
+      const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(changes);
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
       delete chunks[prefix];

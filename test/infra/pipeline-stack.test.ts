@@ -49,6 +49,15 @@ describe('the default deployment (dev, MSK Serverless)', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 2048, Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'pipeline-preprocess' }) } });
   });
 
+  it("runs cdc with the manifest's Node.js options and the others with source maps only", () => {
+    const options = (service: string) => {
+      const found = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: service } } } });
+      return (Object.values(found)[0]!.Properties.Environment.Variables as Record<string, unknown>).NODE_OPTIONS;
+    };
+    expect(options('pipeline-cdc')).toBe('--enable-source-maps --max-semi-space-size=64');
+    expect(options('pipeline-stream')).toBe('--enable-source-maps');
+  });
+
   it('keeps each function log group for the configured days', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     const preprocess = template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'pipeline-preprocess' } } } });

@@ -15,8 +15,10 @@
  * the stack's batches of 1,000 and then in Lambda's default of 100; enough of them that the journal
  * folds at least twice in each, so its amortised cost is in the figure.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cdcMessages, type CdcMessage } from '../../../data/generators/cdc.js';
 import { createCdcHandler } from '../../../functions/cdc/handler.js';
 import { Functions } from '../../../functions/manifest.js';
@@ -29,6 +31,7 @@ import { createEventSource, type EventSourceEvent } from '../../../shared/emulat
 import { preprocessBytes } from '../../../shared/preprocess/index.js';
 import { measureCommand } from '../lib/measure.js';
 import type { BenchContext, BenchReport, Column, Row, Target } from '../lib/part.js';
+import { marketingInput } from '../lib/inputs.js';
 import { ensureVenv, ONE_THREAD } from '../lib/python.js';
 import { sizeLabel } from '../lib/sizes.js';
 import { median, withSpread } from '../lib/stats.js';
@@ -75,7 +78,7 @@ export async function run(context: BenchContext): Promise<BenchReport> {
   const rows: Row[] = [];
   const results = new Map<number, SizeResult>();
   for (const size of sizes) {
-    const measured = await measureSize(context, size);
+    const measured = await measureSizeInChild(context, size);
     results.set(size, measured);
     const perEvent = measured.perEventMeanUs;
     const refit = measured.sklearn ? median(measured.sklearn.cpuMs) : undefined;
@@ -133,13 +136,34 @@ export async function run(context: BenchContext): Promise<BenchReport> {
     rows,
     targets,
     notes: [
-      `Per change: the CDC service's work for one change (20% inserts, 60% updates, 20% deletes) in the stack's batches of ${STACK_BATCH.toLocaleString('en')} (infra settings), then again in Lambda's default batches of ${BATCH} (parse, lookup, exact statistics, journal, amortised folds, manifest), in-memory object store, one partition holding the whole table; CPU time of this process (user + system) over all the changes, so the folds are amortised in it; the range of ${SEGMENTS} equal segments beside it. ` +
+      `Measured in a child process with the CDC function's Node.js options (${FUNCTION_NODE_OPTIONS.join(' ') || 'none'}, from functions/manifest.ts, as the stack deploys it). ` +
+        `Per change: the CDC service's work for one change (20% inserts, 60% updates, 20% deletes) in the stack's batches of ${STACK_BATCH.toLocaleString('en')} (infra settings), then again in Lambda's default batches of ${BATCH} (parse, lookup, exact statistics, journal, amortised folds, manifest), in-memory object store, one partition holding the whole table; CPU time of this process (user + system) over all the changes, so the folds are amortised in it; the range of ${SEGMENTS} equal segments beside it. ` +
         'scikit-learn refit: RidgeClassifier(alpha=1).fit on every row the state holds (exported after the changes), standardised beforehand and untimed (in the peer\'s favour), CPU time inside the Python process, median of the repeats after a warm-up; OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=1. The ratio is refit CPU over per-change CPU. ' +
         `Model publish: once per invocation (merge, fit, write; wall time); metrics (every row scored, AUC, accuracy) are measured on every publish up to ${PublishDefaults.metricsMaxRows.toLocaleString('en')} rows, then every ${PublishDefaults.metricsEvery} versions: "metrics refresh" is that cost. ` +
         'Our full retrain: the exact sums over every row, the fit and the metrics, as `pipeline model fit` does.',
     ],
   };
 }
+
+/** The Node.js options the deployed CDC function runs with (functions/manifest.ts), which the per-change figures are measured under. */
+const FUNCTION_NODE_OPTIONS: readonly string[] = Functions.cdc.nodeOptions;
+
+/**
+ * {@link measureSize} in a child process started with the CDC function's Node.js options, so that
+ * the figures are those of the function as deployed (its heap settings cannot change in this
+ * process once it runs); the child's log lines pass through.
+ */
+async function measureSizeInChild(context: BenchContext, size: number): Promise<SizeResult> {
+  const job = JSON.stringify({ size, seed: context.seed, repeats: context.repeats(size), repoRoot: context.repoRoot, workDir: context.workDir });
+  const child = spawn(process.execPath, [...FUNCTION_NODE_OPTIONS, '--import', 'tsx', fileURLToPath(import.meta.url), CHILD_FLAG, job], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  const code = await new Promise<number | null>((resolve, reject) => child.on('error', reject).on('close', resolve));
+  if (code !== 0) throw new Error(`the CDC measurement at ${sizeLabel(size)} (a child process) exited with ${code}`);
+  return JSON.parse(out) as SizeResult;
+}
+
+const CHILD_FLAG = '--measure-size';
 
 /** The changes are timed in this many equal segments, for a median and a spread. */
 const SEGMENTS = 5;
@@ -421,4 +445,21 @@ async function startServer<T>(stops: Array<() => Promise<void>>, start: () => Pr
   const { value, stop } = await start();
   stops.push(stop);
   return value;
+}
+
+// run as that child (last in the module, once everything above is defined): measure one size, print the result as JSON
+if (process.argv[2] === CHILD_FLAG && import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const job = JSON.parse(process.argv[3]!) as { size: number; seed: number; repeats: number; repoRoot: string; workDir: string };
+  const log = (line: string) => process.stderr.write(`  ${line}\n`);
+  const context: BenchContext = {
+    sizes: [job.size],
+    seed: job.seed,
+    repeats: () => job.repeats,
+    repoRoot: job.repoRoot,
+    workDir: job.workDir,
+    marketingInput: (rows) => marketingInput(dirname(job.workDir), rows, job.seed, log),
+    realMarketingFile: undefined,
+    log,
+  };
+  process.stdout.write(JSON.stringify(await measureSize(context, job.size)));
 }
