@@ -102,7 +102,8 @@ export const Functions = {
     // commit: V8's default young generation (16 MB semi-spaces) collects several times a batch and
     // promotes what is still live, which the old generation's collector then marks again among the
     // whole table held in memory. 64 MB lets a batch's garbage die young (about 1.5 µs a change
-    // less at 1M customers, none at 100k, `npm run bench -- cdc`), for up to 128 MB more memory at peak.
+    // less at 1M customers, none at 100k, `npm run bench -- cdc`), for about 100 MB more memory at peak
+    // (two semi-spaces of 64 MB instead of 16).
     nodeOptions: ['--max-semi-space-size=64'],
   },
   analytics: {
