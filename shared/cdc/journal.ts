@@ -187,7 +187,7 @@ export class Overlay {
   /** The log to append to: the shared one when this overlay is its newest, else a copy of this prefix. */
   private tip(): Log {
     const { log } = this;
-    if (log.owner === this && log.segments.length === this.segments) return log;
+    if (log.owner === this) return log;
     const copy: Log = { width: log.width, arena: log.arena.slice(0, this.rowsSeen() * log.width), rows: this.rowsSeen(), segments: log.segments.slice(0, this.segments), index: new Map(this.index()), owner: undefined };
     return copy;
   }

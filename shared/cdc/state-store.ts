@@ -113,7 +113,7 @@ export interface DeadLetter {
   readonly valueBase64?: string;
 }
 
-type Cached = Chunk | Segment[] | ChunkTable | ReadonlyMap<string, number>;
+type Cached = Chunk | ChunkTable | ReadonlyMap<string, number>;
 
 /**
  * Reads and commits partitions' CDC state through an {@link ObjectStore}: the state of one model
@@ -486,23 +486,25 @@ export class CdcStateStore {
   }
 
   private keyOffsetsAt(key: string): Promise<ReadonlyMap<string, number>> {
-    return this.fetch(key, (bytes) => decodeKeyOffsets(key, bytes), (m) => m.size) as Promise<ReadonlyMap<string, number>>;
+    return this.fetch(key, (bytes) => decodeKeyOffsets(key, bytes), (m) => m.size);
   }
 
   private chunkTable(key: string): Promise<ChunkTable> {
-    return this.fetch(key, (bytes) => decodeChunkIndex(key, bytes), () => 0) as Promise<ChunkTable>;
+    return this.fetch(key, (bytes) => decodeChunkIndex(key, bytes), () => 0);
   }
 
   private chunk(key: string): Promise<Chunk> {
-    return this.fetch(key, (bytes) => decodeChunk(bytes, this.layout.width + 1, key), (c) => c.size) as Promise<Chunk>;
+    return this.fetch(key, (bytes) => decodeChunk(bytes, this.layout.width + 1, key), (c) => c.size);
   }
 
+  /** A journal object's segments, not cached: the overlay copies their rows into its own log, which a warm function keeps. */
   private journal(key: string): Promise<Segment[]> {
-    return this.fetch(key, (bytes) => decodeJournal(bytes, this.layout.width + 1, key), (segments) => segments.reduce((sum, s) => sum + s.upserted.length + s.deleted.length, 0)) as Promise<Segment[]>;
+    return this.fetch(key, (bytes) => decodeJournal(bytes, this.layout.width + 1, key));
   }
 
-  private async fetch<T extends Cached>(key: string, decode: (bytes: Uint8Array) => T, weight: (value: T) => number): Promise<Cached> {
-    const hit = this.cache.get(key);
+  /** The object at `key`, decoded; kept in the cache when `weight` says what it weighs. */
+  private async fetch<T extends Cached | Segment[]>(key: string, decode: (bytes: Uint8Array) => T, weight?: (value: T) => number): Promise<T> {
+    const hit = weight === undefined ? undefined : (this.cache.get(key) as T | undefined);
     if (hit !== undefined) return hit;
     let body: Uint8Array;
     try {
@@ -518,7 +520,7 @@ export class CdcStateStore {
       if (error instanceof CorruptStateError) throw error;
       throw new CorruptStateError(key, (error as Error).message, { cause: error });
     }
-    this.remember(key, value, weight(value));
+    if (weight !== undefined) this.remember(key, value as Cached, weight(value));
     return value;
   }
 

@@ -171,29 +171,26 @@ describe.skipIf(!kafkaAvailable() || !s3Endpoint())('the fault suite: S3 stopped
     expect(await results.list('results/cdc/on-failure/')).toHaveLength(givenUp.length);
     consumers = [serve('cdc'), serve('stream')];
 
+    /** An outage of OUTAGE_MS: changes produced as it starts, the consumers killed and restarted at `restartsAt` ms into it, and once more 6 s after it ends. */
+    const outage = async (begin: () => unknown, end: () => unknown, restartsAt: readonly number[], lastRestart: boolean) => {
+      await begin();
+      await produceNext();
+      let elapsed = 0;
+      for (const at of restartsAt) {
+        await sleep(at - elapsed);
+        elapsed = at;
+        await killAndRestart();
+      }
+      await sleep(OUTAGE_MS - elapsed);
+      await end();
+      await sleep(6_000);
+      await killAndRestart(lastRestart);
+    };
     // S3 stopped for 30 s: two kills while it is down, a restart finding it down
-    await proxy.down();
-    await produceNext();
-    await sleep(10_000);
-    await killAndRestart();
-    await sleep(10_000);
-    await killAndRestart();
-    await sleep(OUTAGE_MS - 20_000);
-    await proxy.up();
-    await sleep(6_000);
-    await killAndRestart();
+    await outage(() => proxy.down(), () => proxy.up(), [10_000, 20_000], true);
     // S3 frozen for 30 s: connections open, nothing answered (the second consumer lives through the
     // SDK's three tries of 5 s each, and reports the timeout)
-    process.kill(moto.pid, 'SIGSTOP');
-    await produceNext();
-    await sleep(6_000);
-    await killAndRestart();
-    await sleep(22_000);
-    await killAndRestart();
-    await sleep(OUTAGE_MS - 28_000);
-    process.kill(moto.pid, 'SIGCONT');
-    await sleep(6_000);
-    await killAndRestart(false);
+    await outage(() => process.kill(moto.pid, 'SIGSTOP'), () => process.kill(moto.pid, 'SIGCONT'), [6_000, 28_000], false);
     expect(kills).toBe(10);
     // the outages were reported as they happened, each attempt naming the object and why, none given up
     expect(said.join('')).toMatch(new RegExp(`cdc: \\d+@\\d+-\\d+ attempt \\d+ failed: s3://${modelsBucket}/\\S+: failed for now: connect ECONNREFUSED`));
