@@ -22,6 +22,8 @@ export class Chunk {
     readonly data: Int32Array,
     readonly width: number,
     hashes?: Uint32Array,
+    /** The chunk as stored ({@link encodeChunk}), when its rows were written inside it: `data` is a view of it. */
+    readonly stored?: Buffer,
   ) {
     this.hashes = hashes ?? Uint32Array.from(keys, keyHash);
   }
@@ -55,23 +57,37 @@ export class Chunk {
   }
 
   /**
-   * This chunk with `changes` applied (a row sets a key, null removes it), by one merge in
-   * placement order: no map of the whole chunk, no sort of it.
+   * This chunk with `changes` applied (a row sets a key, null removes it); see {@link merge}.
    *
    * @example
    * chunk.with(new Map([['7', null]])).get('7'); // undefined
    */
   with(changes: ReadonlyMap<string, Row | null>): Chunk {
-    const changed = [...changes.keys()];
-    const changedHashes = Uint32Array.from(changed, keyHash);
+    const keys = [...changes.keys()];
+    const rows = new Int32Array(keys.length * this.width);
+    const at = new Int32Array(keys.length);
+    keys.forEach((key, i) => {
+      const row = changes.get(key)!;
+      at[i] = row === null ? -1 : i;
+      if (row !== null) rows.set(row, i * this.width);
+    });
+    return this.merge({ keys, hashes: Uint32Array.from(keys, keyHash), at, rows });
+  }
+
+  /**
+   * This chunk with `changes` applied, by one merge in placement order (no map of the whole
+   * chunk, no sort of it). The new chunk's rows are written straight into its stored form (see
+   * {@link encodeChunk}): a fold makes each chunk's bytes once.
+   */
+  merge(changes: ChangedRows): Chunk {
+    const { keys: changed, hashes: changedHashes, at, rows } = changes;
     const order = placementOrder(changed, changedHashes);
     const { width } = this;
-    // first the keys, and where each row comes from (an old row's index, or -1 for a changed row),
-    // so that the rows are allocated once at their final size
+    // first the keys, and where each row comes from (an old row's index, or -2 - its row in
+    // `rows` for a changed one), so that the rows are written once at their final place
     const keys: string[] = [];
     const hashes = new Uint32Array(this.keys.length + changed.length);
     const from = new Int32Array(this.keys.length + changed.length);
-    const rows: Row[] = [];
     let i = 0;
     for (const c of order) {
       const key = changed[c]!;
@@ -82,33 +98,36 @@ export class Chunk {
         keys.push(this.keys[i++]!);
       }
       if (i < this.keys.length && this.keys[i] === key) i++;
-      const row = changes.get(key)!;
-      if (row === null) continue;
-      from[keys.length] = -1;
+      if (at[c]! < 0) continue;
+      from[keys.length] = -2 - at[c]!;
       hashes[keys.length] = hash;
       keys.push(key);
-      rows.push(row);
     }
     while (i < this.keys.length) {
       from[keys.length] = i;
       hashes[keys.length] = this.hashes[i]!;
       keys.push(this.keys[i++]!);
     }
-    const data = new Int32Array(keys.length * width);
-    let next = 0;
+    const { data, stored } = storedChunk(keys, width);
+    const old = this.data;
     for (let out = 0; out < keys.length; ) {
-      if (from[out]! < 0) {
-        data.set(rows[next++]!, out * width);
+      const source = from[out]!;
+      if (source < 0) {
+        copyRow(rows, (-2 - source) * width, data, out * width, width);
         out++;
         continue;
       }
-      // a run of unchanged rows is copied at once
+      // a run of unchanged rows: a short one copied value by value, a long one at once
       let end = out + 1;
       while (end < keys.length && from[end] === from[end - 1]! + 1) end++;
-      data.set(this.data.subarray(from[out]! * width, (from[end - 1]! + 1) * width), out * width);
+      if (end - out <= SHORT_RUN) {
+        for (let r = out; r < end; r++) copyRow(old, (source + r - out) * width, data, r * width, width);
+      } else {
+        data.set(old.subarray(source * width, (source + end - out) * width), out * width);
+      }
       out = end;
     }
-    return new Chunk(keys, data, width, hashes.slice(0, keys.length));
+    return new Chunk(keys, data, width, hashes.slice(0, keys.length), stored);
   }
 
   /**
@@ -122,10 +141,47 @@ export class Chunk {
     const givenHashes = Uint32Array.from(given, keyHash);
     const order = placementOrder(given, givenHashes);
     const keys = order.map((i) => given[i]!);
-    const data = new Int32Array(keys.length * width);
+    const { data, stored } = storedChunk(keys, width);
     keys.forEach((key, i) => data.set(rows.get(key)!, i * width));
-    return new Chunk(keys, data, width, Uint32Array.from(order, (i) => givenHashes[i]!));
+    return new Chunk(keys, data, width, Uint32Array.from(order, (i) => givenHashes[i]!), stored);
   }
+}
+
+/** Rows to merge into a chunk: key `keys[i]` (hash `hashes[i]`) gets row `at[i]` of `rows`, or is removed when `at[i]` is -1. */
+export interface ChangedRows {
+  readonly keys: readonly string[];
+  readonly hashes: Uint32Array;
+  readonly at: Int32Array;
+  readonly rows: Int32Array;
+}
+
+/** Runs of unchanged rows up to this long are copied value by value (a view and a `set` cost more). */
+const SHORT_RUN = 4;
+
+function copyRow(from: Int32Array, fromAt: number, to: Int32Array, toAt: number, width: number): void {
+  for (let k = 0; k < width; k++) to[toAt + k] = from[fromAt + k]!;
+}
+
+/**
+ * The stored form of a chunk of `keys` (see {@link encodeChunk}) with its rows still to be
+ * written: the header, spaces up to a multiple of 4 bytes (JSON allows them, so the format does
+ * not change), the newline, then `data`, a view of the rows' place.
+ */
+function storedChunk(keys: readonly string[], width: number): { data: Int32Array; stored: Buffer } {
+  if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
+  const header = chunkHeader(keys, width);
+  const length = Buffer.byteLength(header);
+  const rowsAt = (length + 4) & ~3;
+  // its own memory (never a pooled slice), so the rows' view is aligned; every byte is written below or by the caller
+  const stored = Buffer.allocUnsafeSlow(rowsAt + keys.length * width * 4);
+  stored.write(header, 0, 'utf8');
+  stored.fill(SPACE, length, rowsAt - 1);
+  stored[rowsAt - 1] = NEWLINE;
+  return { data: new Int32Array(stored.buffer, stored.byteOffset + rowsAt, keys.length * width), stored };
+}
+
+function chunkHeader(keys: readonly string[], width: number): string {
+  return `{"format":"${ChunkFormat}","width":${width},"keys":${JSON.stringify(keys)}}`;
 }
 
 /** Whether key `a` (hash `ha`) comes before key `b` (hash `hb`) in placement order. */
@@ -167,7 +223,7 @@ export const ChunkFormat = 'pipeline.cdc-chunk/3';
  * await store.put(key, encodeChunk(chunk));
  */
 export function encodeChunk(chunk: Chunk): Buffer {
-  return rowObject(`{"format":"${ChunkFormat}","width":${chunk.width},"keys":${JSON.stringify(chunk.keys)}}`, [chunk.data]);
+  return chunk.stored ?? rowObject(chunkHeader(chunk.keys, chunk.width), [chunk.data]);
 }
 
 /**
@@ -200,6 +256,7 @@ export function decodeChunk(bytes: Uint8Array, width: number, source = 'chunk'):
 const utf8 = new TextDecoder();
 const littleEndian = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 const NEWLINE = 10;
+const SPACE = 32;
 
 /**
  * A stored object of rows: a one-line JSON header (JSON.stringify never writes a raw newline),
@@ -272,6 +329,8 @@ export function keyHash(key: string): number {
  * new ChunkIndex(['0', '10', '11']).find('5524'); // one of the three
  */
 export class ChunkIndex {
+  /** With chunks at most {@link FLAT_DEPTH} bits deep (the usual case): the chunk of each value of the leading `depth` bits. */
+  private readonly flat: { readonly depth: number; readonly slots: readonly string[] } | undefined;
   private readonly byCode = new Map<number, string>();
   private readonly depths: number[];
 
@@ -282,21 +341,42 @@ export class ChunkIndex {
       this.byCode.set(ChunkIndex.code(prefix.length, prefix === '' ? 0 : parseInt(prefix, 2)), prefix);
     }
     this.depths = [...depths].sort((a, b) => a - b);
+    const depth = Math.max(0, ...this.depths);
+    if (depth <= FLAT_DEPTH) {
+      // a chunk of depth d fills the 2^(depth - d) slots its bits lead
+      const slots = new Array<string>(2 ** depth);
+      for (const [code, prefix] of this.byCode) {
+        const first = (code - prefix.length * 2 ** 32) * 2 ** (depth - prefix.length);
+        slots.fill(prefix, first, first + 2 ** (depth - prefix.length));
+      }
+      this.flat = { depth, slots };
+    }
   }
 
   find(key: string): string {
-    const h = keyHash(key);
+    const found = this.findHash(keyHash(key));
+    if (found === undefined) throw new RangeError(`no chunk holds key '${key}' (the chunk set is not complete)`);
+    return found;
+  }
+
+  /** The chunk of a key whose {@link keyHash} is `hash`; undefined when the chunk set is not complete. */
+  findHash(hash: number): string | undefined {
+    const { flat } = this;
+    if (flat !== undefined) return flat.slots[flat.depth === 0 ? 0 : hash >>> (32 - flat.depth)];
     for (const depth of this.depths) {
-      const found = this.byCode.get(ChunkIndex.code(depth, depth === 0 ? 0 : h >>> (32 - depth)));
+      const found = this.byCode.get(ChunkIndex.code(depth, depth === 0 ? 0 : hash >>> (32 - depth)));
       if (found !== undefined) return found;
     }
-    throw new RangeError(`no chunk holds key '${key}' (the chunk set is not complete)`);
+    return undefined;
   }
 
   private static code(depth: number, value: number): number {
     return depth * 2 ** 32 + value;
   }
 }
+
+/** Chunk sets up to this many bits deep are looked up in one flat list (2^16 slots at most). */
+const FLAT_DEPTH = 16;
 
 /**
  * Splits rows into chunks of at most `maxRows` (by further hash bits below `prefix`), so that a

@@ -110,15 +110,14 @@ export class Overlay {
     for (const [key, at] of this.index()) yield [key, at < 0 ? null : this.log.arena.subarray(at * width, (at + 1) * width)];
   }
 
-  /** Every key's newest change as where its row is (see {@link rowAt}; -1: deleted), no row view made. */
+  /** Every key's newest change as where its row is in {@link rows} (-1: deleted), no row view made. */
   positions(): IterableIterator<[string, number]> {
     return this.index().entries();
   }
 
-  /** The row at a position {@link positions} gave, or null for -1. */
-  rowAt(at: number): Row | null {
-    const { width } = this.log;
-    return at < 0 ? null : this.log.arena.subarray(at * width, (at + 1) * width);
+  /** The rows {@link positions} point into, row after row (only appended to: a position's row never changes). */
+  rows(): Int32Array {
+    return this.log.arena;
   }
 
   /**

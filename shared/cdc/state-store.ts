@@ -23,7 +23,7 @@ import { mapLimit } from '../concurrency.js';
 import { NotFoundError } from '../errors.js';
 import type { ObjectStore } from '../ports/object-store.js';
 import type { ApplyResult } from './apply.js';
-import { Chunk, ChunkIndex, decodeChunk, encodeChunk, splitRows } from './chunks.js';
+import { Chunk, ChunkIndex, decodeChunk, encodeChunk, keyHash, splitRows } from './chunks.js';
 import { journalMerges, shouldFold } from './compaction.js';
 import { CorruptStateError, StaleStateError } from './errors.js';
 import { ExactStats } from './exact-stats.js';
@@ -214,27 +214,34 @@ export class CdcStateStore {
   async lookup(state: PartitionState, keys: Iterable<string>): Promise<(key: string) => Row | undefined> {
     const { chunks, overlay } = state;
     const index = this.index(chunks);
-    // each key asked for is looked up once: in the journal, else in its chunk (each chunk read once);
-    // null marks a key that has no row
+    // each key asked for is looked up once: in the journal, else in its chunk; a chunk in the
+    // cache answers at once (a batch's keys fall in most chunks: waiting on each was a third of
+    // the lookup), the others are read first, each once. null marks a key that has no row
     const found = new Map<string, Row | null>();
-    const byChunk = new Map<string, string[]>();
+    const loaded = new Map<string, Chunk>();
+    const toRead = new Map<string, string[]>();
     for (const key of keys) {
       const changed = overlay.get(key);
       if (changed !== undefined) {
         found.set(key, changed);
         continue;
       }
-      const chunkKey = chunks[index.find(key)]?.key;
+      const hash = keyHash(key);
+      const chunkKey = chunks[index.findHash(hash) ?? index.find(key)]?.key;
       if (chunkKey === null || chunkKey === undefined) {
         found.set(key, null);
         continue;
       }
-      const wanted = byChunk.get(chunkKey);
-      if (wanted === undefined) byChunk.set(chunkKey, [key]);
+      const chunk = loaded.get(chunkKey) ?? this.cached(chunkKey, loaded);
+      if (chunk !== undefined) {
+        found.set(key, chunk.get(key, hash) ?? null);
+        continue;
+      }
+      const wanted = toRead.get(chunkKey);
+      if (wanted === undefined) toRead.set(chunkKey, [key]);
       else wanted.push(key);
     }
-    const loaded = new Map<string, Chunk>();
-    await mapLimit([...byChunk], this.options.concurrency, async ([chunkKey, wanted]) => {
+    await mapLimit([...toRead], this.options.concurrency, async ([chunkKey, wanted]) => {
       const chunk = await this.chunk(chunkKey);
       loaded.set(chunkKey, chunk);
       for (const key of wanted) found.set(key, chunk.get(key) ?? null);
@@ -247,6 +254,13 @@ export class CdcStateStore {
       const ref = chunks[index.find(key)];
       return ref?.key ? loaded.get(ref.key)?.get(key) : undefined;
     };
+  }
+
+  /** A chunk from the cache, noted in `loaded`; undefined when it is not cached. */
+  private cached(chunkKey: string, loaded: Map<string, Chunk>): Chunk | undefined {
+    const chunk = this.cache.get(chunkKey) as Chunk | undefined;
+    if (chunk !== undefined) loaded.set(chunkKey, chunk);
+    return chunk;
   }
 
   /**
@@ -412,17 +426,22 @@ export class CdcStateStore {
     const { topic, partition } = state.manifest;
     const width = this.layout.width + 1;
     const index = this.index(state.chunks);
-    // the journal's newest changes with the batch's, grouped by chunk as positions (a row view is
-    // made only when its chunk is merged: views of the whole journal, held through the fold's
-    // writes, outlived the young generation and cost the collector more than the merge itself)
+    // the journal's newest changes with the batch's, grouped by chunk as keys, hashes and
+    // positions in the journal's rows: no map or row view per change (views of the whole journal,
+    // held through the fold's writes, outlived the young generation and cost the collector more
+    // than the merge itself); the merge copies each row into the new chunk's stored bytes
     const journal = state.overlay.with(batch);
-    const groups = new Map<string, Map<string, number>>();
+    const groups = new Map<string, { keys: string[]; hashes: number[]; at: number[] }>();
     for (const [key, at] of journal.positions()) {
-      const prefix = index.find(key);
+      const hash = keyHash(key);
+      const prefix = index.findHash(hash) ?? index.find(key);
       let group = groups.get(prefix);
-      if (group === undefined) groups.set(prefix, (group = new Map()));
-      group.set(key, at);
+      if (group === undefined) groups.set(prefix, (group = { keys: [], hashes: [], at: [] }));
+      group.keys.push(key);
+      group.hashes.push(hash);
+      group.at.push(at);
     }
+    const rows = journal.rows();
     const chunks: Record<string, ChunkRef> = { ...state.chunks };
     let unnamed = groups.size;
     let chunkIndex: Promise<Manifest['chunkIndex']> | undefined;
@@ -433,9 +452,8 @@ export class CdcStateStore {
     };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = state.chunks[prefix]!;
-      const changes = new Map<string, Row | null>();
-      for (const [key, at] of group) changes.set(key, journal.rowAt(at));
-      const merged = (ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key)).with(changes);
+      const base = ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key);
+      const merged = base.merge({ keys: group.keys, hashes: Uint32Array.from(group.hashes), at: Int32Array.from(group.at), rows });
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));
       delete chunks[prefix];

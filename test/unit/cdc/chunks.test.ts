@@ -29,6 +29,29 @@ describe('Chunk', () => {
       }),
     );
   });
+
+  it('merges rows taken by position from a larger list (as a fold takes them from the journal) into its stored bytes', () => {
+    const entry = fc.tuple(fc.string({ minLength: 1, maxLength: 4 }), fc.option(fc.integer(), { nil: null }));
+    fc.assert(
+      fc.property(fc.array(entry), fc.uniqueArray(entry, { selector: ([k]) => k }), fc.nat(5), (base, changes, spare) => {
+        const rows = new Map(base.filter(([, v]) => v !== null).map(([k, v]) => [k, row(v!, ~v!)]));
+        const chunk = Chunk.of(rows, 2);
+        // the changed rows in reverse order behind `spare` unrelated rows, so a position read wrong shows
+        const list = new Int32Array((spare + changes.length) * 2).fill(99);
+        const at = Int32Array.from(changes, ([, v], i) => (v === null ? -1 : spare + changes.length - 1 - i));
+        changes.forEach(([, v], i) => v !== null && list.set(row(v, ~v), at[i]! * 2));
+        const keys = changes.map(([k]) => k);
+        const merged = chunk.merge({ keys, hashes: Uint32Array.from(keys, keyHash), at, rows: list });
+        expect(plain(merged)).toEqual(plain(chunk.with(new Map(changes.map(([k, v]) => [k, v === null ? null : row(v, ~v)])))));
+        // written inside its stored form: the rows are a view of those bytes, at a multiple of 4
+        const stored = encodeChunk(merged);
+        expect(merged.data.buffer).toBe(stored.buffer);
+        expect((merged.data.byteOffset - stored.byteOffset) % 4).toBe(0);
+        expect(stored[merged.data.byteOffset - stored.byteOffset - 1]).toBe(10);
+        expect(plain(decodeChunk(stored, 2))).toEqual(plain(merged));
+      }),
+    );
+  });
 });
 
 describe('Chunk placement order', () => {
@@ -96,5 +119,29 @@ describe('ChunkIndex and splitRows', () => {
         }
       }),
     );
+  });
+
+  it('finds chunks of any depth, the flat table (up to 16 bits) and the deeper sets alike, and names an incomplete set', () => {
+    // one path split down to `depth` bits: '1', '01', '001', ... and the all-zero prefix
+    const path = (depth: number) => [...Array.from({ length: depth }, (_, d) => `${'0'.repeat(d)}1`), '0'.repeat(depth)];
+    for (const depth of [0, 1, 5, 16, 17, 24]) {
+      const prefixes = depth === 0 ? [''] : path(depth);
+      const index = new ChunkIndex(prefixes);
+      for (let i = 0; i < 2_000; i++) {
+        const key = `k${i}`;
+        const bits = keyHash(key).toString(2).padStart(32, '0');
+        expect(index.find(key)).toBe(prefixes.find((p) => bits.startsWith(p)));
+      }
+      // a key of the deepest chunk, found by search (about 2^depth tries)
+      if (depth > 0 && depth <= 16) {
+        let i = 0;
+        while (keyHash(`d${i}`) >>> (32 - depth) !== 0) i++;
+        expect(index.find(`d${i}`)).toBe('0'.repeat(depth));
+      }
+    }
+    const incomplete = new ChunkIndex(['1', '01']);
+    const orphan = Array.from({ length: 100 }, (_, i) => `o${i}`).find((k) => keyHash(k) >>> 30 === 0)!;
+    expect(() => incomplete.find(orphan)).toThrow(`no chunk holds key '${orphan}'`);
+    expect(incomplete.findHash(keyHash(orphan))).toBeUndefined();
   });
 });
