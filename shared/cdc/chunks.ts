@@ -9,40 +9,82 @@ import type { Row } from './layout.js';
 /**
  * A chunk of a partition's table: keys in placement order (by their 32-bit {@link keyHash}, then
  * by the key itself for the rare equal hashes), rows packed into one Int32Array. A lookup is a
- * binary search over the hashes, numbers in one Uint32Array, instead of over the key strings.
+ * binary search over the hashes, numbers in one Uint32Array.
+ *
+ * A chunk lives in its stored form (see {@link encodeChunk}): the rows are a view of its bytes,
+ * and the keys are not JavaScript strings but their characters in its header, found by offset.
+ * Why: at a million customers the keys as strings were a million objects that the collector
+ * marked again on every major collection (most of the CPU the collector's threads spent), and
+ * comparing a key read two scattered objects (the list's slot, then the string); a fold wrote
+ * each chunk's bytes from them once more.
  */
 export class Chunk {
-  /** `keyHash` of each key, ascending. */
-  readonly hashes: Uint32Array;
-
-  /** `keys` must be in placement order (see {@link Chunk.of} to build one from any order). */
-  constructor(
-    readonly keys: readonly string[],
-    /** `keys.length * width` stored integers, row after row. */
+  private constructor(
+    /** `keyHash` of each key, ascending. */
+    readonly hashes: Uint32Array,
+    /**
+     * Where key i's characters (as JSON writes them between its quotes) start in `stored`; key i
+     * ends 3 bytes (`","`) before key i + 1 starts, and entry `size` is where one more would.
+     */
+    private readonly keyStarts: Uint32Array,
+    /** `size * width` stored integers, row after row: a view of `stored`. */
     readonly data: Int32Array,
     readonly width: number,
-    hashes?: Uint32Array,
-    /** The chunk as stored ({@link encodeChunk}), when its rows were written inside it: `data` is a view of it. */
-    readonly stored?: Buffer,
-  ) {
-    this.hashes = hashes ?? Uint32Array.from(keys, keyHash);
+    /** The chunk as stored. */
+    readonly stored: Buffer,
+  ) {}
+
+  /** A chunk of no rows. */
+  static empty(width: number): Chunk {
+    return Chunk.build(width, new Uint32Array(0), () => 0, () => undefined);
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.hashes.length;
+  }
+
+  /** Key `i` (made as a string when asked for). */
+  key(i: number): string {
+    const { stored } = this;
+    const start = this.keyStarts[i]!;
+    const end = this.keyStarts[i + 1]! - 3;
+    for (let p = start; p < end; p++) {
+      // an escape or a character beyond ASCII: read as JSON reads it
+      if (stored[p] === BACKSLASH || stored[p]! >= 0x80) return JSON.parse(`"${stored.toString('utf8', start, end)}"`) as string;
+    }
+    return stored.toString('latin1', start, end);
+  }
+
+  /** Every key, in placement order (made when asked for). */
+  get keys(): string[] {
+    return Array.from({ length: this.size }, (_, i) => this.key(i));
   }
 
   /** The row of `key` (whose hash is `hash`, when the caller has it), or undefined. */
   get(key: string, hash = keyHash(key)): Row | undefined {
-    const { hashes, keys } = this;
+    const { hashes } = this;
+    const n = hashes.length;
+    // the first index whose hash is not below `hash` lies in [lo, hi]
     let lo = 0;
-    let hi = hashes.length;
+    let hi = n;
+    if (n > INTERPOLATE_ABOVE) {
+      // the hashes spread evenly over the chunk's range: two probes around where the hash would
+      // sit narrow the search to a few cache lines (the whole search touched several, each a miss
+      // in a table of a million rows); a guess off the mark only leaves that side wide
+      const first = hashes[0]!;
+      const span = hashes[n - 1]! - first;
+      const guess = span <= 0 ? 0 : Math.floor(((hash - first) / span) * (n - 1));
+      const left = Math.min(n - 1, Math.max(0, guess - WINDOW));
+      const right = Math.min(n - 1, Math.max(0, guess + WINDOW));
+      if (hashes[left]! < hash) lo = left + 1;
+      if (hashes[right]! >= hash) hi = right;
+    }
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (hashes[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < hashes.length && hashes[i] === hash; i++) if (keys[i] === key) return this.row(i);
+    for (let i = lo; i < n && hashes[i] === hash; i++) if (this.keyIs(i, key)) return this.row(i);
     return undefined;
   }
 
@@ -53,7 +95,7 @@ export class Chunk {
 
   /** Every `[key, row]`, in placement order. */
   *entries(): IterableIterator<[string, Row]> {
-    for (let i = 0; i < this.keys.length; i++) yield [this.keys[i]!, this.row(i)];
+    for (let i = 0; i < this.size; i++) yield [this.key(i), this.row(i)];
   }
 
   /**
@@ -76,50 +118,54 @@ export class Chunk {
 
   /**
    * This chunk with `changes` applied, by one merge in placement order (no map of the whole
-   * chunk, no sort of it). The new chunk's rows are written straight into its stored form (see
-   * {@link encodeChunk}): a fold makes each chunk's bytes once.
+   * chunk, no sort of it), written straight into the new chunk's stored form: a fold makes each
+   * chunk's bytes once, copying the unchanged keys and rows as bytes.
    */
   merge(changes: ChangedRows): Chunk {
     const { keys: changed, hashes: changedHashes, at, rows } = changes;
     const order = placementOrder(changed, changedHashes);
-    const { width } = this;
-    // first the keys, and where each row comes from (an old row's index, or -2 - its row in
-    // `rows` for a changed one), so that the rows are written once at their final place
-    const keys: string[] = [];
-    const hashes = new Uint32Array(this.keys.length + changed.length);
-    const from = new Int32Array(this.keys.length + changed.length);
+    const { width, size } = this;
+    // first the order: where each key and row comes from (an old row's index, or -1 - c for
+    // changed key c), so that the new chunk is allocated once at its final size
+    const hashes = new Uint32Array(size + changed.length);
+    const from = new Int32Array(size + changed.length);
+    let count = 0;
     let i = 0;
     for (const c of order) {
       const key = changed[c]!;
       const hash = changedHashes[c]!;
-      while (i < this.keys.length && before(this.hashes[i]!, this.keys[i]!, hash, key)) {
-        from[keys.length] = i;
-        hashes[keys.length] = this.hashes[i]!;
-        keys.push(this.keys[i++]!);
+      // (keys are compared only on equal hashes, which are rare)
+      while (i < size && (this.hashes[i]! < hash || (this.hashes[i] === hash && this.key(i) < key))) {
+        from[count] = i;
+        hashes[count++] = this.hashes[i++]!;
       }
-      if (i < this.keys.length && this.keys[i] === key) i++;
+      if (i < size && this.hashes[i] === hash && this.keyIs(i, key)) i++;
       if (at[c]! < 0) continue;
-      from[keys.length] = -2 - at[c]!;
-      hashes[keys.length] = hash;
-      keys.push(key);
+      from[count] = -1 - c;
+      hashes[count++] = hash;
     }
-    while (i < this.keys.length) {
-      from[keys.length] = i;
-      hashes[keys.length] = this.hashes[i]!;
-      keys.push(this.keys[i++]!);
+    while (i < size) {
+      from[count] = i;
+      hashes[count++] = this.hashes[i++]!;
     }
-    const { data, stored } = storedChunk(keys, width);
+    const merged = Chunk.build(
+      width,
+      hashes.slice(0, count),
+      (k) => (from[k]! >= 0 ? this.keyLength(from[k]!) : encodedLength(changed[-1 - from[k]!]!)),
+      (out, p, k) => (from[k]! >= 0 ? this.copyKey(from[k]!, out, p) : writeKey(changed[-1 - from[k]!]!, out, p)),
+    );
+    const { data } = merged;
     const old = this.data;
-    for (let out = 0; out < keys.length; ) {
+    for (let out = 0; out < count; ) {
       const source = from[out]!;
       if (source < 0) {
-        copyRow(rows, (-2 - source) * width, data, out * width, width);
+        copyRow(rows, at[-1 - source]! * width, data, out * width, width);
         out++;
         continue;
       }
       // a run of unchanged rows: a short one copied value by value, a long one at once
       let end = out + 1;
-      while (end < keys.length && from[end] === from[end - 1]! + 1) end++;
+      while (end < count && from[end] === from[end - 1]! + 1) end++;
       if (end - out <= SHORT_RUN) {
         for (let r = out; r < end; r++) copyRow(old, (source + r - out) * width, data, r * width, width);
       } else {
@@ -127,7 +173,7 @@ export class Chunk {
       }
       out = end;
     }
-    return new Chunk(keys, data, width, hashes.slice(0, keys.length), stored);
+    return merged;
   }
 
   /**
@@ -140,10 +186,79 @@ export class Chunk {
     const given = [...rows.keys()];
     const givenHashes = Uint32Array.from(given, keyHash);
     const order = placementOrder(given, givenHashes);
-    const keys = order.map((i) => given[i]!);
-    const { data, stored } = storedChunk(keys, width);
-    keys.forEach((key, i) => data.set(rows.get(key)!, i * width));
-    return new Chunk(keys, data, width, Uint32Array.from(order, (i) => givenHashes[i]!), stored);
+    const chunk = Chunk.sorted(order.map((i) => given[i]!), Uint32Array.from(order, (i) => givenHashes[i]!), width);
+    order.forEach((g, i) => chunk.data.set(rows.get(given[g]!)!, i * width));
+    return chunk;
+  }
+
+  /** A chunk of `keys` already in placement order (with their `hashes`), its rows still to be written into its `data`. */
+  static sorted(keys: readonly string[], hashes: Uint32Array, width: number): Chunk {
+    return Chunk.build(width, hashes, (i) => encodedLength(keys[i]!), (out, at, i) => writeKey(keys[i]!, out, at));
+  }
+
+  /** Whether key `i` is `key`. */
+  private keyIs(i: number, key: string): boolean {
+    const { stored } = this;
+    const start = this.keyStarts[i]!;
+    const length = this.keyStarts[i + 1]! - 3 - start;
+    if (length === key.length) {
+      // a key with a character JSON escapes, or one beyond ASCII, takes more bytes than characters: not this one
+      for (let j = 0; j < length; j++) {
+        const c = key.charCodeAt(j);
+        if (stored[start + j] !== c || !isPlain(c)) return false;
+      }
+      return true;
+    }
+    return length > key.length && encodedLength(key) === length && encodedKey(key).equals(stored.subarray(start, start + length));
+  }
+
+  private keyLength(i: number): number {
+    return this.keyStarts[i + 1]! - 3 - this.keyStarts[i]!;
+  }
+
+  private copyKey(i: number, out: Buffer, at: number): void {
+    const { stored } = this;
+    const start = this.keyStarts[i]!;
+    const end = this.keyStarts[i + 1]! - 3;
+    for (let p = start; p < end; p++) out[at++] = stored[p]!;
+  }
+
+  /**
+   * Lays out the stored form of a chunk of `hashes.length` keys (`keyLength(i)` bytes each, written
+   * by `writeKey`): the header `{"format":...,"width":...,"keys":[...]}`, exactly as
+   * JSON.stringify writes it, spaces up to a multiple of 4 bytes (JSON allows them, so the format
+   * does not change), a newline, then the rows, left for the caller to write into `data`.
+   */
+  private static build(width: number, hashes: Uint32Array, keyLength: (i: number) => number, writeKey: (out: Buffer, at: number, i: number) => void): Chunk {
+    if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
+    const n = hashes.length;
+    const prefix = `{"format":"${ChunkFormat}","width":${width},"keys":[`;
+    const keyStarts = new Uint32Array(n + 1);
+    let p = prefix.length + 1;
+    for (let i = 0; i < n; i++) {
+      keyStarts[i] = p;
+      p += keyLength(i) + 3;
+    }
+    keyStarts[n] = p;
+    const headerLength = n === 0 ? prefix.length + 2 : p;
+    const rowsAt = (headerLength + 4) & ~3;
+    // its own memory (never a pooled slice), so the rows' view is aligned; every byte is written
+    // here or, the rows, by the caller
+    const stored = Buffer.allocUnsafeSlow(rowsAt + n * width * 4);
+    stored.write(prefix, 0, 'latin1');
+    for (let i = 0; i < n; i++) {
+      const start = keyStarts[i]!;
+      const end = keyStarts[i + 1]! - 3;
+      stored[start - 1] = QUOTE;
+      writeKey(stored, start, i);
+      stored[end] = QUOTE;
+      stored[end + 1] = COMMA;
+    }
+    stored[headerLength - 2] = CLOSE_BRACKET;
+    stored[headerLength - 1] = CLOSE_BRACE;
+    stored.fill(SPACE, headerLength, rowsAt - 1);
+    stored[rowsAt - 1] = NEWLINE;
+    return new Chunk(hashes, keyStarts, new Int32Array(stored.buffer, stored.byteOffset + rowsAt, n * width), width, stored);
   }
 }
 
@@ -155,6 +270,10 @@ export interface ChangedRows {
   readonly rows: Int32Array;
 }
 
+/** Chunks above this many rows start their search by interpolation, {@link WINDOW} rows either side. */
+const INTERPOLATE_ABOVE = 64;
+const WINDOW = 24;
+
 /** Runs of unchanged rows up to this long are copied value by value (a view and a `set` cost more). */
 const SHORT_RUN = 4;
 
@@ -162,26 +281,34 @@ function copyRow(from: Int32Array, fromAt: number, to: Int32Array, toAt: number,
   for (let k = 0; k < width; k++) to[toAt + k] = from[fromAt + k]!;
 }
 
-/**
- * The stored form of a chunk of `keys` (see {@link encodeChunk}) with its rows still to be
- * written: the header, spaces up to a multiple of 4 bytes (JSON allows them, so the format does
- * not change), the newline, then `data`, a view of the rows' place.
- */
-function storedChunk(keys: readonly string[], width: number): { data: Int32Array; stored: Buffer } {
-  if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
-  const header = chunkHeader(keys, width);
-  const length = Buffer.byteLength(header);
-  const rowsAt = (length + 4) & ~3;
-  // its own memory (never a pooled slice), so the rows' view is aligned; every byte is written below or by the caller
-  const stored = Buffer.allocUnsafeSlow(rowsAt + keys.length * width * 4);
-  stored.write(header, 0, 'utf8');
-  stored.fill(SPACE, length, rowsAt - 1);
-  stored[rowsAt - 1] = NEWLINE;
-  return { data: new Int32Array(stored.buffer, stored.byteOffset + rowsAt, keys.length * width), stored };
+const QUOTE = 34;
+const COMMA = 44;
+const BACKSLASH = 92;
+const CLOSE_BRACKET = 93;
+const CLOSE_BRACE = 125;
+
+/** Whether JSON writes this UTF-16 unit as the one byte of its code (printable ASCII and DEL, but the quote and the backslash). */
+function isPlain(c: number): boolean {
+  return c >= 0x20 && c <= 0x7f && c !== QUOTE && c !== BACKSLASH;
 }
 
-function chunkHeader(keys: readonly string[], width: number): string {
-  return `{"format":"${ChunkFormat}","width":${width},"keys":${JSON.stringify(keys)}}`;
+/** The bytes JSON writes between a key's quotes (for a key with a character that is not plain). */
+function encodedKey(key: string): Buffer {
+  return Buffer.from(JSON.stringify(key).slice(1, -1), 'utf8');
+}
+
+/** How many bytes JSON writes between a key's quotes. */
+function encodedLength(key: string): number {
+  for (let j = 0; j < key.length; j++) if (!isPlain(key.charCodeAt(j))) return encodedKey(key).length;
+  return key.length;
+}
+
+function writeKey(key: string, out: Buffer, at: number): void {
+  if (encodedLength(key) !== key.length) {
+    encodedKey(key).copy(out, at);
+    return;
+  }
+  for (let j = 0; j < key.length; j++) out[at + j] = key.charCodeAt(j);
 }
 
 /** Whether key `a` (hash `ha`) comes before key `b` (hash `hb`) in placement order. */
@@ -216,14 +343,15 @@ const INDEX_BITS = 2 ** 21;
 export const ChunkFormat = 'pipeline.cdc-chunk/3';
 
 /**
- * Serialises a chunk as a row object (see {@link rowObject}): the header
- * `{format, width, keys}`, then the rows.
+ * A chunk as stored: a row object (see {@link rowObject}) whose header is `{format, width, keys}`,
+ * padded with spaces to a multiple of 4 bytes, then the rows. A chunk is held in this form, so
+ * this is no work.
  *
  * @example
  * await store.put(key, encodeChunk(chunk));
  */
 export function encodeChunk(chunk: Chunk): Buffer {
-  return chunk.stored ?? rowObject(chunkHeader(chunk.keys, chunk.width), [chunk.data]);
+  return chunk.stored;
 }
 
 /**
@@ -237,7 +365,7 @@ export function decodeChunk(bytes: Uint8Array, width: number, source = 'chunk'):
   const { header, rows } = readRowObject(bytes, source);
   const parsed = header as { format?: unknown; width?: unknown; keys?: unknown; data?: unknown };
   const legacy = parsed.format === 'pipeline.cdc-chunk/2';
-  if ((parsed.format !== ChunkFormat && !legacy) || parsed.width !== width || !Array.isArray(parsed.keys) || (legacy && typeof parsed.data !== 'string')) {
+  if ((parsed.format !== ChunkFormat && !legacy) || parsed.width !== width || !Array.isArray(parsed.keys) || !parsed.keys.every((key) => typeof key === 'string') || (legacy && typeof parsed.data !== 'string')) {
     throw new RangeError(`${source} is not a CDC chunk of width ${width}`);
   }
   const keys = parsed.keys as string[];
@@ -250,7 +378,9 @@ export function decodeChunk(bytes: Uint8Array, width: number, source = 'chunk'):
       return Chunk.of(new Map<string, Row>(keys.map((key, r) => [key, data.subarray(r * width, (r + 1) * width)])), width);
     }
   }
-  return new Chunk(keys, data, width, hashes);
+  const chunk = Chunk.sorted(keys, hashes, width);
+  chunk.data.set(data);
+  return chunk;
 }
 
 const utf8 = new TextDecoder();

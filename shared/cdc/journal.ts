@@ -126,10 +126,18 @@ export class Overlay {
    */
   with(changes: Changes): Overlay {
     const upserted: string[] = [];
+    const rows: Row[] = [];
     const deleted: string[] = [];
-    for (const [key, row] of changes) (row === null ? deleted : upserted).push(key);
+    for (const [key, row] of changes) {
+      if (row === null) {
+        deleted.push(key);
+      } else {
+        upserted.push(key);
+        rows.push(row);
+      }
+    }
     return this.append(upserted, deleted, (arena, at, width) => {
-      for (const key of upserted) arena.set(changes.get(key)!, at++ * width);
+      for (const row of rows) arena.set(row, at++ * width);
     });
   }
 

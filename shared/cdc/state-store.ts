@@ -452,7 +452,7 @@ export class CdcStateStore {
     };
     await mapLimit([...groups], this.options.concurrency, async ([prefix, group]) => {
       const ref = state.chunks[prefix]!;
-      const base = ref.key === null ? new Chunk([], new Int32Array(0), width) : await this.chunk(ref.key);
+      const base = ref.key === null ? Chunk.empty(width) : await this.chunk(ref.key);
       const merged = base.merge({ keys: group.keys, hashes: Uint32Array.from(group.hashes), at: Int32Array.from(group.at), rows });
       // a chunk over its size splits by the next bits of the key hashes (rare: the slow path is fine)
       const parts = merged.size <= this.options.chunkRows ? new Map([[prefix, merged]]) : new Map([...splitRows(prefix, new Map(merged.entries()), this.options.chunkRows)].map(([bits, part]) => [bits, Chunk.of(part, width)]));

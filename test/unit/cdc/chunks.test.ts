@@ -54,6 +54,46 @@ describe('Chunk', () => {
   });
 });
 
+describe('Chunk keys held as their stored bytes', () => {
+  // any UTF-16 unit: controls, quotes and backslashes (escaped by JSON), characters beyond ASCII, lone surrogates
+  const anyKey = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 5 });
+
+  it('gives back every key as it was, finds it and no other, before and after a merge and a round trip', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(anyKey, { maxLength: 40 }), fc.uniqueArray(fc.tuple(anyKey, fc.boolean()), { selector: ([k]) => k, maxLength: 20 }), fc.array(anyKey, { maxLength: 10 }), (held, changes, asked) => {
+        const rows = new Map(held.map((k, i) => [k, row(i, -i)]));
+        const expected = new Map(rows);
+        for (const [k, keep] of changes) {
+          if (keep) expected.set(k, row(7, 7));
+          else expected.delete(k);
+        }
+        const chunk = Chunk.of(rows, 2).with(new Map(changes.map(([k, keep]) => [k, keep ? row(7, 7) : null])));
+        for (const c of [chunk, decodeChunk(encodeChunk(chunk), 2)]) {
+          expect(new Set(c.keys)).toEqual(new Set(expected.keys()));
+          expect(plain(c)).toEqual(plain(Chunk.of(expected, 2)));
+          for (const [key, r] of expected) expect(Array.from(c.get(key)!)).toEqual(Array.from(r));
+          for (const key of asked) if (!expected.has(key)) expect(c.get(key)).toBeUndefined();
+        }
+        // the header is the JSON of the keys, as JSON.stringify writes it
+        const stored = encodeChunk(chunk);
+        const header = stored.subarray(0, stored.indexOf(10)).toString('utf8').trimEnd();
+        expect(header).toBe(JSON.stringify({ format: 'pipeline.cdc-chunk/3', width: 2, keys: chunk.keys }));
+      }),
+    );
+  });
+});
+
+describe('Chunk keys compared as bytes', () => {
+  it('never takes a key for another whose stored bytes spell its characters (as a hash collision would bring them together)', () => {
+    // 'é' is stored as the bytes C3 A9, which are the codes of 'Ã©'; a newline as the bytes of '\\n'
+    for (const [stored, asked] of [['é', 'Ã©'], ['\n', '\\n'], ['"', '\\"']] as const) {
+      const chunk = Chunk.of(new Map([[stored, row(1, 1)]]), 2);
+      expect(chunk.get(asked, keyHash(stored))).toBeUndefined();
+      expect(Array.from(chunk.get(stored, keyHash(stored))!)).toEqual([1, 1]);
+    }
+  });
+});
+
 describe('Chunk placement order', () => {
   /** Two keys of the same 32-bit hash (found by search: about 2^16 keys give one). */
   const collision = (() => {
@@ -77,8 +117,22 @@ describe('Chunk placement order', () => {
         for (const [key, r] of rows) expect(Array.from(chunk.get(key)!)).toEqual(Array.from(r));
         for (const key of asked) if (!rows.has(key)) expect(chunk.get(key)).toBeUndefined();
         // stored by hash, then key
-        for (let i = 1; i < chunk.size; i++) expect(chunk.hashes[i - 1]! < chunk.hashes[i]! || (chunk.hashes[i - 1] === chunk.hashes[i] && chunk.keys[i - 1]! < chunk.keys[i]!)).toBe(true);
+        const keys = chunk.keys;
+        for (let i = 1; i < chunk.size; i++) expect(chunk.hashes[i - 1]! < chunk.hashes[i]! || (chunk.hashes[i - 1] === chunk.hashes[i] && keys[i - 1]! < keys[i]!)).toBe(true);
       }),
+    );
+  });
+
+  it('finds every key of a large chunk (the search that starts by interpolation) and no other', () => {
+    const [a, b] = collision;
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 3_000 }), fc.integer(), fc.array(fc.string({ maxLength: 8 }), { maxLength: 50 }), (size, seed, asked) => {
+        const rows = new Map([a, b, ...Array.from({ length: size }, (_, i) => `${seed}-${i}`)].map((k, i) => [k, row(i, -i)]));
+        const chunk = Chunk.of(rows, 2);
+        for (const [key, r] of rows) expect(Array.from(chunk.get(key)!)).toEqual(Array.from(r));
+        for (const key of [...asked, `${seed}-${size}`, `${seed}--1`]) if (!rows.has(key)) expect(chunk.get(key)).toBeUndefined();
+      }),
+      { numRuns: 40 },
     );
   });
 
