@@ -80,28 +80,39 @@ export class OutputError extends InputError {}
  */
 async function writeFiles(out: OutputLocation, source: string, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
   await out.store.delete(`${out.prefix}report.json`);
-  const written: string[] = [];
   const iterator = Symbol.asyncIterator in files ? files[Symbol.asyncIterator]() : files[Symbol.iterator]();
-  for (;;) {
+  // the next file is made while the one before is being written (at 1M rows the CSV's write
+  // left the process idle for a third of a second); at most one write is in flight, and each is
+  // settled before the next starts, so the order and `report.json` last still hold
+  let writing: Promise<void> | undefined;
+  const settle = async (): Promise<void> => {
+    const previous = writing;
+    writing = undefined;
+    try {
+      await previous;
+    } catch (error) {
+      await removeOutputs(out).catch(() => undefined);
+      throw error;
+    }
+  };
+  for (const written: string[] = []; ; ) {
     let next: IteratorResult<[OutputFile, Uint8Array]>;
     try {
       next = await iterator.next();
     } catch (error) {
+      await settle().catch(() => undefined);
       await removeOutputs(out);
       const file = OUTPUT_FILES.find((f) => !written.includes(`${out.prefix}${f}`)) ?? 'an output';
       const reason = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
       throw new OutputError(source, `${file} could not be made: ${reason}`, { cause: error });
     }
+    await settle();
     if (next.done) return;
     const [name, body] = next.value;
-    try {
-      await out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] });
-    } catch (error) {
-      await removeOutputs(out).catch(() => undefined);
-      throw error;
-    }
     written.push(`${out.prefix}${name}`);
-    out.onWrite?.(name, body.length);
+    writing = out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] }).then(() => out.onWrite?.(name, body.length));
+    // a failed write is handled by the next settle; marked handled meanwhile
+    writing.catch(() => undefined);
   }
 }
 
