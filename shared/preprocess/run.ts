@@ -81,18 +81,16 @@ export class OutputError extends InputError {}
 async function writeFiles(out: OutputLocation, source: string, files: AsyncIterable<[OutputFile, Uint8Array]> | Iterable<[OutputFile, Uint8Array]>): Promise<void> {
   await out.store.delete(`${out.prefix}report.json`);
   const iterator = Symbol.asyncIterator in files ? files[Symbol.asyncIterator]() : files[Symbol.iterator]();
-  // the next file is made while the one before is being written (at 1M rows the CSV's write
-  // left the process idle for a third of a second); at most one write is in flight, and each is
-  // settled before the next starts, so the order and `report.json` last still hold
-  let writing: Promise<void> | undefined;
+  // each file is made while the ones before it are being written (at 1M rows the CSV's write,
+  // most of a second, left the process idle); `report.json`, which says the run is complete, is
+  // written only once every other file is
+  const writing: Array<Promise<unknown>> = [];
   const settle = async (): Promise<void> => {
-    const previous = writing;
-    writing = undefined;
-    try {
-      await previous;
-    } catch (error) {
+    const results = await Promise.allSettled(writing.splice(0));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed !== undefined) {
       await removeOutputs(out).catch(() => undefined);
-      throw error;
+      throw failed.reason;
     }
   };
   for (const written: string[] = []; ; ) {
@@ -106,13 +104,14 @@ async function writeFiles(out: OutputLocation, source: string, files: AsyncItera
       const reason = error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
       throw new OutputError(source, `${file} could not be made: ${reason}`, { cause: error });
     }
-    await settle();
+    if (next.done || next.value[0] === 'report.json') await settle();
     if (next.done) return;
     const [name, body] = next.value;
     written.push(`${out.prefix}${name}`);
-    writing = out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] }).then(() => out.onWrite?.(name, body.length));
+    const write = out.store.put(`${out.prefix}${name}`, body, { contentType: CONTENT_TYPES[name] }).then(() => out.onWrite?.(name, body.length));
     // a failed write is handled by the next settle; marked handled meanwhile
-    writing.catch(() => undefined);
+    write.catch(() => undefined);
+    writing.push(write);
   }
 }
 
