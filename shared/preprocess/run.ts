@@ -73,7 +73,8 @@ export function preprocessBytes(bytes: Uint8Array, options: CleanOptions, out: O
 export class OutputError extends InputError {}
 
 /**
- * Writes the files in order, `report.json` last (a stale one is removed first). When a file
+ * Writes the files, starting their writes in order, each made while the ones before it are
+ * written, and `report.json` only once every other file is (a stale one is removed first). When a file
  * cannot be made, or written, every output at the location is removed, so a failed run leaves
  * no partial outputs (nor an earlier run's it had begun to replace): a file that cannot be made is an {@link OutputError}; a storage failure is
  * thrown as it is (transient ones are worth another run).

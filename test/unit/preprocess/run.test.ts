@@ -23,9 +23,15 @@ afterAll(async () => Promise.all(temps.map((dir) => rm(dir, { recursive: true, f
 
 /** A folder store that records the order of writes and can be told to fail on one key. */
 class RecordingStore extends FolderStore {
+  /** Keys in the order their writes started, and in the order they finished. */
+  readonly started: string[] = [];
   readonly writes: string[] = [];
+  /** How many writes had finished when report.json's began. */
+  finishedBeforeReport = -1;
   failOn: string | undefined;
   override async put(key: string, body: Uint8Array | string, options?: PutOptions) {
+    this.started.push(key);
+    if (key.endsWith('report.json')) this.finishedBeforeReport = this.writes.length;
     if (key === this.failOn) throw new Error(`disk full writing ${key}`);
     const result = await super.put(key, body, options);
     this.writes.push(key);
@@ -36,10 +42,14 @@ class RecordingStore extends FolderStore {
 const json = async (store: ObjectStore, key: string) => JSON.parse(new TextDecoder().decode((await store.get(key)).body)) as Record<string, unknown>;
 
 describe('preprocessBytes', () => {
-  it('writes the five outputs with report.json last', async () => {
+  it('writes the five outputs in order, report.json only once the others are written', async () => {
     const store = new RecordingStore(await tempDir());
     await preprocessBytes(small, { source: 'marketing-small.tsv' }, { store, prefix: 'out/' });
-    expect(store.writes).toEqual(OUTPUT_FILES.map((f) => `out/${f}`));
+    const outputs = OUTPUT_FILES.map((f) => `out/${f}`);
+    expect(store.started).toEqual(outputs);
+    // the data files' writes overlap (each is made while the ones before it are written); report.json says the run is complete
+    expect([...store.writes].sort()).toEqual([...outputs].sort());
+    expect(store.finishedBeforeReport).toBe(outputs.length - 1);
   });
 
   it('writes the same bytes for the same input', async () => {
