@@ -47,7 +47,7 @@ export class Chunk {
   key(i: number): string {
     const { stored } = this;
     const start = this.keyStarts[i]!;
-    const end = this.keyStarts[i + 1]! - 3;
+    const end = this.keyEnd(i);
     for (let p = start; p < end; p++) {
       // an escape or a character beyond ASCII: read as JSON reads it
       if (stored[p] === BACKSLASH || stored[p]! >= 0x80) return JSON.parse(`"${stored.toString('utf8', start, end)}"`) as string;
@@ -99,27 +99,13 @@ export class Chunk {
   }
 
   /**
-   * This chunk with `changes` applied (a row sets a key, null removes it); see {@link merge}.
+   * This chunk with `changes` applied (a key given a row is set, one given -1 removed), by one
+   * merge in placement order (no map of the whole chunk, no sort of it), written straight into
+   * the new chunk's stored form: a fold makes each chunk's bytes once, copying the unchanged keys
+   * and rows as bytes.
    *
    * @example
-   * chunk.with(new Map([['7', null]])).get('7'); // undefined
-   */
-  with(changes: ReadonlyMap<string, Row | null>): Chunk {
-    const keys = [...changes.keys()];
-    const rows = new Int32Array(keys.length * this.width);
-    const at = new Int32Array(keys.length);
-    keys.forEach((key, i) => {
-      const row = changes.get(key)!;
-      at[i] = row === null ? -1 : i;
-      if (row !== null) rows.set(row, i * this.width);
-    });
-    return this.merge({ keys, hashes: Uint32Array.from(keys, keyHash), at, rows });
-  }
-
-  /**
-   * This chunk with `changes` applied, by one merge in placement order (no map of the whole
-   * chunk, no sort of it), written straight into the new chunk's stored form: a fold makes each
-   * chunk's bytes once, copying the unchanged keys and rows as bytes.
+   * chunk.merge({ keys: ['7'], hashes: Uint32Array.of(keyHash('7')), at: Int32Array.of(-1), rows: new Int32Array(0) }).get('7'); // undefined
    */
   merge(changes: ChangedRows): Chunk {
     const { keys: changed, hashes: changedHashes, at, rows } = changes;
@@ -200,7 +186,7 @@ export class Chunk {
   private keyIs(i: number, key: string): boolean {
     const { stored } = this;
     const start = this.keyStarts[i]!;
-    const length = this.keyStarts[i + 1]! - 3 - start;
+    const length = this.keyEnd(i) - start;
     if (length === key.length) {
       // a key with a character JSON escapes, or one beyond ASCII, takes more bytes than characters: not this one
       for (let j = 0; j < length; j++) {
@@ -212,15 +198,19 @@ export class Chunk {
     return length > key.length && encodedLength(key) === length && encodedKey(key).equals(stored.subarray(start, start + length));
   }
 
+  /** Where key `i`'s characters end in `stored` (3 bytes, `","`, before the next key's start). */
+  private keyEnd(i: number): number {
+    return this.keyStarts[i + 1]! - 3;
+  }
+
   private keyLength(i: number): number {
-    return this.keyStarts[i + 1]! - 3 - this.keyStarts[i]!;
+    return this.keyEnd(i) - this.keyStarts[i]!;
   }
 
   private copyKey(i: number, out: Buffer, at: number): void {
     const { stored } = this;
-    const start = this.keyStarts[i]!;
-    const end = this.keyStarts[i + 1]! - 3;
-    for (let p = start; p < end; p++) out[at++] = stored[p]!;
+    const end = this.keyEnd(i);
+    for (let p = this.keyStarts[i]!; p < end; p++) out[at++] = stored[p]!;
   }
 
   /**
@@ -369,17 +359,19 @@ export function decodeChunk(bytes: Uint8Array, width: number, source = 'chunk'):
     throw new RangeError(`${source} is not a CDC chunk of width ${width}`);
   }
   const keys = parsed.keys as string[];
-  const data = legacy ? unpackRows(parsed.data as string, keys.length, width, source) : rowsOf(rows, keys.length, width, source);
+  const rowBytes = legacy ? Buffer.from(parsed.data as string, 'base64') : rows;
   const hashes = Uint32Array.from(keys, keyHash);
   for (let i = 1; i < keys.length; i++) {
     if (!before(hashes[i - 1]!, keys[i - 1]!, hashes[i]!, keys[i]!)) {
       // a /2 chunk (written in key order) is put in placement order; a /3 one out of order is damaged
       if (!legacy) throw new RangeError(`${source} has its keys out of order at ${i}`);
+      const data = rowsOf(rowBytes, keys.length, width, source);
       return Chunk.of(new Map<string, Row>(keys.map((key, r) => [key, data.subarray(r * width, (r + 1) * width)])), width);
     }
   }
+  // the rows copied once, straight into the chunk's stored form
   const chunk = Chunk.sorted(keys, hashes, width);
-  chunk.data.set(data);
+  rowsOf(rowBytes, keys.length, width, source, chunk.data);
   return chunk;
 }
 
@@ -416,18 +408,12 @@ export function readRowObject(bytes: Uint8Array, source: string): { header: unkn
   return { header, rows: end < 0 ? new Uint8Array(0) : bytes.subarray(end + 1) };
 }
 
-/** `rows` rows of `width` from the bytes of a row object, checking their count. */
-export function rowsOf(bytes: Uint8Array, rows: number, width: number, source: string): Int32Array {
+/** `rows` rows of `width` from the bytes of a row object, checking their count, copied into `into` (a new array by default). */
+export function rowsOf(bytes: Uint8Array, rows: number, width: number, source: string, into: Int32Array = new Int32Array(rows * width)): Int32Array {
   if (!littleEndian) throw new RangeError('CDC rows are stored little-endian; this platform is big-endian');
   if (bytes.byteLength !== rows * width * 4) throw new RangeError(`${source} has ${bytes.byteLength / 4} values for ${rows} rows of ${width}`);
-  const data = new Int32Array(rows * width);
-  new Uint8Array(data.buffer).set(bytes);
-  return data;
-}
-
-/** Reads rows written as base64 by the /2 formats, checking their count. */
-function unpackRows(base64: string, rows: number, width: number, source: string): Int32Array {
-  return rowsOf(Buffer.from(base64, 'base64'), rows, width, source);
+  new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(bytes);
+  return into;
 }
 
 /** Changed rows: the new row of a key, or null when it was deleted. */

@@ -13,9 +13,9 @@
  * models/<name>/state/<source>/partitions/<p>/key-offsets/<v>-<id>.json           while a gap is open: the offset of each key's last change above it (immutable)
  * models/<name>/dead-letter/<source>/<partition>/<offset>.json        a record that could not be used, with the reason
  * ```
- * Immutable objects are named by the state version that wrote them and a hash of their bytes, so a
- * replay writes the same key with the same bytes and a racing writer never overwrites an object a
- * committed manifest points to. The layout before sources were recorded (`models/<name>/current.json`,
+ * Immutable objects are named by the state version that wrote them and 64 random bits, so racing
+ * writers of one version never collide and none overwrites an object a committed manifest points
+ * to; what the loser of a race wrote is never referenced, and is swept. The layout before sources were recorded (`models/<name>/current.json`,
  * `state/<topic>/...`) is left alone and read only by `model show` (see docs/cdc.md).
  */
 import { padOffset } from '../offsets.js';

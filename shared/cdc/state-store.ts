@@ -361,14 +361,14 @@ export class CdcStateStore {
   async *rows(state: PartitionState): AsyncGenerator<[string, Row]> {
     const refs = Object.values(state.chunks).filter((r): r is { key: string; rows: number } => r.key !== null);
     const step = this.options.concurrency;
-    const changed = state.overlay;
+    const { overlay } = state;
     for (let i = 0; i < refs.length; i += step) {
       const chunks = await Promise.all(refs.slice(i, i + step).map((r) => this.chunk(r.key)));
       for (const chunk of chunks) {
-        for (const entry of chunk.entries()) if (!changed.has(entry[0])) yield entry;
+        for (const entry of chunk.entries()) if (!overlay.has(entry[0])) yield entry;
       }
     }
-    for (const [key, row] of changed.changes()) if (row !== null) yield [key, row];
+    for (const [key, row] of overlay.changes()) if (row !== null) yield [key, row];
   }
 
   /**

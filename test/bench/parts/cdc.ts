@@ -383,10 +383,10 @@ async function customersOf(context: BenchContext, size: number): Promise<Custome
   return readCustomers(readFileSync(cleaned), cleaned);
 }
 
-/** Events/s through the emulator and the CDC function on a real broker and S3 API server. */
 /** End-to-end runs at the stack's batch size (the median is the figure); one at Lambda's default of 100 beside it. */
 const E2E_RUNS = 3;
 
+/** Events/s through the emulator and the CDC function on a real broker and S3 API server. */
 async function endToEnd(context: BenchContext): Promise<{ rate?: number; rates?: number[]; rate100?: number; warmUp?: number; note: string }> {
   const stops: Array<() => Promise<void>> = [];
   try {
